@@ -1,0 +1,170 @@
+/**
+ * Breadth-first search with TLC's counting: the first violation found has a shortest trace.
+ *
+ * Invariants are checked on every new distinct state (initial states included), as TLC does.
+ * Only fingerprints and parent links are kept; a trace is rebuilt by replaying action
+ * indices from the initial state.
+ */
+import type { Model } from './model.ts';
+import { VisitedTable } from './visited.ts';
+import { buildResult, Engine, NO_CONTEXT, type CheckOptions, type Finding, type PreemptionContext, type Progress, type Search } from './engine.ts';
+import type { CheckResult, Path, StopReason } from './result.ts';
+
+interface Node<S> {
+  readonly state: S;
+  readonly id: number;
+  /** Steps from the initial state. */
+  readonly steps: number;
+  readonly ctx: PreemptionContext;
+}
+
+export class BfsSearch<S, A> implements Search<S, A> {
+  private readonly engine: Engine<S, A>;
+  private readonly table = new VisitedTable({ parents: true });
+  /** Model states seen, when the table holds (state, preemption context) nodes. */
+  private readonly modelStates: VisitedTable | undefined;
+  private queue: Node<S>[] = [];
+  private head = 0;
+  private readonly findings: Finding<S, A>[] = [];
+  private readonly foundProperties = new Set<string>();
+  private started = false;
+  private initialIndex = 0;
+  private finished = false;
+  private stoppedBy: StopReason | undefined;
+
+  constructor(model: Model<S, A>, options: CheckOptions) {
+    this.engine = new Engine(model, options);
+    this.modelStates = this.engine.bounded ? new VisitedTable() : undefined;
+  }
+
+  private get distinct(): number {
+    return this.modelStates ? this.modelStates.size : this.table.size;
+  }
+
+  private get tableBytes(): number {
+    return this.table.bytes + (this.modelStates?.bytes ?? 0);
+  }
+
+  /** Records a new node; returns false when the search must stop (a violation, no -continue). */
+  private visit(state: S, parent: number, action: number, steps: number, ctx: PreemptionContext): boolean {
+    const e = this.engine;
+    const id = this.table.insert(e.nodeFingerprint(state, ctx), parent, action);
+    if (id < 0) return true;
+    let isNewModelState = true;
+    if (this.modelStates) isNewModelState = this.modelStates.insert(e.fingerprint(state)) >= 0;
+    if (steps + 1 > e.maxDepthSeen) e.maxDepthSeen = steps + 1;
+    if (isNewModelState) {
+      const bad = e.violatedInvariant(state, steps);
+      if (bad !== undefined && !this.foundProperties.has(bad)) {
+        this.foundProperties.add(bad);
+        this.findings.push({ property: bad, path: this.rebuild(id) });
+        if (!e.options.continueAfterViolation) return false;
+      }
+    }
+    this.queue.push({ state, id, steps, ctx });
+    return true;
+  }
+
+  runSlice(deadline: number): boolean {
+    if (this.finished) return true;
+    const e = this.engine;
+    const o = e.options;
+    if (!this.started) {
+      this.started = true;
+      for (const s of e.initialStates()) {
+        e.generated++;
+        if (!this.visit(s, -1, this.initialIndex++, 0, NO_CONTEXT)) return this.finish();
+      }
+    }
+    let n = 0;
+    while (this.head < this.queue.length) {
+      if ((++n & 63) === 0) {
+        const now = performance.now();
+        if (e.timeUp()) return this.finish('time-limit');
+        if (now >= deadline) return false;
+      }
+      if (o.maxStates !== undefined && this.distinct >= o.maxStates) return this.finish('max-states');
+      const node = this.queue[this.head];
+      this.queue[this.head++] = undefined as unknown as Node<S>; // let the state be collected
+      if (this.head > 65536 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      if (o.maxDepth !== undefined && node.steps >= o.maxDepth) {
+        e.depthBoundReached = true;
+        continue;
+      }
+      const succs = e.successors(node.state, node.steps + 1);
+      if (succs.length === 0) {
+        if (o.deadlock && !e.isFinal(node.state) && !this.foundProperties.has('deadlock')) {
+          this.foundProperties.add('deadlock');
+          this.findings.push({ property: 'deadlock', path: this.rebuild(node.id) });
+          if (!o.continueAfterViolation) return this.finish();
+        }
+        continue;
+      }
+      for (const { succ, ctx } of e.bound(succs, node.ctx)) {
+        if (!this.visit(succ.state, node.id, succ.actionIndex, node.steps + 1, ctx)) return this.finish();
+      }
+    }
+    return this.finish();
+  }
+
+  private finish(stop?: StopReason): boolean {
+    this.finished = true;
+    this.stoppedBy = stop;
+    return true;
+  }
+
+  /** Rebuilds the path to `id` by replaying action indices from its initial state. */
+  private rebuild(id: number): Path<S, A> {
+    const indices: number[] = [];
+    let cur = id;
+    for (;;) {
+      const parent = this.table.parentOf(cur);
+      indices.push(this.table.actionOf(cur));
+      if (parent < 0) break;
+      cur = parent;
+    }
+    indices.reverse();
+    return replayIndices(this.engine, indices);
+  }
+
+  progress(): Progress {
+    return {
+      distinctStates: this.distinct,
+      generatedStates: this.engine.generated,
+      depth: this.engine.maxDepthSeen,
+      queue: this.queue.length - this.head,
+      seconds: this.engine.elapsedSeconds(),
+    };
+  }
+
+  result(stop?: StopReason): CheckResult<S, A> {
+    const reason = stop ?? this.stoppedBy;
+    const drained = this.finished && this.head >= this.queue.length;
+    const exhausted = drained && (this.findings.length === 0 || !!this.engine.options.continueAfterViolation);
+    return buildResult(this.engine, 'bfs', this.findings, this.distinct, this.tableBytes, exhausted, reason);
+  }
+}
+
+/**
+ * Replays `[initialIndex, actionIndex...]` and returns the path. Throws if the model does not
+ * reproduce a state (a nondeterministic model).
+ */
+export function replayIndices<S, A>(engine: Engine<S, A>, indices: readonly number[]): Path<S, A> {
+  const inits = engine.initialStates();
+  const initial = inits[indices[0]];
+  const steps: { action: A; state: S }[] = [];
+  let state = initial;
+  for (let k = 1; k < indices.length; k++) {
+    const actions = [...engine.model.actions(state)];
+    const action = actions[indices[k]];
+    const next = action === undefined ? undefined : engine.model.nextState(state, action);
+    if (next === undefined)
+      throw new Error(`model "${engine.model.name}" is not deterministic: cannot rebuild step ${k} of a trace`);
+    steps.push({ action, state: next });
+    state = next;
+  }
+  return { initial, steps };
+}

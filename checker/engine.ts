@@ -1,0 +1,336 @@
+/**
+ * What every strategy shares: guarded calls into the model, fingerprints, invariant checks,
+ * TLC-exact counters, preemption accounting, and the statistics of a finished search.
+ */
+import type { Invariant, Model } from './model.ts';
+import { ModelError, UsageError } from './errors.ts';
+import {
+  extendFingerprint,
+  fingerprintFromOverride,
+  fingerprintOf,
+  wordOf,
+  type Fingerprint,
+} from './fingerprint.ts';
+import { collisionProbability, type Bounds, type CheckResult, type Path, type StopReason, type Stats, type Strategy, type TraceStep } from './result.ts';
+
+export interface CheckOptions {
+  readonly strategy?: Strategy;
+  /** Longest behaviour explored, in steps (actions) from an initial state. */
+  readonly maxDepth?: number;
+  /** Stop (verdict `incomplete`) once this many distinct states are found. */
+  readonly maxStates?: number;
+  /** Stop (verdict `incomplete`) after this many seconds. */
+  readonly timeLimitSeconds?: number;
+  /** Context bound: switches away from an actor that could still step. Needs `model.actor`. */
+  readonly maxPreemptions?: number;
+  /** A state with no enabled action that is not `isFinal` is a violation. */
+  readonly deadlock?: boolean;
+  /** Seed of the random strategy (default 0). */
+  readonly seed?: number;
+  /** Number of random walks (default 1000). */
+  readonly walks?: number;
+  /** Keep searching after a violation (first violation per property is kept), as TLC's -continue. */
+  readonly continueAfterViolation?: boolean;
+  /** Check only these invariants (by name); default all of the model's. */
+  readonly invariants?: readonly string[];
+}
+
+/** A successor with the index of the action (in `actions(state)` order) that produced it. */
+export interface Successor<S, A> {
+  readonly actionIndex: number;
+  readonly action: A;
+  readonly state: S;
+  readonly actor: string | number | null;
+}
+
+export interface Progress {
+  readonly distinctStates: number;
+  readonly generatedStates: number;
+  readonly depth: number;
+  readonly queue: number;
+  readonly seconds: number;
+}
+
+/** Search context under context bounding: who stepped last and how many preemptions so far. */
+export interface PreemptionContext {
+  readonly lastActor: string | number | null;
+  readonly preemptions: number;
+}
+
+export const NO_CONTEXT: PreemptionContext = { lastActor: null, preemptions: 0 };
+
+export function validateOptions(model: Model<unknown, unknown>, o: CheckOptions): void {
+  const nonNegInt = (name: string, v: number | undefined, min = 0) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min))
+      throw new UsageError(`${name} must be an integer >= ${min}, got ${v}`);
+  };
+  nonNegInt('maxDepth', o.maxDepth);
+  nonNegInt('maxStates', o.maxStates, 1);
+  nonNegInt('maxPreemptions', o.maxPreemptions);
+  nonNegInt('walks', o.walks, 1);
+  nonNegInt('seed', o.seed);
+  if (o.timeLimitSeconds !== undefined && !(o.timeLimitSeconds > 0))
+    throw new UsageError(`timeLimitSeconds must be > 0, got ${o.timeLimitSeconds}`);
+  if (o.maxPreemptions !== undefined && typeof model.actor !== 'function')
+    throw new UsageError(`--max-preemptions needs a model that defines actor(action); "${model.name}" does not`);
+  if (o.invariants) {
+    const known = new Set(model.invariants.map((i) => i.name));
+    for (const name of o.invariants)
+      if (!known.has(name))
+        throw new UsageError(`unknown invariant "${name}"; model "${model.name}" has: ${[...known].join(', ') || '(none)'}`);
+  }
+}
+
+export class Engine<S, A> {
+  readonly invariants: readonly Invariant<S>[];
+  generated = 0;
+  maxDepthSeen = 0;
+  depthBoundReached = false;
+  preemptionBoundReached = false;
+  readonly startedAt = performance.now();
+  private readonly hasActor: boolean;
+  private readonly fpOverride: ((s: S) => bigint | string) | undefined;
+
+  constructor(
+    readonly model: Model<S, A>,
+    readonly options: CheckOptions,
+  ) {
+    validateOptions(model as Model<unknown, unknown>, options);
+    const only = options.invariants ? new Set(options.invariants) : undefined;
+    this.invariants = only ? model.invariants.filter((i) => only.has(i.name)) : model.invariants;
+    this.hasActor = typeof model.actor === 'function';
+    this.fpOverride = model.fingerprint ? model.fingerprint.bind(model) : undefined;
+  }
+
+  get bounded(): boolean {
+    return this.options.maxPreemptions !== undefined;
+  }
+
+  elapsedSeconds(): number {
+    return (performance.now() - this.startedAt) / 1000;
+  }
+
+  timeUp(): boolean {
+    const t = this.options.timeLimitSeconds;
+    return t !== undefined && this.elapsedSeconds() >= t;
+  }
+
+  initialStates(): S[] {
+    try {
+      return [...this.model.initialStates()];
+    } catch (e) {
+      throw new ModelError(this.model.name, 'initialStates', undefined, undefined, e);
+    }
+  }
+
+  label(action: A): string {
+    if (!this.model.formatAction) return stableString(action);
+    try {
+      return this.model.formatAction(action);
+    } catch (e) {
+      throw new ModelError(this.model.name, 'formatAction', undefined, undefined, e);
+    }
+  }
+
+  actorOf(action: A): string | number | null {
+    if (!this.hasActor) return null;
+    try {
+      return this.model.actor!(action);
+    } catch (e) {
+      throw new ModelError(this.model.name, 'actor', this.safeLabel(action), undefined, e);
+    }
+  }
+
+  private safeLabel(action: A): string {
+    try {
+      return this.label(action);
+    } catch {
+      return stableString(action);
+    }
+  }
+
+  fingerprint(state: S): Fingerprint {
+    try {
+      return this.fpOverride ? fingerprintFromOverride(this.fpOverride(state)) : fingerprintOf(state);
+    } catch (e) {
+      throw new ModelError(this.model.name, this.fpOverride ? 'fingerprint' : 'fingerprint (default)', undefined, undefined, e);
+    }
+  }
+
+  /** The fingerprint of a search node: the state, plus the preemption context when bounded. */
+  nodeFingerprint(state: S, ctx: PreemptionContext): Fingerprint {
+    const fp = this.fingerprint(state);
+    if (!this.bounded) return fp;
+    return extendFingerprint(fp, ctx.lastActor === null ? 0 : wordOf(ctx.lastActor), ctx.preemptions);
+  }
+
+  /**
+   * Every enabled successor of `state`, in action order. `step` is the step number of the
+   * successors (for error messages). Counts each as generated.
+   */
+  successors(state: S, step: number): Successor<S, A>[] {
+    let actions: A[];
+    try {
+      actions = [...this.model.actions(state)];
+    } catch (e) {
+      throw new ModelError(this.model.name, 'actions', undefined, step, e);
+    }
+    const out: Successor<S, A>[] = [];
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i];
+      let next: S | undefined;
+      try {
+        next = this.model.nextState(state, action);
+      } catch (e) {
+        throw new ModelError(this.model.name, 'nextState', this.safeLabel(action), step, e);
+      }
+      if (next === undefined) continue;
+      this.generated++;
+      out.push({ actionIndex: i, action, state: next, actor: this.actorOf(action) });
+    }
+    return out;
+  }
+
+  /**
+   * Applies the preemption bound: which successors may be taken from context `ctx`, and the
+   * context after each. A switch away from `ctx.lastActor` while it could still step counts.
+   */
+  bound(succs: Successor<S, A>[], ctx: PreemptionContext): { succ: Successor<S, A>; ctx: PreemptionContext }[] {
+    if (!this.bounded) return succs.map((succ) => ({ succ, ctx: NO_CONTEXT }));
+    const limit = this.options.maxPreemptions!;
+    const lastCanStep = ctx.lastActor !== null && succs.some((s) => s.actor === ctx.lastActor);
+    const out: { succ: Successor<S, A>; ctx: PreemptionContext }[] = [];
+    for (const succ of succs) {
+      const preempts = lastCanStep && succ.actor !== ctx.lastActor;
+      const preemptions = ctx.preemptions + (preempts ? 1 : 0);
+      if (preemptions > limit) {
+        this.preemptionBoundReached = true;
+        continue;
+      }
+      out.push({ succ, ctx: { lastActor: succ.actor, preemptions } });
+    }
+    return out;
+  }
+
+  /** The name of the first invariant `state` violates, or undefined. */
+  violatedInvariant(state: S, step: number): string | undefined {
+    for (const inv of this.invariants) {
+      let ok: boolean;
+      try {
+        ok = inv.holds(state);
+      } catch (e) {
+        throw new ModelError(this.model.name, `invariant ${inv.name}`, undefined, step, e);
+      }
+      if (!ok) return inv.name;
+    }
+    return undefined;
+  }
+
+  isFinal(state: S): boolean {
+    if (!this.model.isFinal) return false;
+    try {
+      return this.model.isFinal(state);
+    } catch (e) {
+      throw new ModelError(this.model.name, 'isFinal', undefined, undefined, e);
+    }
+  }
+
+  /** Trace steps (labels and actors) of a path. */
+  traceOf(path: Path<S, A>): TraceStep[] {
+    return path.steps.map((s) => ({ action: this.label(s.action), actor: this.actorOf(s.action) }));
+  }
+
+  stats(distinct: number, tableBytes: number): Stats {
+    const seconds = this.elapsedSeconds();
+    return {
+      distinctStates: distinct,
+      generatedStates: this.generated,
+      depth: this.maxDepthSeen,
+      seconds: round(seconds, 3),
+      statesPerSecond: seconds > 0 ? Math.round(distinct / seconds) : 0,
+      bytesPerState: distinct > 0 ? round(tableBytes / distinct, 1) : 0,
+      collisionProbability: collisionProbability(distinct, this.generated),
+    };
+  }
+
+  bounds(): Bounds {
+    const o = this.options;
+    const b: Record<string, unknown> = {};
+    if (o.maxDepth !== undefined) b.maxDepth = o.maxDepth;
+    if (o.maxStates !== undefined) b.maxStates = o.maxStates;
+    if (o.timeLimitSeconds !== undefined) b.timeLimitSeconds = o.timeLimitSeconds;
+    if (o.maxPreemptions !== undefined) b.maxPreemptions = o.maxPreemptions;
+    b.deadlock = o.deadlock ?? false;
+    if (o.strategy === 'random') b.walks = o.walks ?? DEFAULT_WALKS;
+    return b as Bounds;
+  }
+}
+
+export const DEFAULT_WALKS = 1000;
+export const DEFAULT_RANDOM_DEPTH = 100;
+
+/** A search that can be run in slices, so a driver can print progress and honour Ctrl-C. */
+export interface Search<S, A> {
+  /** Runs until finished or until `deadline` (a `performance.now()` time). True when finished. */
+  runSlice(deadline: number): boolean;
+  progress(): Progress;
+  /** The result; `stop` says why the driver stopped it early. */
+  result(stop?: StopReason): CheckResult<S, A>;
+}
+
+export interface Finding<S, A> {
+  readonly property: string;
+  readonly path: Path<S, A>;
+}
+
+/** Builds the final result from what a strategy found. */
+export function buildResult<S, A>(
+  engine: Engine<S, A>,
+  strategy: Strategy,
+  findings: readonly Finding<S, A>[],
+  distinct: number,
+  tableBytes: number,
+  exhausted: boolean,
+  stop: StopReason | undefined,
+  extra: Partial<CheckResult<S, A>> = {},
+): CheckResult<S, A> {
+  const first = findings[0];
+  const verdict = first ? (first.property === 'deadlock' ? 'deadlock' : 'violation') : stop ? 'incomplete' : 'pass';
+  const base: CheckResult<S, A> = {
+    model: engine.model.name,
+    strategy,
+    ...(strategy === 'random' ? { seed: engine.options.seed ?? 0 } : {}),
+    verdict,
+    complete: exhausted && !stop,
+    ...(first ? { property: first.property } : {}),
+    ...(stop ? { stopReason: stop } : {}),
+    ...(first ? { trace: engine.traceOf(first.path) } : {}),
+    stats: engine.stats(distinct, tableBytes),
+    bounds: engine.bounds(),
+    boundsReached: { maxDepth: engine.depthBoundReached, maxPreemptions: engine.preemptionBoundReached },
+    ...(first ? { path: first.path } : {}),
+    ...(engine.options.continueAfterViolation
+      ? { violations: findings.map((f) => ({ property: f.property, trace: engine.traceOf(f.path) })) }
+      : {}),
+    ...extra,
+  };
+  return base;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** A deterministic rendering of an action without `formatAction` (sorted keys). */
+export function stableString(value: unknown): string {
+  if (value === null || typeof value !== 'object') return typeof value === 'string' ? value : String(value);
+  if (Array.isArray(value)) return `[${value.map(stableString).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  if (typeof (obj as { toJS?: unknown }).toJS === 'function') return stableString((obj as { toJS(): unknown }).toJS());
+  return `{${Object.keys(obj)
+    .sort()
+    .filter((k) => obj[k] !== undefined)
+    .map((k) => `${k}:${stableString(obj[k])}`)
+    .join(',')}}`;
+}

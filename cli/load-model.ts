@@ -1,0 +1,29 @@
+/** Loads a user model file (`--model path.ts|.js`): its default export must be a Model. */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UsageError, describeError, type Model } from '../checker/index.ts';
+
+export async function loadModelFile(path: string): Promise<Model<unknown, unknown>> {
+  const abs = resolve(path);
+  if (!existsSync(abs) || !statSync(abs).isFile()) throw new UsageError(`model file not found: ${path}`);
+  let ns: Record<string, unknown>;
+  try {
+    ns = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`cannot load model file ${path}: ${describeError(e)}`);
+  }
+  let model = ns.default as Record<string, unknown> | undefined;
+  // A .ts file outside an ESM package is compiled as CommonJS: unwrap its interop namespace.
+  if (model && (model as { __esModule?: boolean }).__esModule && 'default' in model) model = model.default as Record<string, unknown>;
+  if (!model || typeof model !== 'object') throw new UsageError(`model file ${path} has no default export (export default a Model object)`);
+  const missing = [
+    ['name', 'string'],
+    ['initialStates', 'function'],
+    ['actions', 'function'],
+    ['nextState', 'function'],
+  ].filter(([k, t]) => typeof model![k] !== t).map(([k]) => k);
+  if (!Array.isArray(model.invariants)) missing.push('invariants');
+  if (missing.length) throw new UsageError(`model file ${path}: the default export is not a Model (missing or wrong: ${missing.join(', ')})`);
+  return model as unknown as Model<unknown, unknown>;
+}

@@ -1,0 +1,75 @@
+/** The human-readable summary of a check result, for any model. */
+import type { CheckResult, Model } from '../checker/index.ts';
+
+export function verdictLine(r: CheckResult, describe?: (property: string) => string | undefined): string {
+  const what = r.property ? `${r.property}${describe?.(r.property) ? ` — ${describe(r.property)}` : ''}` : '';
+  switch (r.verdict) {
+    case 'pass':
+      if (r.strategy === 'random')
+        return `✓ no violation found in ${r.bounds.walks} random walks (random search cannot prove there is none)`;
+      return r.complete
+        ? `✓ pass: every invariant holds in the whole space within the bounds${r.boundsReached?.maxDepth ? ' (the depth bound cut some paths)' : ''}`
+        : '✓ pass (incomplete)';
+    case 'violation':
+      return `✗ violation of ${what}`;
+    case 'deadlock':
+      return '✗ deadlock: a state with no enabled action that is not a proper end state';
+    case 'incomplete':
+      return `… incomplete: stopped by ${stopWhy(r)} before a verdict; no violation found so far`;
+  }
+}
+
+function stopWhy(r: CheckResult): string {
+  switch (r.stopReason) {
+    case 'max-states':
+      return `--max-states ${r.bounds.maxStates}`;
+    case 'time-limit':
+      return `--time-limit ${r.bounds.timeLimitSeconds}`;
+    case 'interrupted':
+      return 'Ctrl-C';
+    default:
+      return 'a limit';
+  }
+}
+
+export function statsLine(r: CheckResult): string {
+  const s = r.stats;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return [
+    `${n(s.distinctStates)} distinct states`,
+    `${n(s.generatedStates)} generated`,
+    `depth ${s.depth}`,
+    `${s.seconds.toFixed(3)} s`,
+    `${n(s.statesPerSecond)} states/s`,
+    `${s.bytesPerState} B/state`,
+    `fingerprint collision probability ${s.collisionProbability.toExponential(1)}`,
+  ].join(' · ');
+}
+
+/** The trace with the state after each step (the model's `formatState`, or JSON). */
+export function traceLines<S, A>(r: CheckResult<S, A>, model: Model<S, A>): string[] {
+  if (!r.path || !r.trace) return [];
+  const show = (s: S) => (model.formatState ? model.formatState(s) : JSON.stringify(toPlain(s)));
+  const labels = r.trace.map((t) => t.action);
+  const width = Math.max(15, ...labels.map((l) => l.length)) + 2;
+  const lines = [`Trace (${r.trace.length} step${r.trace.length === 1 ? '' : 's'}${r.shrunk ? `, shrunk from ${r.originalLength}` : ''}):`];
+  lines.push(`  ${'0'.padStart(3)}  ${'(initial state)'.padEnd(width)}${show(r.path.initial)}`);
+  r.path.steps.forEach((step, i) => {
+    lines.push(`  ${String(i + 1).padStart(3)}  ${labels[i].padEnd(width)}${show(step.state)}`);
+  });
+  return lines;
+}
+
+function toPlain(v: unknown): unknown {
+  const maybe = v as { toJS?: () => unknown };
+  return maybe && typeof maybe.toJS === 'function' ? maybe.toJS() : v;
+}
+
+export function renderResult<S, A>(r: CheckResult<S, A>, model: Model<S, A>): string {
+  const describe = (p: string) => model.invariants.find((i) => i.name === p)?.description;
+  const out = [`mmcheck: ${r.model} (${r.strategy}${r.seed !== undefined ? `, seed ${r.seed}` : ''})`, verdictLine(r, describe)];
+  const trace = traceLines(r, model);
+  if (trace.length) out.push('', ...trace);
+  out.push('', statsLine(r));
+  return out.join('\n');
+}
