@@ -6,6 +6,7 @@
  * indices from the initial state.
  */
 import type { Model } from './model.ts';
+import { ModelError } from './errors.ts';
 import { VisitedTable } from './visited.ts';
 import { buildResult, Engine, NO_CONTEXT, type CheckOptions, type Finding, type PreemptionContext, type Progress, type Search } from './engine.ts';
 import type { CheckResult, Path, StopReason } from './result.ts';
@@ -91,7 +92,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
         this.head = 0;
       }
       if (o.maxDepth !== undefined && node.steps >= o.maxDepth) {
-        e.depthBoundReached = true;
+        if (!e.depthBoundReached && e.hasSuccessor(node.state)) e.depthBoundReached = true;
         continue;
       }
       const succs = e.successors(node.state, node.steps + 1);
@@ -162,7 +163,7 @@ export function replayIndices<S, A>(engine: Engine<S, A>, indices: readonly numb
     const action = actions[indices[k]];
     const next = action === undefined ? undefined : engine.model.nextState(state, action);
     if (next === undefined)
-      throw new Error(`model "${engine.model.name}" is not deterministic: cannot rebuild step ${k} of a trace`);
+      throw new ModelError(engine.model.name, 'actions', undefined, k, new Error('the model is not deterministic: replaying its trace, an action is no longer enabled'));
     steps.push({ action, state: next });
     state = next;
   }

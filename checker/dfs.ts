@@ -101,7 +101,7 @@ export class DfsSearch<S, A> implements Search<S, A> {
       const top = this.stack[this.stack.length - 1];
       if (top.succs === undefined) {
         if (o.maxDepth !== undefined && top.steps >= o.maxDepth) {
-          e.depthBoundReached = true;
+          if (!e.depthBoundReached && e.hasSuccessor(top.state)) e.depthBoundReached = true;
           this.stack.pop();
           continue;
         }

@@ -191,6 +191,16 @@ export class Engine<S, A> {
     return out;
   }
 
+  /** Does `state` have an enabled action? (Not counted as generated: used to report bounds.) */
+  hasSuccessor(state: S): boolean {
+    try {
+      for (const a of this.model.actions(state)) if (this.model.nextState(state, a) !== undefined) return true;
+    } catch {
+      return false; // the search itself reports model errors where they happen
+    }
+    return false;
+  }
+
   /**
    * Applies the preemption bound: which successors may be taken from context `ctx`, and the
    * context after each. A switch away from `ctx.lastActor` while it could still step counts.

@@ -129,6 +129,11 @@ function hashValue(value: unknown): readonly [number, number] {
     result = finish(h);
     if (Object.isFrozen(obj)) memo.set(obj, result);
   } else {
+    const proto = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null)
+      throw new TypeError(
+        `cannot fingerprint a ${proto?.constructor?.name ?? 'class instance'} inside a state: use plain objects, arrays or Immutable.js values`,
+      );
     result = hashPlainObject(obj as Record<string, unknown>);
     if (Object.isFrozen(obj)) memo.set(obj, result);
   }
@@ -200,6 +205,18 @@ function hashPlainObject(obj: Record<string, unknown>): readonly [number, number
   return finish(h);
 }
 
+const recordKeys = new WeakMap<object, readonly string[]>();
+
+function sortedRecordKeys(obj: object, rec: { toSeq(): { keySeq(): Iterable<string> } }): readonly string[] {
+  const type = Object.getPrototypeOf(obj) as object;
+  let keys = recordKeys.get(type);
+  if (keys === undefined) {
+    keys = [...rec.toSeq().keySeq()].sort();
+    recordKeys.set(type, keys);
+  }
+  return keys;
+}
+
 /** Sorts pairs so that unordered collections hash independently of insertion order. */
 function sortPairs(pairs: (readonly [number, number])[]): void {
   pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -209,10 +226,12 @@ function hashImmutable(obj: object): readonly [number, number] {
   const h = new Hasher();
   if (isRecord(obj)) {
     h.word(Tag.Record);
-    // A Record's fields have a fixed order; iterate its entries without converting it.
-    for (const [k, v] of (obj as unknown as Iterable<[string, unknown]>)) {
+    // Immutable.is compares Records by their entries, whatever the declared field order: hash
+    // the fields in sorted order (cached per Record type).
+    const rec = obj as unknown as { get(k: string): unknown; toSeq(): { keySeq(): Iterable<string> } };
+    for (const k of sortedRecordKeys(obj, rec)) {
       addPair(h, hashString(k));
-      addPair(h, hashValue(v));
+      addPair(h, hashValue(rec.get(k)));
     }
     return finish(h);
   }

@@ -52,6 +52,7 @@ export class RandomSearch<S, A> implements Search<S, A> {
   private finished = false;
   private stoppedBy: StopReason | undefined;
   private stopRequest: StopReason | undefined;
+  private modelError: unknown;
   private deadline = Infinity;
 
   constructor(model: Model<S, A>, options: CheckOptions) {
@@ -97,15 +98,22 @@ export class RandomSearch<S, A> implements Search<S, A> {
       bad = check(state, n);
       if (bad !== undefined) return { property: bad, path: { initial, steps } };
     }
-    if (this.depth < choices.length - 1) e.depthBoundReached = true;
+    if (steps.length === this.depth && !e.depthBoundReached && e.hasSuccessor(state)) e.depthBoundReached = true;
     return { path: { initial, steps } };
   }
 
   /** The fast-check property: a walk passes unless it violates the target property. */
   private passes = (choices: number[]): boolean => {
-    if (this.stopRequest) return true;
+    if (this.stopRequest || this.modelError) return true;
     if (this.limitsHit()) return true;
-    const out = this.walk(choices);
+    let out: WalkOutcome<S, A>;
+    try {
+      out = this.walk(choices);
+    } catch (e) {
+      // A model that throws is an input error, not a failing walk: keep it for after fc.check.
+      this.modelError = e;
+      return true;
+    }
     if (out.property === undefined) return true;
     if (this.target === undefined) {
       this.target = out.property;
@@ -135,12 +143,14 @@ export class RandomSearch<S, A> implements Search<S, A> {
       });
       this.batch++;
       this.walksDone += numRuns;
-      if (this.stopRequest) return this.finish(this.stopRequest);
+      if (this.modelError !== undefined) throw this.modelError;
+      // A violation found before a limit stopped the search is still reported.
       if (details.failed && details.counterexample) {
         const out = this.walk(details.counterexample[0]);
         if (out.property !== undefined) this.finding = { property: out.property, path: out.path };
         return this.finish();
       }
+      if (this.stopRequest) return this.finish(this.stopRequest);
     }
     return this.finish();
   }

@@ -17,7 +17,10 @@ export interface Stats {
   readonly distinctStates: number;
   /** Initial states + every successor computed, duplicates included (TLC: "states generated"). */
   readonly generatedStates: number;
-  /** States on the longest shortest path; an initial state alone is depth 1 (TLC: "depth"). */
+  /**
+   * bfs: states on the longest shortest path, an initial state alone being depth 1 (TLC's "depth");
+   * dfs: states on the deepest stack; random: states on the longest walk.
+   */
   readonly depth: number;
   readonly seconds: number;
   readonly statesPerSecond: number;

@@ -68,7 +68,7 @@ export async function runSearch<S, A>(model: Model<S, A>, options: CheckOptions,
 export async function checkCommand(argv: string[]): Promise<number> {
   const p = parseArgs(CHECK_SPEC, argv);
   const file = p.options.model as string | undefined;
-  if (!file) throw new UsageError("mmcheck check needs --model FILE (see 'mmcheck check --help')");
+  if (!file) throw new UsageError("check needs --model FILE (see 'mmcheck check --help')");
   const model = await loadModelFile(file);
   const result = await runSearch(model, searchOptions(p), p);
   if (p.options.json) process.stdout.write(JSON.stringify(resultToJson(result, { timing: !p.options['no-timing'] }), null, 2) + '\n');

@@ -11,7 +11,7 @@ export async function loadModelFile(path: string): Promise<Model<unknown, unknow
   try {
     ns = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new UsageError(`cannot load model file ${path}: ${describeError(e)}`);
+    throw new UsageError(`cannot load model file ${path}: ${loadErrorLine(e)}`);
   }
   let model = ns.default as Record<string, unknown> | undefined;
   // A .ts file outside an ESM package is compiled as CommonJS: unwrap its interop namespace.
@@ -26,4 +26,11 @@ export async function loadModelFile(path: string): Promise<Model<unknown, unknow
   if (!Array.isArray(model.invariants)) missing.push('invariants');
   if (missing.length) throw new UsageError(`model file ${path}: the default export is not a Model (missing or wrong: ${missing.join(', ')})`);
   return model as unknown as Model<unknown, unknown>;
+}
+
+/** The informative line of a load error: esbuild puts "file:line:col: ERROR: ..." on line 2. */
+function loadErrorLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const located = message.split('\n').find((l) => /:\d+:\d+: ERROR: /.test(l));
+  return located ? located.trim() : describeError(e);
 }

@@ -1,0 +1,327 @@
+/**
+ * Structural 64-bit fingerprints: no collisions at scale, equality as `Immutable.is` (for
+ * Immutable values) and as JSON (for plain values), and model-supplied overrides.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { List, Map, OrderedMap, OrderedSet, Range, Record, Set, Stack, fromJS, is } from 'immutable';
+import { check, fingerprintOf, fingerprintToHex, ModelError, type Model } from '../../checker/index.ts';
+
+const key = (v: unknown): string => fingerprintToHex(fingerprintOf(v));
+
+/** Asserts that every value in `values` has the same fingerprint as the first. */
+function expectAllSame(values: readonly unknown[]): void {
+  const first = key(values[0]);
+  values.forEach((v, i) => expect(key(v), `value #${i}`).toBe(first));
+}
+
+/** All permutations of a small array. */
+function permutations<T>(xs: readonly T[]): T[][] {
+  if (xs.length <= 1) return [xs.slice()];
+  return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+}
+
+/** A deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A deep copy of a JSON value whose object keys are inserted in a shuffled order. */
+function shuffledCopy(v: unknown, rand: () => number): unknown {
+  if (Array.isArray(v)) return v.map((x) => shuffledCopy(x, rand));
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as { [k: string]: unknown });
+    for (let i = entries.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [entries[i], entries[j]] = [entries[j], entries[i]];
+    }
+    // fromEntries defines own properties, so a "__proto__" key stays a key.
+    return Object.fromEntries(entries.map(([k, x]) => [k, shuffledCopy(x, rand)]));
+  }
+  return v;
+}
+
+/** Number of equal neighbours in a sorted array = number of duplicates. */
+function duplicatesInSorted(a: BigUint64Array | Uint32Array): number {
+  let d = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] === a[i - 1]) d++;
+  return d;
+}
+
+describe('no collisions at scale', () => {
+  it('1,000,000 distinct Immutable Records (three small counters) get 1,000,000 distinct fingerprints', () => {
+    const N = 1_000_000;
+    const R = Record({ x: 0, y: 0, z: 0 });
+    const all = new BigUint64Array(N);
+    const hi = new Uint32Array(N);
+    for (let i = 0; i < N; i++) {
+      const fp = fingerprintOf(R({ x: i % 100, y: Math.floor(i / 100) % 100, z: Math.floor(i / 10_000) }));
+      all[i] = (BigInt(fp.hi) << 32n) | BigInt(fp.lo);
+      hi[i] = fp.hi;
+    }
+    all.sort();
+    expect(duplicatesInSorted(all)).toBe(0);
+    // Each 32-bit lane alone should behave like a random 32-bit hash: about
+    // N^2 / 2^33 = 116 collisions expected. A lane that is much worse (or a constant, or a
+    // copy of the other) would show here even though the 64-bit check above passes.
+    hi.sort();
+    const hiDup = duplicatesInSorted(hi);
+    expect(hiDup).toBeGreaterThan(50);
+    expect(hiDup).toBeLessThan(200);
+  });
+
+  it('500,000 distinct plain objects with nested arrays get distinct fingerprints', () => {
+    const N = 500_000;
+    const all = new BigUint64Array(N);
+    for (let i = 0; i < N; i++) {
+      const fp = fingerprintOf({ pc: [i & 7, (i >> 3) & 7], flag: [(i & 64) !== 0, (i & 128) !== 0], n: i >> 8 });
+      all[i] = (BigInt(fp.hi) << 32n) | BigInt(fp.lo);
+    }
+    all.sort();
+    expect(duplicatesInSorted(all)).toBe(0);
+  });
+});
+
+describe('equal values get equal fingerprints', () => {
+  it('Immutable.Map built by inserting keys in every order', () => {
+    const entries: [string | number, unknown][] = [['a', 1], ['b', List([2])], [3, 'c'], ['d', null]];
+    const maps = permutations(entries).map((p) => p.reduce((m, [k, v]) => m.set(k, v), Map<string | number, unknown>()));
+    expect(maps).toHaveLength(24);
+    for (const m of maps) expect(is(m, maps[0])).toBe(true);
+    expectAllSame(maps);
+  });
+
+  it('Immutable.Set built by adding items in every order', () => {
+    const items = [1, 'one', List([1]), Map({ one: 1 }), true];
+    const sets = permutations(items).map((p) => p.reduce((s, x) => s.add(x), Set<unknown>()));
+    expect(sets).toHaveLength(120);
+    expectAllSame(sets);
+  });
+
+  it('nested Maps inside Lists (and Lists inside Maps)', () => {
+    const a = List([Map({ x: 1, y: 2 }), Map({ p: List([Map({ q: 1, r: 2 })]) })]);
+    const b = List([Map({ y: 2, x: 1 }), Map({ p: List([Map({ r: 2, q: 1 })]) })]);
+    const c = List([Map<string, number>().set('y', 2).set('x', 1), Map({ p: List.of(Map<string, number>({ r: 2 }).set('q', 1)) })]);
+    expect(is(a, b) && is(a, c)).toBe(true);
+    expectAllSame([a, b, c]);
+    expectAllSame([Map({ k: List([1, 2]), j: Set([3, 4]) }), Map({ j: Set([4, 3]), k: List.of(1, 2) })]);
+  });
+
+  it('Records of one type with the same field values, however constructed', () => {
+    const R = Record({ x: 0, y: 'a', z: List<number>() });
+    const values = [
+      R({ x: 1, y: 'b', z: List([1]) }),
+      R({ z: List([1]), y: 'b', x: 1 }),
+      R().set('y', 'b').set('z', List([1])).set('x', 1),
+      R().set('x', 5).set('x', 1).set('y', 'b').update('z', (z) => z.push(1)),
+      R({ x: 1 }).merge({ y: 'b', z: List([1]) }),
+    ];
+    for (const v of values) expect(is(v, values[0])).toBe(true);
+    expectAllSame(values);
+    // An explicitly set default equals the default.
+    expectAllSame([R(), R({ x: 0 }), R({ y: 'a', x: 0 })]);
+  });
+
+  it('plain objects with the same keys and values in any key order, nested too', () => {
+    const orders = permutations(['a', 'b', 'c', 'd']).map((ks) =>
+      Object.fromEntries(ks.map((k) => [k, k === 'c' ? { inner: [1, { u: 1, v: 2 }], other: 'x' } : k])),
+    );
+    expectAllSame(orders);
+    expectAllSame([
+      { p: { q: { r: 1, s: [{ t: 1, u: 2 }] }, w: null } },
+      { p: { w: null, q: { s: [{ u: 2, t: 1 }], r: 1 } } },
+    ]);
+  });
+
+  it('plain objects: undefined members are absent, as in JSON', () => {
+    expectAllSame([{ a: 1 }, { a: 1, b: undefined }, { b: undefined, a: 1 }]);
+  });
+
+  it('frozen plain objects (memoized) hash the same as equal unfrozen ones', () => {
+    const frozen = Object.freeze({ a: Object.freeze([1, 2]), b: Object.freeze({ c: 'd' }) });
+    expect(key(frozen)).toBe(key({ b: { c: 'd' }, a: [1, 2] }));
+    expect(key(frozen)).toBe(key(frozen)); // second time, from the memo
+  });
+
+  it('Immutable.is-equal values built different ways', () => {
+    const pairs: [unknown, unknown][] = [
+      [fromJS({ a: [1, 2, { b: 3 }] }), Map({ a: List([1, 2, Map({ b: 3 })]) })],
+      [List([1, 2, 3]), Range(1, 4).toList()],
+      [List([1, 2, 3]), List<number>().push(1).push(2).push(3)],
+      [List([1, 2, 3]), List([0, 1, 2, 3, 4]).shift().pop()],
+      [List([1, 2, 3]), List([1, 2, 3]).withMutations((l) => l.set(0, 9).set(0, 1))],
+      [Map({ a: 1 }), Map({ a: 1, b: 2 }).delete('b')],
+      [Map({ a: 1, b: 2 }), Map({ a: 1 }).merge(Map({ b: 2 }))],
+      [Set([1, 2, 3]), Set([3]).union([2, 1])],
+      [Set([1, 2]), Set([1, 2, 3, 4]).subtract([3, 4])],
+      [OrderedMap([['a', 1], ['b', 2]]), OrderedMap([['a', 1]]).set('b', 2)],
+      [List([1, 2]), Stack([1, 2])],
+      [Map({ s: Set(['x', 'y']) }), Map({ s: Set(['y']).add('x') })],
+    ];
+    pairs.forEach(([a, b], i) => {
+      expect(is(a, b), `pair #${i} is Immutable.is-equal`).toBe(true);
+      expect(key(a), `pair #${i}`).toBe(key(b));
+    });
+  });
+
+  it('-0 and 0 (and NaN and NaN) are the same', () => {
+    expectAllSame([0, -0]);
+    expectAllSame([[0], [-0]]);
+    expectAllSame([{ a: 0 }, { a: -0 }]);
+    expectAllSame([List([0]), List([-0])]);
+    expectAllSame([NaN, Number.NaN, 0 / 0]);
+    expectAllSame([1, 1.0, 2 / 2]);
+  });
+
+  it('Records of two types whose fields are declared in a different order (Immutable.is-equal)', () => {
+    const XY = Record({ x: 1, y: 2 });
+    const YX = Record({ y: 2, x: 1 });
+    expect(is(XY(), YX())).toBe(true);
+    expect(key(XY())).toBe(key(YX()));
+  });
+});
+
+describe('different values get different fingerprints', () => {
+  it.each([
+    ['List([1,2]) vs List([2,1])', List([1, 2]), List([2, 1])],
+    ['[1,2] vs [2,1]', [1, 2], [2, 1]],
+    ['1 vs "1"', 1, '1'],
+    ['[] vs {}', [], {}],
+    ['null vs undefined', null, undefined],
+    ['true vs 1', true, 1],
+    ['false vs 0', false, 0],
+    ['1 vs 1n', 1, 1n],
+    ['0.1 vs 0.2', 0.1, 0.2],
+    ['2^31 vs 2^31 + 1', 2 ** 31, 2 ** 31 + 1],
+    ['"ab" vs "ba"', 'ab', 'ba'],
+    ['"" vs []', '', []],
+    ['[1] vs List([1])', [1], List([1])],
+    ['{a:1} vs Map({a:1})', { a: 1 }, Map({ a: 1 })],
+    ['[[1],[2]] vs [[1,2]]', [[1], [2]], [[1, 2]]],
+    ['[[]] vs [[], []]', [[]], [[], []]],
+    ['{a:1} vs {a:"1"}', { a: 1 }, { a: '1' }],
+    ['{a:1} vs {b:1}', { a: 1 }, { b: 1 }],
+    ['{a:{b:1}} vs {a:{b:2}}', { a: { b: 1 } }, { a: { b: 2 } }],
+    ['List vs Set with the same items', List([1, 2]), Set([1, 2])],
+    ['Map vs OrderedMap with the same entries', Map({ a: 1 }), OrderedMap({ a: 1 })],
+    ['Set vs OrderedSet with the same items', Set([1]), OrderedSet([1])],
+    ['OrderedMap order matters', OrderedMap([['a', 1], ['b', 2]]), OrderedMap([['b', 2], ['a', 1]])],
+    ['OrderedSet order matters', OrderedSet([1, 2]), OrderedSet([2, 1])],
+    ['Record vs Map with the same entries', Record({ a: 1, b: 2 })(), Map({ a: 1, b: 2 })],
+    ['Map key 1 vs key "1"', Map([[1, 'x']]), Map([['1', 'x']])],
+    ['Map({a:1,b:2}) vs Map({a:2,b:1})', Map({ a: 1, b: 2 }), Map({ a: 2, b: 1 })],
+    ['Set([1,2]) vs Set([1,2,3])', Set([1, 2]), Set([1, 2, 3])],
+  ] as [string, unknown, unknown][])('%s', (_name, a, b) => {
+    expect(is(a, b)).toBe(false);
+    expect(key(a)).not.toBe(key(b));
+  });
+
+  it('a function inside a state is refused', () => {
+    expect(() => fingerprintOf({ f: () => 1 })).toThrow(new TypeError('cannot fingerprint a function inside a state'));
+  });
+
+  it('native Map / Set / Date are refused, not hashed as {}', () => {
+    expect(() => fingerprintOf(new globalThis.Map([[1, 2]]))).toThrow(TypeError);
+    expect(() => fingerprintOf(new globalThis.Set([1]))).toThrow(TypeError);
+    expect(() => fingerprintOf({ at: new Date(0) })).toThrow(TypeError);
+  });
+
+  it('a model whose state is a native Set is not silently reported as a 1-state pass', () => {
+    const nativeSet: Model<globalThis.Set<number>, 'add'> = {
+      name: 'native-set',
+      initialStates: () => [new globalThis.Set<number>()],
+      actions: () => ['add'],
+      nextState: (s) => (s.size < 5 ? new globalThis.Set([...s, s.size]) : undefined),
+      invariants: [{ name: 'small', holds: (s) => s.size < 3 }],
+    };
+    // Today: "pass with 1 distinct state(s)" (the invariant is broken at the third state).
+    // Expected: the default fingerprint refuses the native Set, which check() reports as a ModelError.
+    let outcome: string;
+    try {
+      const r = check(nativeSet);
+      outcome = `${r.verdict} with ${r.stats.distinctStates} distinct state(s)`;
+    } catch (e) {
+      outcome = e instanceof ModelError ? e.message : `not a ModelError: ${String(e)}`;
+    }
+    expect(outcome).toMatch(/^model "native-set" threw in fingerprint \(default\): TypeError: /);
+  });
+});
+
+describe('model-supplied fingerprint() overrides', () => {
+  /** An unbounded counter: without an override it never ends. */
+  const counter = (fingerprint: (s: number) => bigint | string): Model<number, 'inc'> => ({
+    name: 'counter-with-override',
+    initialStates: () => [0],
+    actions: () => ['inc'],
+    nextState: (s) => s + 1,
+    invariants: [],
+    fingerprint,
+  });
+
+  it('a bigint override mapping every state to one value: exactly 1 distinct state', () => {
+    const r = check(counter(() => 42n));
+    expect(r.verdict).toBe('pass');
+    expect(r.complete).toBe(true);
+    expect(r.stats.distinctStates).toBe(1);
+    expect(r.stats.generatedStates).toBe(2);
+  });
+
+  it('a bigint override is folded to 64 bits: 1n and 2^64 + 1n are the same fingerprint', () => {
+    const r = check(counter((s) => (s % 2 === 0 ? 1n : 2n ** 64n + 1n)));
+    expect(r.stats.distinctStates).toBe(1);
+    const r2 = check(counter((s) => (s < 3 ? -1n : 2n ** 64n - 1n)));
+    expect(r2.stats.distinctStates).toBe(1);
+  });
+
+  it('a string override: the number of distinct strings is the number of distinct states', () => {
+    const r = check(counter((s) => `class-${s % 7}`));
+    expect(r.stats.distinctStates).toBe(7);
+    expect(r.stats.generatedStates).toBe(8);
+    expect(r.complete).toBe(true);
+  });
+
+  it('the override is used by dfs and random too', () => {
+    expect(check(counter(() => 'same'), { strategy: 'dfs' }).stats.distinctStates).toBe(1);
+    expect(check(counter((s) => BigInt(s % 3)), { strategy: 'random', walks: 50, maxDepth: 10 }).stats.distinctStates).toBe(3);
+  });
+
+  it('an override that throws is a ModelError naming the call', () => {
+    const m = counter(() => {
+      throw new Error('no fingerprint');
+    });
+    expect(() => check(m)).toThrow(new ModelError('counter-with-override', 'fingerprint', undefined, undefined, new Error('no fingerprint')).message);
+    expect(() => check(m)).toThrow('model "counter-with-override" threw in fingerprint: no fingerprint');
+  });
+});
+
+describe('property: fingerprints of JSON values follow JSON equality', () => {
+  it('v, its JSON round trip and a key-shuffled deep copy have one fingerprint', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer(), (v, seed) => {
+        const k = key(v);
+        expect(key(JSON.parse(JSON.stringify(v)))).toBe(k);
+        expect(key(shuffledCopy(v, prng(seed)))).toBe(k);
+      }),
+      { numRuns: 500, seed: 20240607 },
+    );
+  });
+
+  it('two JSON values with different JSON (up to key order) have different fingerprints', () => {
+    const canonical = (v: unknown): string =>
+      JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        fc.pre(canonical(a) !== canonical(b));
+        expect(key(a)).not.toBe(key(b));
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+  });
+});
