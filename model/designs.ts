@@ -1,0 +1,187 @@
+/**
+ * Design knobs (../shared/domain.md §5) and the named designs built from them.
+ *
+ * A design is a complete set of knob values. Named designs start from `v6` (the kpkeys v6
+ * series on a current kernel) and change what their name says. Users add designs with
+ * `registerDesign` or override a knob from the command line with `--set knob=value`.
+ */
+import { UsageError } from '../checker/index.ts';
+
+export interface Knobs {
+  /** kpkeys v6 patch 7: save POR_EL1 in pt_regs and write POR_EL1_INIT on exception entry from EL1. */
+  readonly porResetOnEntry: boolean;
+  /** When the per-write kpkeys guard is skipped because a lazy MMU batch already raised POR_EL1. */
+  readonly batchingGuard: 'none' | 'v4' | 'v5' | 'v6' | 'live-por';
+  /** thread.por_el1_lazy_mmu: one slot, or one per nesting level. */
+  readonly savedPorStorage: 'one-slot' | 'per-level';
+  /** Nested lazy MMU sections: each enter/leave calls the arch hooks (v5), or counters (v6). */
+  readonly lazyMmuNesting: 'first-leave-ends' | 'counters';
+  /** Lazy MMU in interrupt context: bail out (commit b81c688426a9) or batch into the interrupted task. */
+  readonly lazyMmuInInterrupt: 'immediate' | 'batch';
+  /** The in_interrupt() bail-out is in both enable and disable, or only in enable (a bug). */
+  readonly lazyMmuBailout: 'enable-and-disable' | 'enable-only';
+  /** Pause lazy MMU for the duration of finish_task_switch() (Kevin's suggestion in seed 000). */
+  readonly pauseLazyMmuInFinishTaskSwitch: boolean;
+  /** The counter update and the arch hook of enable/disable/pause/resume are one step (preemption off). */
+  readonly atomicLazyModeSwitch: boolean;
+  /** none: no preemption on IRQ exit; full: CONFIG_PREEMPT; rt: PREEMPT_RT (mmdrop_sched defers the free). */
+  readonly preemption: 'none' | 'full' | 'rt';
+  /** FEAT_BBML2_NOABORT: live blocks may be split without break-before-make. */
+  readonly bbml2: boolean;
+  /** How split_kernel_leaf_mapping() replaces a live block. */
+  readonly blockSplit: 'bbml2' | 'break-before-make' | 'in-place';
+  /** split_kernel_leaf_mapping() returns early for KFENCE addresses. */
+  readonly kfenceSplitEarlyReturn: boolean;
+  /** Linear map granularity: PTE mappings only, or blocks where possible. */
+  readonly linearMap: 'pte' | 'blocks';
+  /** Which changes skip flush_tlb_kernel_range(). */
+  readonly tlbiElision: 'invalid-to-valid' | 'also-rw-to-ro';
+  /** pageattr_p[mu]d_entry(): WARN and -EINVAL on a partial block, or rewrite the whole block. */
+  readonly partialBlockCheck: boolean;
+  /** How pageattr_pte_entry() rewrites a pte: in place, or invalid first then the new value. */
+  readonly contUpdate: 'in-place' | 'invalid-then-new';
+  /** Two permission changes on one range: serialised by their callers, or concurrent. */
+  readonly walkOwnership: 'exclusive' | 'shared';
+  /** set_memory_valid() and friends: the pagewalk-based update_range_prot or the old PTE-only apply_to_page_range. */
+  readonly pageattrWalker: 'pagewalk' | 'pte-only';
+  /** Linear alias of kernel data/bss (seed 001). */
+  readonly dataBssAlias: 'rw' | 'ro' | 'unmapped';
+  /** Where the zero page lives: in data/bss, or beside fixmap_pgdir. */
+  readonly zeroPage: 'data-bss' | 'beside-fixmap';
+  /** How a page-table dump reaches swapper_pg_dir. */
+  readonly ptdumpVia: 'linear-alias' | 'kernel-mapping';
+  /** kpkeys_pgtable_free() resets the freed page's pkey to DEFAULT. */
+  readonly pgtableFreeResetsPkey: boolean;
+  /** kernel_exit restores POR_EL1 from pt_regs (only meaningful with porResetOnEntry). */
+  readonly porRestoreOnReturn: boolean;
+}
+
+export interface Design {
+  readonly name: string;
+  readonly description: string;
+  readonly knobs: Knobs;
+}
+
+export const V6_KNOBS: Knobs = {
+  porResetOnEntry: true,
+  batchingGuard: 'v6',
+  savedPorStorage: 'one-slot',
+  lazyMmuNesting: 'counters',
+  lazyMmuInInterrupt: 'immediate',
+  lazyMmuBailout: 'enable-and-disable',
+  pauseLazyMmuInFinishTaskSwitch: false,
+  atomicLazyModeSwitch: false,
+  preemption: 'full',
+  bbml2: false,
+  blockSplit: 'bbml2',
+  kfenceSplitEarlyReturn: true,
+  linearMap: 'pte',
+  tlbiElision: 'invalid-to-valid',
+  partialBlockCheck: true,
+  contUpdate: 'in-place',
+  walkOwnership: 'exclusive',
+  pageattrWalker: 'pagewalk',
+  dataBssAlias: 'unmapped',
+  zeroPage: 'beside-fixmap',
+  ptdumpVia: 'kernel-mapping',
+  pgtableFreeResetsPkey: true,
+  porRestoreOnReturn: true,
+};
+
+/** How each knob is spelled on the command line, and its values. */
+export const KNOB_SPECS: Readonly<Record<keyof Knobs, { readonly flag: string; readonly values: readonly (string | boolean)[] }>> = {
+  porResetOnEntry: { flag: 'por-reset-on-entry', values: [true, false] },
+  batchingGuard: { flag: 'batching-guard', values: ['none', 'v4', 'v5', 'v6', 'live-por'] },
+  savedPorStorage: { flag: 'saved-por-storage', values: ['one-slot', 'per-level'] },
+  lazyMmuNesting: { flag: 'lazy-mmu-nesting', values: ['first-leave-ends', 'counters'] },
+  lazyMmuInInterrupt: { flag: 'lazy-mmu-in-interrupt', values: ['immediate', 'batch'] },
+  lazyMmuBailout: { flag: 'lazy-mmu-bailout', values: ['enable-and-disable', 'enable-only'] },
+  pauseLazyMmuInFinishTaskSwitch: { flag: 'pause-lazy-mmu-in-finish-task-switch', values: [true, false] },
+  atomicLazyModeSwitch: { flag: 'atomic-lazy-mode-switch', values: [true, false] },
+  preemption: { flag: 'preemption', values: ['none', 'full', 'rt'] },
+  bbml2: { flag: 'bbml2', values: [true, false] },
+  blockSplit: { flag: 'block-split', values: ['bbml2', 'break-before-make', 'in-place'] },
+  kfenceSplitEarlyReturn: { flag: 'kfence-split-early-return', values: [true, false] },
+  linearMap: { flag: 'linear-map', values: ['pte', 'blocks'] },
+  tlbiElision: { flag: 'tlbi-elision', values: ['invalid-to-valid', 'also-rw-to-ro'] },
+  partialBlockCheck: { flag: 'partial-block-check', values: [true, false] },
+  contUpdate: { flag: 'cont-update', values: ['in-place', 'invalid-then-new'] },
+  walkOwnership: { flag: 'walk-ownership', values: ['exclusive', 'shared'] },
+  pageattrWalker: { flag: 'pageattr-walker', values: ['pagewalk', 'pte-only'] },
+  dataBssAlias: { flag: 'data-bss-alias', values: ['rw', 'ro', 'unmapped'] },
+  zeroPage: { flag: 'zero-page', values: ['data-bss', 'beside-fixmap'] },
+  ptdumpVia: { flag: 'ptdump-via', values: ['linear-alias', 'kernel-mapping'] },
+  pgtableFreeResetsPkey: { flag: 'pgtable-free-resets-pkey', values: [true, false] },
+  porRestoreOnReturn: { flag: 'por-restore-on-return', values: [true, false] },
+};
+
+const designs = new Map<string, Design>();
+
+export function registerDesign(name: string, description: string, changes: Partial<Knobs>, base: Knobs = V6_KNOBS): Design {
+  if (designs.has(name)) throw new Error(`design ${name} is already registered`);
+  const d: Design = { name, description, knobs: { ...base, ...changes } };
+  designs.set(name, d);
+  return d;
+}
+
+// The kpkeys series and the remedies discussed for seed 000.
+registerDesign('v6', 'kpkeys RFC v6: POR_EL1 reset on EL1 entry, batching via lazy MMU, guard skipped while is_lazy_mmu_mode_active()', {});
+registerDesign('v5', 'v6 with the v5 guard: skip while TIF_LAZY_MMU && !in_interrupt()', { batchingGuard: 'v5' });
+registerDesign('v4', 'v6 with the v4 guard: skip while TIF_LAZY_MMU (no in_interrupt() test)', { batchingGuard: 'v4' });
+registerDesign('v6-no-por-reset', 'v6 without patch 7: POR_EL1 is left alone on exception entry (planned for RFC v7)', { porResetOnEntry: false });
+registerDesign('v6-atomic-lazy-switch', 'v6 with enable_count++/arch_enter (and --/arch_leave) as one step, as if preemption were disabled', {
+  atomicLazyModeSwitch: true,
+});
+registerDesign('v6-no-por-reset-atomic-lazy-switch', 'v6 without the POR reset and with the atomic lazy mode switch', {
+  porResetOnEntry: false,
+  atomicLazyModeSwitch: true,
+});
+registerDesign('v6-pause-lazy-mmu-in-finish-task-switch', 'v6 with lazy_mmu_mode_pause()/resume() around finish_task_switch()', {
+  pauseLazyMmuInFinishTaskSwitch: true,
+});
+registerDesign('v6-guard-checks-live-por', 'v6 whose write guard tests the live POR_EL1 instead of the lazy MMU state', { batchingGuard: 'live-por' });
+registerDesign('no-batching', 'kpkeys without batching: every page-table write raises and restores POR_EL1', { batchingGuard: 'none' });
+
+export function designNames(): string[] {
+  return [...designs.keys()];
+}
+
+export function allDesigns(): Design[] {
+  return [...designs.values()];
+}
+
+export function getDesign(name: string): Design {
+  const d = designs.get(name);
+  if (!d) throw new UsageError(`unknown design "${name}"; designs: ${designNames().join(', ')}`);
+  return d;
+}
+
+/** Parses `knob=value` (command-line spelling) into a change of one knob. */
+export function parseKnobSetting(setting: string): Partial<Knobs> {
+  const eq = setting.indexOf('=');
+  const flags = Object.values(KNOB_SPECS).map((s) => s.flag);
+  if (eq < 0) throw new UsageError(`--set takes knob=value, got "${setting}"; knobs: ${flags.join(', ')}`);
+  const flag = setting.slice(0, eq);
+  const raw = setting.slice(eq + 1);
+  const entry = (Object.entries(KNOB_SPECS) as [keyof Knobs, (typeof KNOB_SPECS)[keyof Knobs]][]).find(([, s]) => s.flag === flag);
+  if (!entry) throw new UsageError(`unknown knob "${flag}"; knobs: ${flags.join(', ')}`);
+  const [key, spec] = entry;
+  const value = raw === 'true' ? true : raw === 'false' ? false : raw;
+  if (!spec.values.includes(value)) throw new UsageError(`knob ${flag} takes ${spec.values.join(' | ')}; got "${raw}"`);
+  return { [key]: value } as Partial<Knobs>;
+}
+
+/** A design with `--set` overrides applied; its name records them. */
+export function withSettings(design: Design, settings: readonly string[]): Design {
+  if (settings.length === 0) return design;
+  let knobs = design.knobs;
+  for (const s of settings) knobs = { ...knobs, ...parseKnobSetting(s) };
+  return { name: `${design.name}+${settings.join('+')}`, description: `${design.description}; with ${settings.join(', ')}`, knobs };
+}
+
+/** The knobs where `d` differs from v6, in command-line spelling. */
+export function knobDiff(d: Design, base: Knobs = V6_KNOBS): string[] {
+  return (Object.keys(KNOB_SPECS) as (keyof Knobs)[])
+    .filter((k) => d.knobs[k] !== base[k])
+    .map((k) => `${KNOB_SPECS[k].flag}=${String(d.knobs[k])}`);
+}

@@ -1,0 +1,183 @@
+/**
+ * A scenario under a design, as a checker Model: the actions are the CPUs' next steps (with
+ * each of their outcomes) and the environment's IRQs; the invariants are the scenario's rules.
+ */
+import { UsageError, type Invariant, type Model } from '../checker/index.ts';
+import { RULES_BY_NAME, type KernelFacts } from '../properties/index.ts';
+import { getDesign, withSettings, type Design } from './designs.ts';
+import { DEFAULT_GEOMETRY, linearAlias, type Geometry } from './hardware/geometry.ts';
+import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
+import { walkLatest } from './hardware/walk.ts';
+import type { Env } from './kernel/env.ts';
+import { cpuTransitions, fnNamed, K, settle } from './kernel/exec.ts';
+import { takeIrq } from './kernel/entry.ts';
+import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
+import type { KernelState } from './kernel/state.ts';
+import './kernel/functions.ts';
+import type { Scenario, ScenarioParams } from './scenarios/scenario.ts';
+
+export interface KernelAction {
+  readonly cpu: number;
+  readonly kind: 'step' | 'irq';
+  /** Which outcome of the step, or which IRQ source. */
+  readonly index: number;
+  readonly label: string;
+}
+
+export interface KernelModel extends Model<KernelState, KernelAction> {
+  readonly scenario: Scenario;
+  readonly design: Design;
+  readonly env: Env;
+  readonly params: ScenarioParams;
+}
+
+export interface KernelModelOptions {
+  /** Design name (default v6) or a design object. */
+  readonly design?: string | Design;
+  /** `knob=value` overrides. */
+  readonly set?: readonly string[];
+  readonly params?: Partial<ScenarioParams>;
+  /** Check these invariants instead of the scenario's. */
+  readonly invariants?: readonly string[];
+}
+
+const CATCH_ALL = 'kernel-does-not-oops';
+
+export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}): KernelModel {
+  const base = typeof options.design === 'object' ? options.design : getDesign(options.design ?? 'v6');
+  const design = withSettings(base, options.set ?? []);
+  const params: ScenarioParams = { ...scenario.params, ...options.params };
+  if (!Number.isInteger(params.fanout) || params.fanout < 2 || params.fanout > 16)
+    throw new UsageError(`fanout must be an integer from 2 to 16, got ${params.fanout}`);
+  if (!Number.isInteger(params.irqs) || params.irqs < 0) throw new UsageError(`irqs must be an integer >= 0, got ${params.irqs}`);
+  const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
+  const names = [...(options.invariants ?? scenario.invariants)];
+  for (const n of names) if (!RULES_BY_NAME.has(n)) throw new UsageError(`unknown invariant "${n}"; invariants: ${[...RULES_BY_NAME.keys()].join(', ')}`);
+  if (!names.includes(CATCH_ALL)) names.push(CATCH_ALL);
+
+  const built = scenario.build({ knobs: design.knobs, geometry, params });
+  const env: Env = { design, knobs: design.knobs, geometry, layout: built.layout, recorded: new Set(names) };
+  let initial = built.state;
+  initial.cpus.forEach((_, cpu) => {
+    initial = settle(new K(initial, cpu, env), []).s;
+  });
+
+  const successors = new WeakMap<KernelState, { action: KernelAction; state: KernelState }[]>();
+  const computeSuccessors = (s: KernelState) => {
+    let out = successors.get(s);
+    if (out) return out;
+    out = [];
+    if (s.oops === null) {
+      for (let cpu = 0; cpu < s.cpus.size; cpu++) {
+        const prefix = `CPU${cpu}`;
+        cpuTransitions(s, cpu, env, prefix).forEach((t, index) => out!.push({ action: { cpu, kind: 'step', index, label: t.label }, state: t.state }));
+        const c = s.cpus.get(cpu)!;
+        const task = s.tasks.get(c.curr)!;
+        if (s.irqs_left > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
+          scenario.irqSources.forEach((src, index) => {
+            const label = `${prefix} ${task.comm}: IRQ (${src.name})`;
+            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnNamed(src.handler)).s });
+          });
+        }
+      }
+    }
+    successors.set(s, out);
+    return out;
+  };
+
+  const factsCache = new WeakMap<KernelState, KernelFacts>();
+  const facts = (s: KernelState): KernelFacts => {
+    let f = factsCache.get(s);
+    if (!f) {
+      f = kernelFacts(s, env);
+      factsCache.set(s, f);
+    }
+    return f;
+  };
+
+  const invariants: Invariant<KernelState>[] = names.map((name) => {
+    const rule = RULES_BY_NAME.get(name)!;
+    return {
+      name,
+      description: rule.statement,
+      holds: (s: KernelState) => !s.violations.has(name) && (rule.holds ? rule.holds(facts(s)) : true),
+    };
+  });
+
+  return {
+    name: `${scenario.name} under ${design.name}`,
+    scenario,
+    design,
+    env,
+    params,
+    initialStates: () => [initial],
+    actions: (s) => computeSuccessors(s).map((x) => x.action),
+    nextState: (s, a) => {
+      const found = computeSuccessors(s).find((x) => x.action.label === a.label);
+      return found?.state;
+    },
+    invariants,
+    actor: (a) => `CPU${a.cpu}`,
+    isFinal: (s) => s.oops !== null || !s.tasks.some((t) => t.__state === 'blocked'),
+    formatAction: (a) => a.label,
+    formatState: (s) => summariseState(s),
+  };
+}
+
+/** The facts the rules read, from one state. */
+export function kernelFacts(s: KernelState, env: Env): KernelFacts {
+  const g = env.geometry;
+  const pkeyOf = (page: number): number | null => {
+    const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+    return w.ok ? w.leaf.poIndex : null;
+  };
+  return {
+    cpus: s.cpus
+      .map((c, cpu) => {
+        const task = s.tasks.get(c.curr)!;
+        const k = new K(s, cpu, env);
+        return {
+          cpu,
+          task: task.comm,
+          inInterrupt: k.in_interrupt(),
+          lazyMmuActive: is_lazy_mmu_mode_active(k),
+          inKernel: !task.stack.isEmpty() && !task.is_idle,
+          porGrantsPgtablesWrite: por_permits(c.por_el1, KPKEYS_PKEY_PGTABLES, 'write'),
+          por: c.por_el1,
+        };
+      })
+      .toArray(),
+    tasks: s.tasks
+      .filter((t) => !t.is_idle)
+      .map((t) => ({
+        name: t.comm,
+        enableCount: t.lazy_mmu_state.enable_count,
+        pauseCount: t.lazy_mmu_state.pause_count,
+        finished: t.stack.isEmpty() || t.__state === 'dead',
+      }))
+      .toArray(),
+    pagetablePages: s.pgtable_role
+      .entrySeq()
+      .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
+      .toArray(),
+    textAliases: env.layout.textPages.map((page) => {
+      const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+      return { page, writable: w.ok && !w.leaf.rdonly };
+    }),
+    oops: s.oops ? s.oops.message : null,
+  };
+}
+
+/** One line per CPU: what runs, at which POR level, in which context. */
+export function summariseState(s: KernelState): string {
+  return s.cpus
+    .map((c, i) => {
+      const t = s.tasks.get(c.curr)!;
+      const ctx = [c.hardirq_count ? `hardirq ${c.hardirq_count}` : '', c.softirq_count ? `softirq ${c.softirq_count}` : '', c.preempt_count ? `preempt ${c.preempt_count}` : '']
+        .filter(Boolean)
+        .join(', ');
+      const lazy = t.lazy_mmu_state;
+      return `CPU${i}: ${t.comm} POR=0x${c.por_el1.toString(16)} lazy=${lazy.enable_count}/${lazy.pause_count}${ctx ? ` (${ctx})` : ''}${s.oops ? ' OOPS' : ''}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,27 @@
+/** What is fixed for one run: the design, the geometry, the boot-time page layout. */
+import type { Design, Knobs } from '../designs.ts';
+import type { Geometry } from '../hardware/geometry.ts';
+
+export interface Layout {
+  /** swapper_pg_dir's page. */
+  readonly root: number;
+  /** Page number -> what the page is ("swapper_pg_dir", "vmalloc pte table", "B's pgd"...). */
+  readonly pageNames: ReadonlyMap<number, string>;
+  /** VA through which the kernel writes a page-table page (its linear alias, or the kernel image for swapper_pg_dir). */
+  readonly tableVa: (page: number) => number;
+  /** Pages whose linear alias is text/rodata (invariant 14). */
+  readonly textPages: readonly number[];
+  /** Pages whose linear alias is deliberately unmapped (data/bss under seed 001). */
+  readonly unmappedAliasPages: readonly number[];
+  /** Named VAs a scenario's code uses (the zero page, a KFENCE object...). */
+  readonly vas: ReadonlyMap<string, number>;
+}
+
+export interface Env {
+  readonly design: Design;
+  readonly knobs: Knobs;
+  readonly geometry: Geometry;
+  readonly layout: Layout;
+  /** Rules whose violations are recorded in the state (the checked invariants). */
+  readonly recorded: ReadonlySet<string>;
+}

@@ -1,0 +1,313 @@
+/**
+ * Kernel code as data, and the interpreter that runs it one atomic step at a time.
+ *
+ * A kernel function is a list of steps, each named after the line of C it stands for. An
+ * `event` step is one hardware-visible event (a store, a system-register write, a barrier, a
+ * counter update): interrupts and other CPUs may interleave between two events. A `local`
+ * step only moves control or touches the task's own registers; it runs together with the
+ * event before it, since nothing else can observe the difference. A step may have several
+ * outcomes (the scheduler's pick, what a table walk sees): each becomes its own action.
+ *
+ * Like PlusCal's labels, this makes the windows of the real code explicit: there is an
+ * interleaving point between `enable_count++` and `arch_enter_lazy_mmu_mode()` exactly
+ * because they are two events.
+ */
+import { List, Map as IMap } from 'immutable';
+import { RULES, type KernelEvent } from '../../properties/index.ts';
+import type { Knobs } from '../designs.ts';
+import type { Env } from './env.ts';
+import { Frame, Violation, type Cpu, type KernelState, type Task, type Value } from './state.ts';
+
+export type StepKind = 'event' | 'local';
+
+export interface Outcome {
+  /** Tells this outcome apart from the step's other outcomes (e.g. "-> B"). */
+  readonly label: string;
+  readonly k: K;
+}
+
+/** A step returns the context after it, or its possible outcomes ([] = cannot proceed now). */
+export type StepResult = K | readonly Outcome[];
+
+export interface Step {
+  /** The C the step stands for, e.g. `state->enable_count++`. */
+  readonly label: string;
+  readonly kind: StepKind | ((knobs: Knobs) => StepKind);
+  /** A goto target. */
+  readonly name?: string;
+  readonly run: (k: K) => StepResult;
+}
+
+export interface KFunction {
+  readonly name: string;
+  /** Where the real code is. */
+  readonly source: string;
+  /** Inlined in the real kernel: not shown in kernel-style call traces. */
+  readonly inline: boolean;
+  readonly steps: readonly Step[];
+  readonly targets: ReadonlyMap<string, number>;
+}
+
+const FUNCTIONS = new Map<string, KFunction>();
+
+/** Declares a kernel function. Falling off the last step returns. */
+export function kfunc(name: string, source: string, steps: readonly Step[], opts: { inline?: boolean } = {}): KFunction {
+  if (FUNCTIONS.has(name)) throw new Error(`kernel function ${name} declared twice`);
+  const targets = new Map<string, number>();
+  steps.forEach((s, i) => {
+    if (s.name) targets.set(s.name, i);
+  });
+  const f: KFunction = { name, source, inline: opts.inline ?? false, steps, targets };
+  FUNCTIONS.set(name, f);
+  return f;
+}
+
+export function fnNamed(name: string): KFunction {
+  const f = FUNCTIONS.get(name);
+  if (!f) throw new Error(`no kernel function named ${name}`);
+  return f;
+}
+
+export function allFunctions(): KFunction[] {
+  return [...FUNCTIONS.values()];
+}
+
+export const event = (label: string, run: (k: K) => StepResult, opts: { name?: string } = {}): Step => ({ label, kind: 'event', run, ...opts });
+export const local = (label: string, run: (k: K) => StepResult, opts: { name?: string } = {}): Step => ({ label, kind: 'local', run, ...opts });
+/** A step that is an event under some designs and local under others. */
+export const step = (label: string, kind: (knobs: Knobs) => StepKind, run: (k: K) => StepResult, opts: { name?: string } = {}): Step => ({
+  label,
+  kind,
+  run,
+  ...opts,
+});
+
+/**
+ * The kernel context of one CPU during one step: the state, plus helpers in the kernel's
+ * vocabulary. Immutable: every helper returns a new context.
+ */
+export class K {
+  constructor(
+    readonly s: KernelState,
+    readonly cpuId: number,
+    readonly env: Env,
+    /** The step said where control goes next. */
+    readonly moved = false,
+  ) {}
+
+  private with(s: KernelState, moved = this.moved): K {
+    return new K(s, this.cpuId, this.env, moved);
+  }
+
+  get knobs(): Knobs {
+    return this.env.knobs;
+  }
+  get cpu(): Cpu {
+    return this.s.cpus.get(this.cpuId)!;
+  }
+  /** rq->curr */
+  get taskId(): number {
+    return this.cpu.curr;
+  }
+  get task(): Task {
+    return this.s.tasks.get(this.taskId)!;
+  }
+  get frame(): Frame {
+    return this.task.stack.last()!;
+  }
+  local(name: string): Value | undefined {
+    return this.frame.locals.get(name);
+  }
+  num(name: string): number {
+    const v = this.frame.locals.get(name);
+    if (typeof v !== 'number') throw new Error(`${this.frame.fn}: local ${name} is not a number (${String(v)})`);
+    return v;
+  }
+
+  update(f: (s: KernelState) => KernelState): K {
+    return this.with(f(this.s));
+  }
+  setCpu(f: (c: Cpu) => Cpu, cpu = this.cpuId): K {
+    return this.with(this.s.updateIn(['cpus', cpu], (c) => f(c as Cpu)));
+  }
+  setTask(f: (t: Task) => Task, task = this.taskId): K {
+    return this.with(this.s.updateIn(['tasks', task], (t) => f(t as Task)));
+  }
+  private setTop(f: (fr: Frame) => Frame): K {
+    const stack = this.task.stack;
+    return this.setTask((t) => t.set('stack', stack.set(stack.size - 1, f(stack.last()!))));
+  }
+  setLocal(name: string, v: Value | undefined): K {
+    return this.setTop((fr) => fr.set('locals', v === undefined ? fr.locals.delete(name) : fr.locals.set(name, v)));
+  }
+  setLocals(values: Record<string, Value | undefined>): K {
+    let k: K = this;
+    for (const [n, v] of Object.entries(values)) k = k.setLocal(n, v);
+    return k;
+  }
+
+  // Control flow.
+  next(): K {
+    return this.setTop((fr) => fr.set('pc', fr.pc + 1)).moveOn();
+  }
+  /** Jump to a named step of the current function. */
+  goto(name: string): K {
+    const target = fnNamed(this.frame.fn).targets.get(name);
+    if (target === undefined) throw new Error(`${this.frame.fn} has no step named ${name}`);
+    return this.setTop((fr) => fr.set('pc', target)).moveOn();
+  }
+  /** Calls `fn` with `locals`; returns to the step after this one. */
+  call(fn: KFunction, locals: Record<string, Value> = {}, opts: { atomic?: boolean } = {}): K {
+    const k = this.setTop((fr) => fr.set('pc', fr.pc + 1));
+    const frame = new Frame({ fn: fn.name, pc: 0, locals: IMap(locals), atomic: opts.atomic ?? false });
+    return k.setTask((t) => t.set('stack', t.stack.push(frame))).moveOn();
+  }
+  /**
+   * Pushes a frame without advancing the current one: an exception taken here, or the frames a
+   * task leaves behind when it is switched out.
+   */
+  pushFrame(fn: KFunction, locals: Record<string, Value> = {}, pc = 0): K {
+    const frame = new Frame({ fn: fn.name, pc, locals: IMap(locals), atomic: false });
+    return this.setTask((t) => t.set('stack', t.stack.push(frame)));
+  }
+  /** Returns to the caller; a value lands in the caller's local `ret`. */
+  ret(value?: Value): K {
+    const stack = this.task.stack.pop();
+    let k = this.setTask((t) => t.set('stack', stack));
+    if (value !== undefined && !stack.isEmpty()) k = k.setLocal('ret', value);
+    return k.moveOn();
+  }
+  /** Takes the callee's return value out of the locals (so it does not linger in the state). */
+  takeRet(): [Value | undefined, K] {
+    const v = this.local('ret');
+    return [v, this.setLocal('ret', undefined)];
+  }
+  private moveOn(): K {
+    return new K(this.s, this.cpuId, this.env, true);
+  }
+
+  /** in_interrupt(): hardirq or softirq count non-zero on this CPU. */
+  in_interrupt(): boolean {
+    return this.cpu.hardirq_count > 0 || this.cpu.softirq_count > 0;
+  }
+  /** in_atomic() || irqs_disabled(): where might_sleep() complains. */
+  inAtomicContext(): boolean {
+    const c = this.cpu;
+    return c.preempt_count > 0 || c.hardirq_count > 0 || c.softirq_count > 0 || c.irqs_disabled;
+  }
+  contextName(): string {
+    const c = this.cpu;
+    if (c.hardirq_count > 0) return 'hardirq context';
+    if (c.softirq_count > 0) return 'softirq context';
+    if (c.irqs_disabled) return 'a section with IRQs disabled';
+    if (c.preempt_count > 0) return 'a preempt-disabled section';
+    return 'task context';
+  }
+
+  /** Kernel-style call trace of the running task, innermost first, inlined functions left out. */
+  callTrace(taskId = this.taskId): string[] {
+    return callTraceOf(this.s.tasks.get(taskId)!);
+  }
+
+  /** Reports an event to the rules; violations of the checked rules are recorded. */
+  observe(e: DistributiveOmit<KernelEvent, 'cpu' | 'task' | 'callTrace'>): K {
+    const full = { ...e, cpu: this.cpuId, task: this.task.comm, callTrace: this.callTrace() } as KernelEvent;
+    let s = this.s;
+    for (const rule of RULES) {
+      if (!rule.check || !this.env.recorded.has(rule.name) || s.violations.has(rule.name)) continue;
+      const message = rule.check(full);
+      if (message === undefined) continue;
+      s = s.setIn(
+        ['violations', rule.name],
+        new Violation({ rule: rule.name, message, cpu: this.cpuId, task: this.task.comm, callTrace: List(full.callTrace) }),
+      );
+    }
+    return s === this.s ? this : this.with(s);
+  }
+}
+
+type DistributiveOmit<T, Keys extends PropertyKey> = T extends unknown ? Omit<T, Keys> : never;
+
+export function callTraceOf(task: Task): string[] {
+  const out: string[] = [];
+  for (let i = task.stack.size - 1; i >= 0; i--) {
+    const f = task.stack.get(i)!;
+    if (!fnNamed(f.fn).inline) out.push(f.fn);
+  }
+  return out;
+}
+
+/** The full call stack including inlined functions, innermost first. */
+export function fullStackOf(task: Task): string[] {
+  return task.stack.reverse().map((f) => f.fn).toArray();
+}
+
+export function stepAt(frame: Frame): Step | undefined {
+  return fnNamed(frame.fn).steps[frame.pc];
+}
+
+function kindOf(st: Step, knobs: Knobs): StepKind {
+  return typeof st.kind === 'function' ? st.kind(knobs) : st.kind;
+}
+
+/** What the CPU would execute next: the running task's top step, if it is in the kernel. */
+export function pendingStep(s: KernelState, cpu: number): { task: Task; frame: Frame; step: Step | undefined } | undefined {
+  const c = s.cpus.get(cpu)!;
+  const task = s.tasks.get(c.curr)!;
+  const frame = task.stack.last();
+  if (!frame) return undefined;
+  return { task, frame, step: stepAt(frame) };
+}
+
+export interface Transition {
+  /** Action label: which step (and which outcome) this is. */
+  readonly label: string;
+  readonly state: KernelState;
+}
+
+const MAX_SETTLE = 10_000;
+
+/**
+ * Runs local steps (and every step inside an atomic region) until the running task is at an
+ * event, finished, or the machine died. Returns the labels of the events it ran.
+ */
+export function settle(k: K, chained: string[]): K {
+  for (let n = 0; n < MAX_SETTLE; n++) {
+    if (k.s.oops) return k;
+    const p = pendingStep(k.s, k.cpuId);
+    if (!p) return k;
+    const { frame, task } = p;
+    if (!p.step) {
+      // Fell off the end of the function: return.
+      k = new K(k.s, k.cpuId, k.env).ret();
+      continue;
+    }
+    const atomic = task.stack.some((f) => f.atomic);
+    const kind = kindOf(p.step, k.knobs);
+    if (kind === 'event' && !atomic) return k;
+    const r = p.step.run(new K(k.s, k.cpuId, k.env));
+    let next: K;
+    if (r instanceof K) next = r;
+    else if (r.length === 1) next = r[0].k;
+    else throw new Error(`${frame.fn}: step "${p.step.label}" has ${r.length} outcomes inside ${atomic ? 'an atomic region' : 'a local step'}`);
+    if (!next.moved) throw new Error(`${frame.fn}: step "${p.step.label}" did not say where control goes`);
+    if (kind === 'event') chained.push(`${frame.fn}: ${p.step.label}`);
+    k = next;
+  }
+  throw new Error('settle: no event reached after 10000 local steps (a loop without an event)');
+}
+
+/** The transitions of one CPU: its running task's next step, with each of its outcomes. */
+export function cpuTransitions(s: KernelState, cpu: number, env: Env, prefix: string): Transition[] {
+  const p = pendingStep(s, cpu);
+  if (!p || !p.step || s.oops) return [];
+  const r = p.step.run(new K(s, cpu, env));
+  const outcomes: readonly Outcome[] = r instanceof K ? [{ label: '', k: r }] : r;
+  const base = `${prefix} ${p.task.comm}: ${p.frame.fn}: ${p.step.label}`;
+  return outcomes.map((o) => {
+    if (!o.k.moved) throw new Error(`${p.frame.fn}: step "${p.step!.label}" did not say where control goes`);
+    const chained: string[] = [];
+    const k = settle(o.k, chained);
+    return { label: o.label ? `${base} [${o.label}]` : base, state: k.s };
+  });
+}

@@ -1,0 +1,224 @@
+/**
+ * The kernel's contact points with the hardware model: stores to page tables through their
+ * linear alias, loads and stores to data, barriers, TLBI, and what happens when the MMU
+ * faults (die_kernel_fault: an oops with the kernel's own splat).
+ */
+import { List } from 'immutable';
+import { encode, isLeaf, isValid, permOf, type Desc, type Entry } from '../hardware/descriptor.ts';
+import { displayVa, entryOffset, LEVEL_NAMES, linearAlias, pagesPerEntry, tableIndex, type Level } from '../hardware/geometry.ts';
+import { entryKey, publishStores, readEntry, storeEntry } from '../hardware/memory.ts';
+import { esrOf, kernelFaultMessage, mmuAccess, type AccessOutcome, type Fault } from '../hardware/mmu.ts';
+import { por_permits, type Access } from '../hardware/pkeys.ts';
+import { tlbInvalidateRange } from '../hardware/tlb.ts';
+import { walkLatest, type WalkStep } from '../hardware/walk.ts';
+import type { EntryFacts, PermFacts } from '../../properties/index.ts';
+import { K, type Outcome } from './exec.ts';
+import { Oops } from './state.ts';
+
+function entryFacts(e: Entry): EntryFacts | null {
+  return e === null ? null : { type: e.type, out: e.out, perm: permOf(e as Desc) };
+}
+
+function accessOutcomes(k: K, va: number, access: Access): AccessOutcome[] {
+  const env = k.env;
+  return mmuAccess({ geometry: env.geometry, memory: k.s.memory, root: env.layout.root, tlb: k.cpu.tlb, por: k.cpu.por_el1 }, va, access);
+}
+
+/** Label of an outcome when a walk may see a stale entry. */
+function outcomeLabel(o: AccessOutcome, all: AccessOutcome[]): string {
+  if (all.length === 1) return '';
+  if (!o.result.ok) return 'walker sees an unpublished-over entry: fault';
+  return o.sawStale ? 'walker sees the old entry' : 'walker sees the new entry';
+}
+
+/**
+ * WRITE_ONCE(*ptep, value): a store to entry `index` of page-table page `table` at `level`,
+ * through the VA the kernel uses for that page. Faults like any store; the rules see it.
+ */
+export function pgtableStore(
+  k: K,
+  table: number,
+  index: number,
+  level: Level,
+  value: Entry,
+  what: { requestedRange?: readonly [number, number] } = {},
+): Outcome[] {
+  const g = k.env.geometry;
+  const va = k.env.layout.tableVa(table);
+  const mapping = walkLatest(g, k.s.memory, k.env.layout.root, va);
+  const pagePkey = mapping.ok ? mapping.leaf.poIndex : -1;
+  const old = readEntry(k.s.memory, table, index);
+  const first = entryVa(k, table, index, level);
+  k = k.observe({
+    kind: 'pgtable-store',
+    pagePkey,
+    porGrantsWrite: por_permits(k.cpu.por_el1, Math.max(0, pagePkey), 'write'),
+    por: k.cpu.por_el1,
+    level,
+    old: entryFacts(old),
+    new: entryFacts(value),
+    bbml2: k.knobs.bbml2,
+    entryRange: [first, first + pagesPerEntry(g, level)],
+    ...(what.requestedRange ? { requestedRange: what.requestedRange } : {}),
+  });
+  const outcomes = accessOutcomes(k, va, 'write');
+  return outcomes.map((o) => {
+    const label = outcomeLabel(o, outcomes);
+    if (!o.result.ok) return { label, k: oops(k, o.result.fault, entryOffset(index)) };
+    const memory = storeEntry(k.s.memory, k.cpuId, table, index, value);
+    return { label, k: k.update((s) => s.set('memory', memory)).setCpu((c) => c.set('tlb', o.tlb)) };
+  });
+}
+
+/**
+ * The first VA an entry maps, found from where its table hangs in swapper_pg_dir. Page-table
+ * pages are found by a search of the latest tables (the model has few).
+ */
+export function entryVa(k: K, table: number, index: number, level: Level): number {
+  const g = k.env.geometry;
+  const base = tableBaseVa(k, table, level);
+  return base + index * pagesPerEntry(g, level);
+}
+
+function tableBaseVa(k: K, table: number, level: Level): number {
+  const g = k.env.geometry;
+  const mem = k.s.memory;
+  if (level === 0) return 0;
+  // Search the parent level for the table descriptor pointing at `table`.
+  const find = (t: number, l: Level, base: number): number | undefined => {
+    for (let i = 0; i < g.fanout; i++) {
+      const e = readEntry(mem, t, i);
+      if (e === null || e.type !== 'table') continue;
+      const childBase = base + i * pagesPerEntry(g, l);
+      if (l + 1 === level && e.out === table) return childBase;
+      if (l + 1 < level) {
+        const r = find(e.out, (l + 1) as Level, childBase);
+        if (r !== undefined) return r;
+      }
+    }
+    return undefined;
+  };
+  const r = find(k.env.layout.root, 0, 0);
+  if (r === undefined) throw new Error(`page ${table} is not a level ${level} table in swapper_pg_dir`);
+  return r;
+}
+
+export interface AccessInfo {
+  /** What is accessed, for messages ("the zero page"). */
+  readonly what: string;
+}
+
+/** A kernel load/store/fetch of `va`: the rules see it; a fault oopses. */
+export function kernelAccess(k: K, va: number, access: Access, info: AccessInfo): Outcome[] {
+  const outcomes = accessOutcomes(k, va, access);
+  return outcomes.map((o) => {
+    const label = outcomeLabel(o, outcomes);
+    const r = o.result;
+    const kk = k.observe({
+      kind: 'access',
+      va,
+      access,
+      what: info.what,
+      outcome: r.ok ? 'ok' : r.fault.type === 'translation' ? 'translation-fault' : 'permission-fault',
+      viaTlb: r.via === 'tlb',
+      ...(r.perm ? { perm: r.perm } : {}),
+      latestAllows: latestAllows(k, va, access),
+      mappingUnpublished: mappingUnpublished(k, va),
+      changeReturned: k.s.prot_changes.some((c) => c.returned && va >= c.start && va < c.end),
+      ...changeInProgress(k, va),
+      unmappedAlias: k.env.layout.unmappedAliasPages.some((p) => linearAlias(k.env.geometry, p) === va) && !latestMapped(k, va),
+    });
+    if (!r.ok) return { label, k: oops(kk, r.fault, 0) };
+    return { label, k: kk.setCpu((c) => c.set('tlb', o.tlb)) };
+  });
+}
+
+function latestMapped(k: K, va: number): boolean {
+  return walkLatest(k.env.geometry, k.s.memory, k.env.layout.root, va).ok;
+}
+
+function latestAllows(k: K, va: number, access: Access): boolean {
+  const w = walkLatest(k.env.geometry, k.s.memory, k.env.layout.root, va);
+  if (!w.ok) return false;
+  if (access === 'write' && w.leaf.rdonly) return false;
+  if (access === 'exec' && w.leaf.pxn) return false;
+  return por_permits(k.cpu.por_el1, w.leaf.poIndex, access);
+}
+
+/** Some entry on the path to `va` was made valid by a store the walker may not see yet. */
+function mappingUnpublished(k: K, va: number): boolean {
+  const w = walkLatest(k.env.geometry, k.s.memory, k.env.layout.root, va);
+  return w.steps.some((st) => {
+    const p = k.s.memory.pending.get(entryKey(st.table, st.index));
+    return p !== undefined && isValid(st.entry) && p.stale.some((old) => !isValid(old));
+  });
+}
+
+function changeInProgress(k: K, va: number): { changeInProgress?: { old: PermFacts; new: PermFacts } } {
+  const c = k.s.prot_changes.find((c) => !c.returned && va >= c.start && va < c.end && c.old !== null && c.new !== null);
+  return c ? { changeInProgress: { old: permOf(c.old!), new: permOf(c.new!) } } : {};
+}
+
+/** dsb(ishst): this CPU's page-table stores become visible to every table walker. */
+export function dsb(k: K): K {
+  return k.update((s) => s.set('memory', publishStores(s.memory, k.cpuId)));
+}
+
+/** flush_tlb_kernel_range(): dsb(ishst); TLBI VAALE1IS on [start, end) for every CPU; dsb(ish); isb. */
+export function flushTlbKernelRange(k: K, start: number, end: number): K {
+  k = dsb(k);
+  return k.update((s) => s.set('cpus', s.cpus.map((c) => c.set('tlb', tlbInvalidateRange(c.tlb, start, end)))));
+}
+
+/** die_kernel_fault(): the oops, printed the way arm64 prints it, and the machine stops. */
+export function oops(k: K, fault: Fault, byteOffset: number): K {
+  const g = k.env.geometry;
+  const addr = displayVa(g, fault.va, byteOffset);
+  const esr = esrOf(fault);
+  const fsc = Number(esr & 0x3fn);
+  const steps: readonly WalkStep[] = fault.steps.length ? fault.steps : walkLatest(g, k.s.memory, k.env.layout.root, fault.va).steps;
+  const pfn = (page: number) => BigInt(page) + 0x80000n; // physical memory starts at 2 GiB, as on FVP
+  const levels = steps.map((st) => `${LEVEL_NAMES[st.level]}=${encode(st.entry, st.level, pfn).toString(16).padStart(16, '0')}`);
+  const details = [
+    'Mem abort info:',
+    `  ESR = 0x${esr.toString(16).padStart(16, '0')}`,
+    `  EC = 0x${fault.access === 'exec' ? '21: IABT' : '25: DABT'} (current EL), IL = 32 bits`,
+    `  FSC = 0x${fsc.toString(16).padStart(2, '0')}: level ${fault.level} ${fault.type} fault`,
+    'Data abort info:',
+    `  CM = 0, WnR = ${fault.access === 'write' ? 1 : 0}, TnD = 0, TagAccess = 0`,
+    `  GCS = 0, Overlay = ${fault.overlay ? 1 : 0}, DirtyBit = 0, Xs = 0`,
+    'swapper pgtable: 4k pages, 48-bit VAs',
+    `[${addr}] ${levels.join(', ')}`,
+    `Internal error: Oops: ${esr.toString(16).padStart(16, '0')} [#1] SMP`,
+    `CPU: ${k.cpuId} PID: ${k.task.pid} Comm: ${k.task.comm}`,
+  ];
+  const trace = k.callTrace();
+  return k.update((s) =>
+    s.set(
+      'oops',
+      new Oops({
+        message: `Unable to handle kernel ${kernelFaultMessage(fault)} at virtual address ${addr}`,
+        details: List(details),
+        cpu: k.cpuId,
+        task: k.task.comm,
+        callTrace: List(trace),
+      }),
+    ),
+  );
+}
+
+/** The latest entry at `index` of `table`. */
+export function ptep_get(k: K, table: number, index: number): Entry {
+  return readEntry(k.s.memory, table, index);
+}
+
+/** The leaf (and its table slot) that maps `va` in the latest tables, for the page-table walkers. */
+export function leafSlot(k: K, va: number): { table: number; index: number; level: Level; entry: Entry } | undefined {
+  const g = k.env.geometry;
+  const w = walkLatest(g, k.s.memory, k.env.layout.root, va);
+  const last = w.steps[w.steps.length - 1];
+  if (!last) return undefined;
+  return { table: last.table, index: last.index, level: last.level, entry: last.entry };
+}
+
+export { isLeaf, tableIndex };

@@ -1,0 +1,216 @@
+/**
+ * Permission changes of kernel mappings (arch/arm64/mm/pageattr.c after Dev Jain's "Enable
+ * permission change on arm64 kernel block mappings", seed 002; mm/pagewalk.c).
+ *
+ * update_range_prot() brackets walk_kernel_page_table_range_lockless() with a lazy MMU section;
+ * the pud/pmd callbacks rewrite a block in place if the range covers it whole (else WARN and
+ * -EINVAL), the pte callback rewrites each pte (a CONT run one pte at a time).
+ * __change_memory_common() then flushes the TLB unless the change is invalid -> valid only.
+ *
+ * Masks travel as locals: m_valid, m_rdonly, m_pxn (booleans: set or clear), m_poindex.
+ */
+import { List } from 'immutable';
+import { Desc, isLeaf, type Entry } from '../hardware/descriptor.ts';
+import { entryBase, pagesPerEntry, type Level } from '../hardware/geometry.ts';
+import { event, K, kfunc, local, type KFunction } from './exec.ts';
+import { flushTlbKernelRange, leafSlot, ptep_get } from './hw.ts';
+import { __set_pte, set_pmd, set_pud, writeArgs } from './kpkeys.ts';
+import { lazy_mmu_mode_disable, lazy_mmu_mode_enable } from './lazy_mmu.ts';
+import { LocklessWalk, ProtChange, type Value } from './state.ts';
+
+const EINVAL = -22;
+const MASKS = ['m_valid', 'm_rdonly', 'm_pxn', 'm_poindex'] as const;
+
+/** The masks of the current frame, to pass to a callee. */
+function masksOf(k: K): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const m of MASKS) {
+    const v = k.local(m);
+    if (v !== undefined) out[m] = v;
+  }
+  return out;
+}
+
+/** set_pageattr_masks(): val &= ~clear_mask; val |= set_mask. */
+export function set_pageattr_masks(val: Entry, masks: Record<string, Value>): Entry {
+  if (val === null) return null;
+  let v: Desc = val;
+  if (typeof masks.m_valid === 'boolean') v = v.set('valid', masks.m_valid);
+  if (typeof masks.m_rdonly === 'boolean') v = v.set('rdonly', masks.m_rdonly);
+  if (typeof masks.m_pxn === 'boolean') v = v.set('pxn', masks.m_pxn);
+  if (typeof masks.m_poindex === 'number') v = v.set('poIndex', masks.m_poindex);
+  return v;
+}
+
+/** pud_leaf()/pmd_leaf(): a present block. */
+function blockLeaf(e: Entry): e is Desc {
+  return e !== null && e.type === 'block' && isLeaf(e);
+}
+
+export const flush_tlb_kernel_range = kfunc('flush_tlb_kernel_range', 'arch/arm64/include/asm/tlbflush.h', [
+  event('dsb(ishst); __tlbi(vaale1is, addr) for each page; dsb(ish); isb()', (k) => flushTlbKernelRange(k, k.num('start'), k.num('end')).ret()),
+]);
+
+export const pageattr_pte_entry = kfunc('pageattr_pte_entry', 'arch/arm64/mm/pageattr.c', [
+  event('pte_t val = __ptep_get(pte)', (k) => k.setLocal('val', ptep_get(k, k.num('table'), k.num('index'))).next()),
+  local('val = set_pageattr_masks(val, walk); __set_pte(pte, val)', (k) => {
+    const old = (k.local('val') ?? null) as Entry;
+    const nu = set_pageattr_masks(old, masksOf(k));
+    const args = { table: k.num('table'), index: k.num('index'), level: 3 as Level, req_start: k.num('req_start'), req_end: k.num('req_end') };
+    k = k.setLocal('val', undefined);
+    if (k.knobs.contUpdate === 'invalid-then-new' && old?.valid && nu?.valid)
+      return k.setLocal('then', nu).call(__set_pte, writeArgs({ ...args, value: old.set('valid', false) }));
+    return k.call(__set_pte, writeArgs({ ...args, value: nu }));
+  }),
+  local('(invalid-then-new design) __set_pte(pte, val)', (k) => {
+    const then = k.local('then');
+    if (!then) return k.ret(0);
+    return k.setLocal('then', undefined).call(__set_pte, writeArgs({ table: k.num('table'), index: k.num('index'), level: 3, value: then as Desc, req_start: k.num('req_start'), req_end: k.num('req_end') }));
+  }),
+]);
+
+function blockEntry(name: string, writer: KFunction, sizeName: string): KFunction {
+  return kfunc(name, 'arch/arm64/mm/pageattr.c', [
+    event(`val = ${name === 'pageattr_pud_entry' ? 'pudp_get(pud)' : 'pmdp_get(pmd)'}`, (k) =>
+      k.setLocal('val', ptep_get(k, k.num('table'), k.num('index'))).next(),
+    ),
+    local(`if (leaf(val)) { if (WARN_ON_ONCE((next - addr) != ${sizeName})) return -EINVAL; set(val | masks); }`, (k) => {
+      const val = (k.local('val') ?? null) as Entry;
+      k = k.setLocal('val', undefined);
+      if (!blockLeaf(val)) return k.ret(0);
+      const level = k.num('level') as Level;
+      const partial = k.num('next') - k.num('addr') !== pagesPerEntry(k.env.geometry, level);
+      if (partial && k.knobs.partialBlockCheck)
+        return k.update((s) => s.setIn(['flags', 'warn'], `WARN_ON_ONCE((next - addr) != ${sizeName}) in ${name}`)).ret(EINVAL);
+      return k.call(
+        writer,
+        writeArgs({ table: k.num('table'), index: k.num('index'), level, value: set_pageattr_masks(val, masksOf(k)), req_start: k.num('req_start'), req_end: k.num('req_end') }),
+      );
+    }),
+    local('return 0', (k) => k.ret(0)),
+  ]);
+}
+
+export const pageattr_pud_entry = blockEntry('pageattr_pud_entry', set_pud, 'PUD_SIZE');
+export const pageattr_pmd_entry = blockEntry('pageattr_pmd_entry', set_pmd, 'PMD_SIZE');
+
+/** walk_pgd_range() and the levels below it: visits every entry of [addr, end) once. */
+export const walk_pgd_range = kfunc('walk_pgd_range', 'mm/pagewalk.c', [
+  local(
+    'for each pud/pmd/pte in [addr, end): ops->pud_entry / pmd_entry / pte_entry',
+    (k) => {
+      const g = k.env.geometry;
+      const addr = k.num('addr');
+      const end = k.num('end');
+      if (addr >= end) return k.ret(0);
+      const slot = leafSlot(k, addr);
+      if (!slot) return k.ret(0);
+      const entryEnd = entryBase(g, addr, slot.level) + pagesPerEntry(g, slot.level);
+      const next = Math.min(end, entryEnd);
+      const common = { table: slot.table, index: slot.index, req_start: k.num('req_start'), req_end: k.num('req_end'), ...masksOf(k) };
+      if (slot.level === 3) return k.setLocal('addr', addr + 1).call(pageattr_pte_entry, common);
+      if (blockLeaf(slot.entry)) {
+        const cb = slot.level === 1 ? pageattr_pud_entry : pageattr_pmd_entry;
+        return k.setLocal('addr', next).call(cb, { ...common, level: slot.level, addr, next });
+      }
+      // pte_hole: nothing mapped here (or a non-present block, which the walker skips).
+      return k.setLocal('addr', next).goto('loop');
+    },
+    { name: 'loop' },
+  ),
+  local('if (err) break', (k) => {
+    const [err, kk] = k.takeRet();
+    return typeof err === 'number' && err !== 0 ? kk.ret(err) : kk.goto('loop');
+  }),
+]);
+
+export const walk_kernel_page_table_range_lockless = kfunc('walk_kernel_page_table_range_lockless', 'mm/pagewalk.c', [
+  local('return walk_pgd_range(start, end, &walk)', (k) => {
+    const start = k.num('start');
+    const end = k.num('end');
+    const concurrent = k.s.lockless_walks.filter((w) => w.task !== k.taskId).map((w) => [w.start, w.end] as const).toArray();
+    k = k.observe({ kind: 'walk-start', range: [start, end], concurrent });
+    k = k.update((s) => s.set('lockless_walks', s.lockless_walks.push(new LocklessWalk({ task: k.taskId, start, end }))));
+    return k.call(walk_pgd_range, { addr: start, end, req_start: start, req_end: end, ...masksOf(k) });
+  }),
+  local('(walk done)', (k) => {
+    const [err, kk] = k.takeRet();
+    const me = kk.taskId;
+    return kk.update((s) => s.set('lockless_walks', s.lockless_walks.filter((w) => w.task !== me))).ret(err ?? 0);
+  }),
+]);
+
+export const update_range_prot = kfunc('update_range_prot', 'arch/arm64/mm/pageattr.c', [
+  local('lazy_mmu_mode_enable()', (k) => k.call(lazy_mmu_mode_enable)),
+  local('ret = walk_kernel_page_table_range_lockless(start, start + size, &pageattr_ops, &data)', (k) =>
+    k.call(walk_kernel_page_table_range_lockless, { start: k.num('start'), end: k.num('end'), ...masksOf(k) }),
+  ),
+  local('lazy_mmu_mode_disable()', (k) => {
+    const [err, kk] = k.takeRet();
+    return kk.setLocal('err', err ?? 0).call(lazy_mmu_mode_disable);
+  }),
+  local('return ret', (k) => k.ret(k.num('err'))),
+]);
+
+/** The leaf that maps `va` now, for the ghost record of a permission change. */
+function leafAt(k: K, va: number): Desc | null {
+  const slot = leafSlot(k, va);
+  return slot && slot.entry && slot.entry.type !== 'table' ? slot.entry : null;
+}
+
+/**
+ * __change_memory_common(): update_range_prot(), then flush_tlb_kernel_range() unless the
+ * change only sets PTE_VALID ("a non-valid entry cannot be cached in the TLB").
+ */
+export const __change_memory_common = kfunc(
+  '__change_memory_common',
+  'arch/arm64/mm/pageattr.c',
+  [
+    local('ret = update_range_prot(start, size, set_mask, clear_mask)', (k) => {
+      const start = k.num('start');
+      const end = k.num('end');
+      const old = leafAt(k, start);
+      const change = new ProtChange({ start, end, old, new: set_pageattr_masks(old, masksOf(k)), returned: false });
+      k = k.update((s) => s.set('prot_changes', s.prot_changes.push(change)));
+      return k.call(update_range_prot, { start, end, ...masksOf(k) });
+    }),
+    local('if (pgprot_val(set_mask) != PTE_VALID || pgprot_val(clear_mask)) flush_tlb_kernel_range(start, start + size)', (k) => {
+      const [err, kk] = k.takeRet();
+      k = kk.setLocal('err', err ?? 0);
+      const m = masksOf(k);
+      const onlySetsValid = m.m_valid === true && Object.keys(m).length === 1;
+      const onlyMakesReadOnly = m.m_rdonly === true && Object.keys(m).length === 1;
+      const elide = onlySetsValid || (onlyMakesReadOnly && k.knobs.tlbiElision === 'also-rw-to-ro');
+      return elide ? k.next() : k.call(flush_tlb_kernel_range, { start: k.num('start'), end: k.num('end') });
+    }),
+    local('return ret', (k) => {
+      const start = k.num('start');
+      const end = k.num('end');
+      k = k.update((s) =>
+        s.set(
+          'prot_changes',
+          s.prot_changes.map((c) => (c.start === start && c.end === end && !c.returned ? c.set('returned', true) : c)) as List<ProtChange>,
+        ),
+      );
+      return k.ret(k.num('err'));
+    }),
+  ],
+  { inline: true },
+);
+
+function setMemory(name: string, masks: (k: K) => Record<string, Value>): KFunction {
+  return kfunc(name, 'arch/arm64/mm/pageattr.c', [
+    local(`__change_memory_common(addr, PAGE_SIZE * numpages, set_mask, clear_mask)`, (k) =>
+      k.call(__change_memory_common, { start: k.num('start'), end: k.num('start') + k.num('numpages'), ...masks(k) }),
+    ),
+    local('return ret', (k) => {
+      const [err, kk] = k.takeRet();
+      return kk.ret(err ?? 0);
+    }),
+  ]);
+}
+
+export const set_memory_pkey = setMemory('set_memory_pkey', (k) => ({ m_poindex: k.num('pkey') }));
+export const set_memory_ro = setMemory('set_memory_ro', () => ({ m_rdonly: true }));
+export const set_memory_rw = setMemory('set_memory_rw', () => ({ m_rdonly: false }));
+export const set_memory_valid = setMemory('set_memory_valid', (k) => ({ m_valid: !!k.local('enable') }));

@@ -1,0 +1,129 @@
+/**
+ * The scheduler paths of the seed 000 splat (kernel/sched/core.c, arch/arm64/kernel/process.c):
+ * preempt_schedule_irq -> __schedule -> context_switch -> __switch_to, and on the other side
+ * finish_task_switch, which drops rq->prev_mm.
+ *
+ * A task that is not running sits inside __schedule: its stack ends in
+ * `__schedule / context_switch / __switch_to`, and when it is switched back in it continues
+ * with finish_task_switch(), in its own context, before returning to whatever called
+ * __schedule (for a preempted task: the IRQ exit path, before the exception return).
+ */
+import { event, K, kfunc, local, type Outcome } from './exec.ts';
+import { dsb } from './hw.ts';
+import { lazy_mmu_mode_pause, lazy_mmu_mode_resume } from './lazy_mmu.ts';
+import { mmdrop_lazy_tlb_sched } from './mm.ts';
+
+export const __switch_to = kfunc('__switch_to', 'arch/arm64/kernel/process.c', []);
+
+export const finish_task_switch = kfunc('finish_task_switch', 'kernel/sched/core.c', [
+  local('lazy_mmu_mode_pause()', (k) => (k.knobs.pauseLazyMmuInFinishTaskSwitch ? k.call(lazy_mmu_mode_pause) : k.next())),
+  event('finish_lock_switch(rq): raw_spin_rq_unlock_irq(rq); mm = rq->prev_mm; rq->prev_mm = NULL', (k) => {
+    const mm = k.cpu.prev_mm;
+    return k.setCpu((c) => c.merge({ irqs_disabled: false, prev_mm: null })).setLocal('mm', mm).next();
+  }),
+  local('if (mm) mmdrop_lazy_tlb_sched(mm)', (k) => {
+    const mm = k.local('mm');
+    return typeof mm === 'number' ? k.call(mmdrop_lazy_tlb_sched, { mm }) : k.next();
+  }),
+  local('lazy_mmu_mode_resume()', (k) => (k.knobs.pauseLazyMmuInFinishTaskSwitch ? k.call(lazy_mmu_mode_resume) : k.ret())),
+]);
+
+/** context_switch() is inlined into __schedule; its frame marks where a switched-out task resumes. */
+export const context_switch = kfunc(
+  'context_switch',
+  'kernel/sched/core.c',
+  [local('finish_task_switch(prev)', (k) => k.call(finish_task_switch))],
+  { inline: true },
+);
+
+/**
+ * context_switch(rq, prev, next) up to and including switch_to(): the mm hand-over, then
+ * __switch_to()'s permission_overlay_switch() and dsb(ish), then cpu_switch_to(). IRQs are
+ * off and the rq is locked throughout, so one step.
+ */
+function switchTo(k: K, next: number): K {
+  const prevId = k.taskId;
+  const prev = k.task;
+  const nextTask = k.s.tasks.get(next)!;
+  // context_switch(): lazy TLB mm hand-over.
+  if (nextTask.mm === null) {
+    const mm = prev.active_mm;
+    k = k.setTask((t) => t.set('active_mm', mm), next);
+    if (prev.mm !== null && mm !== null) k = k.update((s) => s.updateIn(['mms', mm, 'mm_count'], (n) => (n as number) + 1));
+    else k = k.setTask((t) => t.set('active_mm', null), prevId);
+  } else if (prev.mm === null) {
+    // From a kernel thread or an exiting task: "will mmdrop_lazy_tlb() in finish_task_switch()".
+    const mm = prev.active_mm;
+    k = k.setCpu((c) => c.set('prev_mm', mm)).setTask((t) => t.set('active_mm', null), prevId);
+  }
+  // prev stays inside __schedule: it resumes at context_switch's finish_task_switch().
+  k = k.next().pushFrame(context_switch).pushFrame(__switch_to);
+  // __switch_to(): permission_overlay_switch(), dsb(ish), cpu_switch_to().
+  const por = k.cpu.por_el1;
+  k = k.setTask((t) => t.merge({ thread_por_el1: por, __state: t.__state === 'running' ? 'runnable' : t.__state }), prevId);
+  k = dsb(k);
+  k = k.setCpu((c) => c.merge({ curr: next, por_el1: nextTask.thread_por_el1 }));
+  return k.setTask((t) => t.set('__state', 'running'), next);
+}
+
+/** Runnable tasks of this CPU's runqueue, prev first if it can keep running. */
+function candidates(k: K): number[] {
+  const out: number[] = [];
+  k.s.tasks.forEach((t, i) => {
+    if (t.cpu !== k.cpuId || t.is_idle) return;
+    if (i === k.taskId ? t.__state === 'running' : t.__state === 'runnable') out.push(i);
+  });
+  if (out.length === 0) out.push(k.s.tasks.findIndex((t) => t.is_idle && t.cpu === k.cpuId));
+  return out;
+}
+
+export const __schedule = kfunc('__schedule', 'kernel/sched/core.c', [
+  event('local_irq_disable(); rq_lock(rq)', (k) => k.setCpu((c) => c.set('irqs_disabled', true)).next()),
+  event('next = pick_next_task(rq, prev); clear_tsk_need_resched(prev)', (k): Outcome[] =>
+    candidates(k).map((next) => {
+      const kk = k.setCpu((c) => c.set('need_resched', false));
+      const comm = k.s.tasks.get(next)!.comm;
+      if (next === k.taskId) return { label: `${comm} again: rq_unlock_irq(rq)`, k: kk.setCpu((c) => c.set('irqs_disabled', false)).ret() };
+      return { label: `switch to ${comm}`, k: switchTo(kk, next) };
+    }),
+  ),
+  local('return', (k) => k.ret()),
+]);
+
+export const preempt_schedule_irq = kfunc('preempt_schedule_irq', 'kernel/sched/core.c', [
+  event(
+    'preempt_disable(); local_irq_enable()',
+    (k) => k.setCpu((c) => c.merge({ preempt_count: c.preempt_count + 1, irqs_disabled: false })).next(),
+    { name: 'loop' },
+  ),
+  local('__schedule(SM_PREEMPT)', (k) => k.call(__schedule)),
+  event('local_irq_disable(); sched_preempt_enable_no_resched(); while (need_resched())', (k) => {
+    k = k.setCpu((c) => c.merge({ irqs_disabled: true, preempt_count: c.preempt_count - 1 }));
+    return k.cpu.need_resched ? k.goto('loop') : k.ret();
+  }),
+]);
+
+export const schedule = kfunc('schedule', 'kernel/sched/core.c', [
+  event('preempt_disable()', (k) => k.setCpu((c) => c.set('preempt_count', c.preempt_count + 1)).next()),
+  local('__schedule(SM_NONE)', (k) => k.call(__schedule)),
+  event('sched_preempt_enable_no_resched()', (k) => k.setCpu((c) => c.set('preempt_count', c.preempt_count - 1)).next()),
+]);
+
+/** The idle loop: waits for need_resched, then schedules. */
+export const do_idle = kfunc('do_idle', 'kernel/sched/idle.c', [
+  event(
+    'while (!need_resched()) cpuidle_idle_call(); schedule_idle()',
+    (k) => (k.cpu.need_resched ? k.setCpu((c) => c.set('preempt_count', c.preempt_count + 1)).call(__schedule) : []),
+    { name: 'loop' },
+  ),
+  event('preempt_enable()', (k) => k.setCpu((c) => c.set('preempt_count', c.preempt_count - 1)).goto('loop')),
+]);
+
+/** The frames a switched-out task leaves: it is inside `caller` -> __schedule, about to finish the switch. */
+export function switchedOutFrames(): { fn: typeof __schedule; pc: number }[] {
+  return [
+    { fn: __schedule, pc: 2 },
+    { fn: context_switch, pc: 0 },
+    { fn: __switch_to, pc: 0 },
+  ];
+}

@@ -1,0 +1,199 @@
+/**
+ * The state of the modelled machine, as immutable records named after the kernel's fields.
+ * Everything a step can change is here; everything fixed for a run (the design, the page
+ * layout) is in the environment (env.ts).
+ */
+import { List, Map as IMap, Record as ImmutableRecord } from 'immutable';
+import type { Desc } from '../hardware/descriptor.ts';
+import { Memory } from '../hardware/memory.ts';
+import { POR_EL1_INIT } from '../hardware/pkeys.ts';
+import type { TlbEntry } from '../hardware/tlb.ts';
+
+/** A local variable of a kernel function: what C would keep in registers or on the stack. */
+export type Value = number | string | boolean | null | Desc;
+
+export interface FrameFields {
+  /** The kernel function (a name in the function table). */
+  readonly fn: string;
+  /** Index of the next step in that function. */
+  readonly pc: number;
+  readonly locals: IMap<string, Value>;
+  /** Steps of this frame and the frames it calls run as one atomic step (see atomic-lazy-mode-switch). */
+  readonly atomic: boolean;
+}
+export class Frame extends ImmutableRecord<FrameFields>({ fn: '', pc: 0, locals: IMap(), atomic: false }, 'Frame') {}
+
+/** struct lazy_mmu_state (include/linux/sched.h, "mm: enable lazy_mmu sections to nest"). */
+export interface LazyMmuStateFields {
+  readonly enable_count: number;
+  readonly pause_count: number;
+}
+export class LazyMmuState extends ImmutableRecord<LazyMmuStateFields>({ enable_count: 0, pause_count: 0 }, 'lazy_mmu_state') {}
+
+export type TaskState = 'running' | 'runnable' | 'blocked' | 'dead';
+
+export interface TaskFields {
+  readonly comm: string;
+  readonly pid: number;
+  /** Kernel call stack, outermost first. Empty: the task has returned to user space. */
+  readonly stack: List<Frame>;
+  readonly __state: TaskState;
+  /** Kernel threads (idle) have no mm. */
+  readonly mm: number | null;
+  readonly active_mm: number | null;
+  readonly lazy_mmu_state: LazyMmuState;
+  /** TIF_LAZY_MMU: set by arch_enter_lazy_mmu_mode(), cleared by arch_leave (v4/v5 guards test it). */
+  readonly tif_lazy_mmu: boolean;
+  /** TIF_LAZY_MMU_PENDING: barriers owed by the batch (travels with the task). */
+  readonly tif_lazy_mmu_pending: boolean;
+  /** thread.por_el1: POR saved at switch-out, loaded at switch-in. */
+  readonly thread_por_el1: number;
+  /** thread.por_el1_lazy_mmu: one slot, or one per nesting level (saved-por-storage knob). */
+  readonly por_el1_lazy_mmu: List<number>;
+  /** Ghost: POR_EL1 when each outermost lazy section began (invariant 4). */
+  readonly ghost_section_por: List<number>;
+  /** The CPU this task is on (for its rq), fixed in these scenarios. */
+  readonly cpu: number;
+  readonly is_idle: boolean;
+}
+export class Task extends ImmutableRecord<TaskFields>(
+  {
+    comm: '',
+    pid: 0,
+    stack: List(),
+    __state: 'runnable',
+    mm: null,
+    active_mm: null,
+    lazy_mmu_state: new LazyMmuState(),
+    tif_lazy_mmu: false,
+    tif_lazy_mmu_pending: false,
+    thread_por_el1: POR_EL1_INIT,
+    por_el1_lazy_mmu: List([POR_EL1_INIT]),
+    ghost_section_por: List(),
+    cpu: 0,
+    is_idle: false,
+  },
+  'task_struct',
+) {}
+
+export interface CpuFields {
+  /** rq->curr: index of the running task. */
+  readonly curr: number;
+  readonly por_el1: number;
+  /** preempt_count(), split as the kernel does. */
+  readonly preempt_count: number;
+  readonly hardirq_count: number;
+  readonly softirq_count: number;
+  /** PSTATE.I (DAIF): IRQs masked. */
+  readonly irqs_disabled: boolean;
+  readonly need_resched: boolean;
+  /** rq->prev_mm: the mm finish_task_switch() must drop. */
+  readonly prev_mm: number | null;
+  /** A raised softirq: the kernel function its handler is (null: none pending). */
+  readonly softirq_pending: string | null;
+  readonly tlb: List<TlbEntry>;
+}
+export class Cpu extends ImmutableRecord<CpuFields>(
+  {
+    curr: 0,
+    por_el1: POR_EL1_INIT,
+    preempt_count: 0,
+    hardirq_count: 0,
+    softirq_count: 0,
+    irqs_disabled: false,
+    need_resched: false,
+    prev_mm: null,
+    softirq_pending: null,
+    tlb: List(),
+  },
+  'cpu',
+) {}
+
+/** struct mm_struct: the references that decide when __mmdrop() frees the pgd. */
+export interface MmFields {
+  readonly name: string;
+  readonly mm_users: number;
+  readonly mm_count: number;
+  /** The pgd's page. */
+  readonly pgd: number;
+  readonly freed: boolean;
+}
+export class Mm extends ImmutableRecord<MmFields>({ name: '', mm_users: 1, mm_count: 1, pgd: 0, freed: false }, 'mm_struct') {}
+
+/** A rule broken, as recorded when it happened. */
+export interface ViolationFields {
+  readonly rule: string;
+  readonly message: string;
+  readonly cpu: number;
+  readonly task: string;
+  readonly callTrace: List<string>;
+}
+export class Violation extends ImmutableRecord<ViolationFields>({ rule: '', message: '', cpu: 0, task: '', callTrace: List() }, 'Violation') {}
+
+/** The kernel died: what it printed. */
+export interface OopsFields {
+  /** "Unable to handle kernel write to read-only memory at virtual address ..." */
+  readonly message: string;
+  /** The rest of the splat (Mem abort info, pgd=... line). */
+  readonly details: List<string>;
+  readonly cpu: number;
+  readonly task: string;
+  readonly callTrace: List<string>;
+}
+export class Oops extends ImmutableRecord<OopsFields>({ message: '', details: List(), cpu: 0, task: '', callTrace: List() }, 'Oops') {}
+
+/** A set_memory_*() in progress or returned: ghost state for invariants 8 and 9. */
+export interface ProtChangeFields {
+  readonly start: number;
+  readonly end: number;
+  readonly old: Desc | null;
+  readonly new: Desc | null;
+  readonly returned: boolean;
+}
+export class ProtChange extends ImmutableRecord<ProtChangeFields>({ start: 0, end: 0, old: null, new: null, returned: false }, 'ProtChange') {}
+
+/** A lockless walk in progress: ghost state for invariant 11. */
+export interface WalkFields {
+  readonly task: number;
+  readonly start: number;
+  readonly end: number;
+}
+export class LocklessWalk extends ImmutableRecord<WalkFields>({ task: 0, start: 0, end: 0 }, 'LocklessWalk') {}
+
+export type PageRole = 'pgtable' | 'freeing' | 'free';
+
+export interface KernelStateFields {
+  readonly cpus: List<Cpu>;
+  readonly tasks: List<Task>;
+  readonly mms: List<Mm>;
+  readonly memory: Memory;
+  /** Ghost: lifetime of every page that is or was a page table (invariant 13). */
+  readonly pgtable_role: IMap<number, PageRole>;
+  /** IRQs the environment may still raise (a bound). */
+  readonly irqs_left: number;
+  readonly violations: IMap<string, Violation>;
+  readonly oops: Oops | null;
+  readonly prot_changes: List<ProtChange>;
+  readonly lockless_walks: List<LocklessWalk>;
+  /** Mutexes held: name -> task index. */
+  readonly mutexes: IMap<string, number>;
+  /** Scenario-specific flags (a handler has run, a page was copied...). */
+  readonly flags: IMap<string, Value>;
+}
+export class KernelState extends ImmutableRecord<KernelStateFields>(
+  {
+    cpus: List(),
+    tasks: List(),
+    mms: List(),
+    memory: new Memory(),
+    pgtable_role: IMap(),
+    irqs_left: 0,
+    violations: IMap(),
+    oops: null,
+    prot_changes: List(),
+    lockless_walks: List(),
+    mutexes: IMap(),
+    flags: IMap(),
+  },
+  'KernelState',
+) {}

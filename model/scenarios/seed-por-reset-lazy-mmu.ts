@@ -1,0 +1,144 @@
+/**
+ * Seed 000 (../shared/seeds/por-el1-reset-on-exception-entry-vs-lazy-mmu.txt):
+ *
+ * "a thread entered lazy MMU mode in vunmap_pte_range() (inlined) and then an IRQ fired. On
+ * the exit path of the IRQ, another thread got scheduled. Later, the original thread was
+ * scheduled again, and it so happened that finish_task_switch() had some mm to drop
+ * (mmdrop_lazy_tlb_sched(mm)) and we got the last reference on that mm. We then proceed to
+ * free the PGD and eventually write to a linear map page table to reset the pkey."
+ *
+ * Task A (on CPU0) calls vfree() of a two-page vmalloc area. Task B is runnable, about to
+ * exit: when it runs it drops its mm (exit_mm) and dies, so its mm's last reference is
+ * dropped in the finish_task_switch() of whichever task runs next. IRQs (the timer, which
+ * may set need_resched) arrive wherever IRQs are enabled, and preemption on IRQ exit is on.
+ */
+import { List, Map as IMap } from 'immutable';
+import { regionBase } from '../hardware/geometry.ts';
+import { Frame, Cpu, KernelState, Mm, Task } from '../kernel/state.ts';
+import { __schedule, __switch_to, context_switch, do_idle, schedule } from '../kernel/sched.ts';
+import { do_exit } from '../kernel/mm.ts';
+import { vfree } from '../kernel/vmalloc.ts';
+import { POR_EL1_INIT } from '../hardware/pkeys.ts';
+import { Boot } from './boot.ts';
+import type { Scenario } from './scenario.ts';
+import type { KFunction } from '../kernel/exec.ts';
+import type { Value } from '../kernel/state.ts';
+
+const frame = (fn: KFunction, pc = 0, locals: Record<string, Value> = {}) => new Frame({ fn: fn.name, pc, locals: IMap(locals) });
+
+/** The frames of a task switched out inside `__schedule()` called from `caller` at `callerPc`. */
+export function switchedOut(caller: Frame[]): List<Frame> {
+  return List([...caller, frame(__schedule, 2), frame(context_switch, 0), frame(__switch_to, 0)]);
+}
+
+/** The idle task of a CPU, waiting in do_idle(). */
+export function idleTask(cpu: number): Task {
+  return new Task({ comm: `swapper/${cpu}`, pid: 0, is_idle: true, cpu, __state: 'runnable', stack: switchedOut([frame(do_idle, 1)]) });
+}
+
+export const POR_SEED_INVARIANTS = [
+  'pgtable-writes-hold-pgtables-overlay',
+  'lazy-section-restores-por',
+  'lazy-mmu-calls-balanced',
+  'pgtable-pages-carry-pgtables-pkey',
+] as const;
+
+const SEED_TRACE = [
+  'pageattr_pte_entry',
+  'update_range_prot',
+  'set_memory_pkey',
+  'kpkeys_pgtable_free',
+  'pgd_free',
+  '__mmdrop',
+  'finish_task_switch',
+  '__schedule',
+  'preempt_schedule_irq',
+  'el1_interrupt',
+  '__vunmap_range_noflush',
+  'vfree',
+];
+
+export const seedPorResetLazyMmu: Scenario = {
+  name: 'seed-por-reset-lazy-mmu',
+  summary: 'vfree() in a lazy MMU section, IRQ, preemption, the last mm reference dropped in finish_task_switch()',
+  seed: 'por-el1-reset-on-exception-entry-vs-lazy-mmu.txt',
+  invariants: POR_SEED_INVARIANTS,
+  params: { irqs: 1, fanout: 4 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  expectations: {
+    v6: {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
+      why: 'the seed splat: finish_task_switch() frees a pgd while the task is in a lazy section, the guard is skipped, POR_EL1 is not at PGTABLES',
+    },
+    v5: {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
+      why: 'TIF_LAZY_MMU is set and the free is not in interrupt context: the guard is skipped after the IRQ reset POR_EL1',
+    },
+    v4: {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
+      why: 'as v5: the v4 guard skips on TIF_LAZY_MMU alone',
+    },
+    'v6-atomic-lazy-switch': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
+      why: 'the bug as the seed tells it: arch_enter raised POR_EL1, the IRQ reset it, the switch saved the reset value',
+    },
+    'v6-no-por-reset': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
+      why: 'the window between enable_count++ and arch_enter_lazy_mmu_mode(): the nested enable only counts, POR_EL1 was never raised',
+    },
+    'v6-no-por-reset-atomic-lazy-switch': {
+      verdict: 'pass',
+      why: 'no reset and no window: whenever the section is active POR_EL1 is raised, and the switch saves and restores it',
+    },
+    'v6-pause-lazy-mmu-in-finish-task-switch': {
+      verdict: 'pass',
+      why: 'finish_task_switch() runs with lazy MMU paused, so the free takes the guard',
+    },
+    'v6-guard-checks-live-por': {
+      verdict: 'pass',
+      why: 'the guard raises POR_EL1 whenever it is not already at PGTABLES',
+    },
+    'no-batching': { verdict: 'pass', why: 'every write raises and restores POR_EL1 itself' },
+  },
+  build({ geometry, params }) {
+    const g = geometry;
+    const boot = new Boot(g, 16);
+    const vmalloc = [boot.alloc('vmalloc page 0'), boot.alloc('vmalloc page 1')];
+    const pgdA = boot.userPgd("A's pgd");
+    const pgdB = boot.userPgd("B's pgd");
+    const vmStart = regionBase(g, 'vmalloc');
+    vmalloc.forEach((pa, i) => boot.map(vmStart + i, pa));
+    boot.mapLinear();
+    const { memory, layout, roles } = boot.finish();
+    const mms = List([new Mm({ name: "A's mm", pgd: pgdA, mm_users: 1, mm_count: 1 }), new Mm({ name: "B's mm", pgd: pgdB, mm_users: 1, mm_count: 1 })]);
+    const A = new Task({
+      comm: 'A',
+      pid: 1,
+      __state: 'running',
+      mm: 0,
+      active_mm: 0,
+      stack: List([frame(vfree, 0, { start: vmStart, end: vmStart + vmalloc.length })]),
+    });
+    // B is runnable inside schedule() called from do_exit(): when it runs it exits.
+    const B = new Task({ comm: 'B', pid: 2, __state: 'runnable', mm: 1, active_mm: 1, stack: switchedOut([frame(do_exit, 0), frame(schedule, 2)]) });
+    const state = new KernelState({
+      cpus: List([new Cpu({ curr: 0, por_el1: POR_EL1_INIT })]),
+      tasks: List([A, B, idleTask(0)]),
+      mms,
+      memory,
+      pgtable_role: roles,
+      irqs_left: params.irqs,
+    });
+    return { layout, memory, roles, state };
+  },
+};
