@@ -1,7 +1,7 @@
 export type { Invariant, Model } from './model.ts';
 export type { CheckOptions, Progress, Search } from './engine.ts';
 export type { Bounds, CheckResult, Path, Stats, StopReason, Strategy, TraceStep, Verdict } from './result.ts';
-export { check, checkAsync, createSearch } from './check.ts';
+export { check, checkAsync, createSearch, type AsyncCheckHooks } from './check.ts';
 export { resultToJson, collisionProbability } from './result.ts';
 export { fingerprintOf, fingerprintToHex, type Fingerprint } from './fingerprint.ts';
 export { VisitedTable } from './visited.ts';

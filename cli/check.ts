@@ -1,6 +1,10 @@
 /** `mmcheck check`: one model (a file) under the chosen strategy and bounds. */
 import { checkAsync, resultToJson, UsageError, type CheckOptions, type Model, type Strategy } from '../checker/index.ts';
 import { renderResult } from '../counterexamples/summary.ts';
+import { renderKernelResult } from '../counterexamples/kernel/text.ts';
+import { buildScenarioModel, reportOf, runScenarioAsync, type ScenarioCheckOptions } from '../api/check-scenario.ts';
+import type { ScenarioParams } from '../model/scenarios/index.ts';
+import { writeOutputs } from './outputs.ts';
 import { parseArgs, type CommandSpec, type Parsed } from './args.ts';
 import { exitCodeOf } from './exit.ts';
 import { loadModelFile } from './load-model.ts';
@@ -25,16 +29,22 @@ export const SEARCH_OPTIONS = {
 
 export const CHECK_SPEC: CommandSpec = {
   name: 'check',
-  usage: 'mmcheck check --model FILE [options]',
-  summary: 'Explore a model and report the first invariant violation, with its trace and statistics.',
-  maxPositionals: 0,
+  usage: 'mmcheck check SCENARIO [--design NAME] [--set knob=value]... [options]\n       mmcheck check --model FILE [options]',
+  summary: 'Explore a scenario under a design (or a model file) and report the first invariant violation, with its trace.',
+  maxPositionals: 1,
   options: {
-    model: { type: 'string', arg: 'FILE', help: 'a .ts or .js file whose default export is a Model' },
+    design: { type: 'string', arg: 'NAME', help: "the design to check the scenario under (default v6; see 'mmcheck list')" },
+    set: { type: 'list', arg: 'KNOB=VALUE', help: 'override one knob of the design (repeatable)' },
+    param: { type: 'list', arg: 'NAME=VALUE', help: 'scenario parameter: irqs=N (IRQs the environment raises), fanout=N (repeatable)' },
+    model: { type: 'string', arg: 'FILE', help: 'check a .ts or .js file whose default export is a Model, instead of a scenario' },
     ...SEARCH_OPTIONS,
+    'no-shrink': { type: 'boolean', help: 'show dfs/random counterexamples as found, without shrinking' },
   },
   examples: [
-    'mmcheck check --model examples/peterson.ts',
-    'mmcheck check --model examples/peterson-no-turn.ts --strategy random --seed 1 --json',
+    'mmcheck check seed-por-reset-lazy-mmu --design v6',
+    'mmcheck check seed-por-reset-lazy-mmu --design v6-no-por-reset --set batching-guard=live-por',
+    'mmcheck check seed-por-reset-lazy-mmu --design v6 --strategy random --seed 1 --json',
+    'mmcheck check --model examples/peterson-no-turn.ts',
   ],
 };
 
@@ -65,11 +75,52 @@ export async function runSearch<S, A>(model: Model<S, A>, options: CheckOptions,
   }
 }
 
+/** `--param irqs=2` into scenario parameters. */
+export function scenarioParams(p: Parsed): Partial<ScenarioParams> {
+  const out: Record<string, number> = {};
+  for (const setting of (p.options.param as string[] | undefined) ?? []) {
+    const m = /^(irqs|fanout)=(\d+)$/.exec(setting);
+    if (!m) throw new UsageError(`--param takes irqs=N or fanout=N, got "${setting}"`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+async function checkScenarioCommand(name: string, p: Parsed): Promise<number> {
+  const opts: ScenarioCheckOptions = {
+    ...searchOptions(p),
+    ...(p.options.design ? { design: p.options.design as string } : {}),
+    ...(p.options.set ? { set: p.options.set as string[] } : {}),
+    params: scenarioParams(p),
+    shrink: !p.options['no-shrink'],
+  };
+  buildScenarioModel(name, opts); // bad names and knobs fail here, before any search
+  const showProgress = !p.options.json && !p.options.quiet && (process.stderr.isTTY || !!p.options.progress);
+  const interrupt = interruptSignal();
+  let run;
+  try {
+    run = await runScenarioAsync(name, opts, { onProgress: progressReporter(showProgress), signal: interrupt.signal });
+  } finally {
+    interrupt.dispose();
+  }
+  const { model, result } = run;
+  await writeOutputs(p, model, result);
+  if (p.options.json) process.stdout.write(JSON.stringify(reportOf(model, result, !p.options['no-timing']), null, 2) + '\n');
+  else if (p.options.quiet) process.stdout.write(renderKernelResult(result, model).split('\n')[1] + '\n');
+  else process.stdout.write(renderKernelResult(result, model) + '\n');
+  return exitCodeOf(result);
+}
+
 export async function checkCommand(argv: string[]): Promise<number> {
   const p = parseArgs(CHECK_SPEC, argv);
   const file = p.options.model as string | undefined;
-  if (!file) throw new UsageError("check needs --model FILE (see 'mmcheck check --help')");
-  const model = await loadModelFile(file);
+  const scenario = p.positionals[0];
+  if (file && scenario) throw new UsageError('give either a SCENARIO or --model FILE, not both');
+  if (!file && !scenario) throw new UsageError("check needs a SCENARIO or --model FILE (see 'mmcheck list' and 'mmcheck check --help')");
+  if (scenario) return checkScenarioCommand(scenario, p);
+  for (const o of ['design', 'set', 'param'] as const)
+    if (p.options[o] !== undefined) throw new UsageError(`--${o} applies to scenarios, not to --model files`);
+  const model = await loadModelFile(file!);
   const result = await runSearch(model, searchOptions(p), p);
   if (p.options.json) process.stdout.write(JSON.stringify(resultToJson(result, { timing: !p.options['no-timing'] }), null, 2) + '\n');
   else if (p.options.quiet) process.stdout.write(renderResult(result, model).split('\n')[1] + '\n');

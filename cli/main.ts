@@ -7,6 +7,7 @@ import { ModelError, UsageError, describeError } from '../checker/index.ts';
 import { helpText, parseArgs, type CommandSpec } from './args.ts';
 import { EXIT } from './exit.ts';
 import { checkCommand, CHECK_SPEC } from './check.ts';
+import { listCommand, LIST_SPEC } from './list.ts';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -15,6 +16,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   check: { spec: CHECK_SPEC, run: checkCommand },
+  list: { spec: LIST_SPEC, run: listCommand },
 };
 
 function mainHelp(): string {

@@ -1,0 +1,107 @@
+/**
+ * The library API: check a scenario under a design and get what `mmcheck check --json` prints.
+ *
+ *   const r = checkScenario('seed-por-reset-lazy-mmu', { design: 'v6' });
+ *   r.verdict   // 'violation'
+ *   r.property  // 'pgtable-writes-hold-pgtables-overlay'
+ */
+import { check, checkAsync, resultToJson, type AsyncCheckHooks, type CheckOptions, type CheckResult } from '../checker/index.ts';
+import { knobDiff } from '../model/designs.ts';
+import { kernelModel, type KernelAction, type KernelModel } from '../model/kernel-model.ts';
+import type { KernelState } from '../model/kernel/state.ts';
+import { getScenario, type ScenarioParams } from '../model/scenarios/index.ts';
+import { shrinkResult } from '../counterexamples/kernel/shrink-hooks.ts';
+
+export interface ScenarioCheckOptions extends CheckOptions {
+  /** A design name (default v6). */
+  readonly design?: string;
+  /** `knob=value` overrides of the design. */
+  readonly set?: readonly string[];
+  /** Scenario parameters: `irqs`, `fanout`. */
+  readonly params?: Partial<ScenarioParams>;
+  /** Shrink dfs/random counterexamples (default true). */
+  readonly shrink?: boolean;
+}
+
+/** The JSON report (what the CLI prints with --json). */
+export interface ScenarioReport {
+  readonly scenario: string;
+  readonly design: string;
+  /** Knobs that differ from v6, in command-line spelling. */
+  readonly knobs: readonly string[];
+  readonly verdict: CheckResult['verdict'];
+  readonly complete: boolean;
+  readonly property?: string;
+  /** The kernel's fault line, or the rule's description of the violation. */
+  readonly message?: string;
+  /** The faulting (or violating) task's call trace, innermost first. */
+  readonly callTrace?: readonly string[];
+  readonly trace?: CheckResult['trace'];
+  readonly stats: CheckResult['stats'];
+  readonly [key: string]: unknown;
+}
+
+export interface ScenarioRun {
+  readonly model: KernelModel;
+  readonly result: CheckResult<KernelState, KernelAction>;
+  readonly report: ScenarioReport;
+}
+
+export function buildScenarioModel(name: string, o: ScenarioCheckOptions = {}): KernelModel {
+  return kernelModel(getScenario(name), {
+    ...(o.design !== undefined ? { design: o.design } : {}),
+    ...(o.set ? { set: o.set } : {}),
+    ...(o.params ? { params: o.params } : {}),
+    ...(o.invariants ? { invariants: o.invariants } : {}),
+  });
+}
+
+function searchOptions(o: ScenarioCheckOptions): CheckOptions {
+  const { design: _d, set: _s, params: _p, shrink: _sh, invariants: _i, ...rest } = o;
+  return rest;
+}
+
+/** Where the violation happened: the oops, or the rule's record. */
+export function violationDetails(r: CheckResult<KernelState, KernelAction>): { message?: string; callTrace?: string[] } {
+  if (!r.path || !r.property) return {};
+  const last = r.path.steps.length ? r.path.steps[r.path.steps.length - 1].state : r.path.initial;
+  if (last.oops) return { message: last.oops.message, callTrace: last.oops.callTrace.toArray() };
+  const v = last.violations.get(r.property);
+  if (v) return { message: v.message, callTrace: v.callTrace.toArray() };
+  return {};
+}
+
+export function reportOf(model: KernelModel, r: CheckResult<KernelState, KernelAction>, timing = true): ScenarioReport {
+  const json = resultToJson(r, { timing }) as Record<string, unknown>;
+  const { model: _m, ...rest } = json;
+  return {
+    scenario: model.scenario.name,
+    design: model.design.name,
+    knobs: knobDiff(model.design),
+    params: model.params,
+    ...rest,
+    ...violationDetails(r),
+  } as unknown as ScenarioReport;
+}
+
+function finish(model: KernelModel, raw: CheckResult<KernelState, KernelAction>, o: ScenarioCheckOptions): ScenarioRun {
+  const result = o.shrink === false ? raw : shrinkResult(model, raw);
+  return { model, result, report: reportOf(model, result) };
+}
+
+export function runScenario(name: string, o: ScenarioCheckOptions = {}): ScenarioRun {
+  const model = buildScenarioModel(name, o);
+  return finish(model, check(model, searchOptions(o)), o);
+}
+
+export async function runScenarioAsync(name: string, o: ScenarioCheckOptions = {}, hooks: AsyncCheckHooks = {}): Promise<ScenarioRun> {
+  const model = buildScenarioModel(name, o);
+  return finish(model, await checkAsync(model, searchOptions(o), hooks), o);
+}
+
+/** Checks a scenario and returns the report `mmcheck check SCENARIO --json` prints. */
+export function checkScenario(name: string, o: ScenarioCheckOptions = {}): ScenarioReport {
+  return runScenario(name, o).report;
+}
+
+export type { AsyncCheckHooks };
