@@ -39,6 +39,8 @@ export const CHECK_SPEC: CommandSpec = {
     model: { type: 'string', arg: 'FILE', help: 'check a .ts or .js file whose default export is a Model, instead of a scenario' },
     ...SEARCH_OPTIONS,
     'no-shrink': { type: 'boolean', help: 'show dfs/random counterexamples as found, without shrinking' },
+    out: { type: 'string', arg: 'DIR', help: 'write trace.json, trace.itf.json, timeline.html and regression.test.ts for a violation' },
+    'emit-test': { type: 'string', arg: 'FILE', help: 'write a vitest regression test that replays the violation' },
   },
   examples: [
     'mmcheck check seed-por-reset-lazy-mmu --design v6',

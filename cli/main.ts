@@ -8,6 +8,7 @@ import { helpText, parseArgs, type CommandSpec } from './args.ts';
 import { EXIT } from './exit.ts';
 import { checkCommand, CHECK_SPEC } from './check.ts';
 import { listCommand, LIST_SPEC } from './list.ts';
+import { replayCommand, REPLAY_SPEC } from './replay.ts';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -17,6 +18,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   check: { spec: CHECK_SPEC, run: checkCommand },
   list: { spec: LIST_SPEC, run: listCommand },
+  replay: { spec: REPLAY_SPEC, run: replayCommand },
 };
 
 function mainHelp(): string {
