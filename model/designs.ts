@@ -142,6 +142,11 @@ registerDesign('v6-pause-lazy-mmu-in-finish-task-switch', 'v6 with lazy_mmu_mode
 registerDesign('v6-guard-checks-live-por', 'v6 whose write guard tests the live POR_EL1 instead of the lazy MMU state', { batchingGuard: 'live-por' });
 registerDesign('no-batching', 'kpkeys without batching: every page-table write raises and restores POR_EL1', { batchingGuard: 'none' });
 
+// Seed 002: permission changes of kernel mappings (pageattr.c).
+registerDesign('tlbi-elision-rw-to-ro', 'v6 whose __change_memory_common() also skips the TLBI for RW -> RO', { tlbiElision: 'also-rw-to-ro' });
+
+// Seed 001: the linear alias of the kernel image.
+
 export function designNames(): string[] {
   return [...designs.keys()];
 }

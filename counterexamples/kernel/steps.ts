@@ -6,6 +6,7 @@
  */
 import { describeEntry, type Entry } from '../../model/hardware/descriptor.ts';
 import { kpkeysLevelOf } from '../../model/hardware/pkeys.ts';
+import { displayVa } from '../../model/hardware/geometry.ts';
 import type { KernelAction, KernelModel } from '../../model/kernel-model.ts';
 import type { KernelState, Task } from '../../model/kernel/state.ts';
 import type { Path } from '../../checker/index.ts';
@@ -81,6 +82,7 @@ const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 export function effects(model: KernelModel, before: KernelState, after: KernelState): string[] {
   const out: string[] = [];
   const names = model.env.layout.pageNames;
+  const g = model.env.geometry;
   after.cpus.forEach((c, cpu) => {
     const b = before.cpus.get(cpu)!;
     if (b.curr !== c.curr) out.push(`CPU${cpu}: ${before.tasks.get(b.curr)!.comm} -> ${after.tasks.get(c.curr)!.comm}`);
@@ -89,8 +91,9 @@ export function effects(model: KernelModel, before: KernelState, after: KernelSt
     if (b.prev_mm !== c.prev_mm && c.prev_mm !== null) out.push(`rq->prev_mm = ${after.mms.get(c.prev_mm)!.name}`);
     const filled = c.tlb.filter((e) => !b.tlb.includes(e));
     const dropped = b.tlb.filter((e) => !c.tlb.includes(e));
-    for (const e of filled) out.push(`CPU${cpu} TLB fill va ${e.va}+${e.pages} ${e.rdonly ? 'RO' : 'RW'} pkey ${e.poIndex}`);
-    if (dropped.size) out.push(`CPU${cpu} TLB invalidate ${dropped.map((e) => `va ${e.va}+${e.pages}`).join(', ')}`);
+    const span = (e: { va: number; pages: number }) => `${displayVa(g, e.va)}${e.pages > 1 ? ` (${e.pages} pages)` : ''}`;
+    for (const e of filled) out.push(`CPU${cpu} TLB fill ${span(e)} ${e.rdonly ? 'RO' : 'RW'} pkey${e.poIndex}`);
+    if (dropped.size) out.push(`CPU${cpu} TLB invalidate ${dropped.map(span).join(', ')}`);
   });
   after.tasks.forEach((t, i) => {
     const b = before.tasks.get(i)!;
@@ -113,7 +116,7 @@ export function effects(model: KernelModel, before: KernelState, after: KernelSt
     const old = before.memory.tables.get(table);
     entries.forEach((e, index) => {
       const o = old?.get(index) ?? null;
-      if (!sameEntry(o, e)) out.push(`${names.get(table) ?? `page ${table}`}[${index}]: ${describeEntry(o)} -> ${describeEntry(e)}`);
+      if (!sameEntry(o, e)) out.push(`${names.get(table) ?? `page ${table}`}[${index}]: ${describeEntry(o)} ⇒ ${describeEntry(e)}`);
     });
   });
   if (before.memory.pending.size > 0 && after.memory.pending.size < before.memory.pending.size) out.push('stores published (dsb)');

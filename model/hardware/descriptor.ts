@@ -82,11 +82,12 @@ export function formatEntry(e: Entry, level: Level): string {
   return encode(e, level).toString(16).padStart(16, '0');
 }
 
-/** `RW pkey 1`, `RO CONT pkey 0`, `table`, `invalid`: an entry as a trace shows it. */
+/** `page(RW pkey1 pa7)`, `invalid block(RO CONT pkey0 pa4)`, `table(pa3)`, `none`: an entry in traces. */
 export function describeEntry(e: Entry): string {
   if (e === null) return 'none';
-  if (e.type === 'table') return `${e.valid ? '' : 'invalid '}table -> page ${e.out}`;
-  return `${e.valid ? '' : 'invalid '}${e.type} ${e.rdonly ? 'RO' : 'RW'}${e.pxn ? '' : ' X'}${e.cont ? ' CONT' : ''} pkey ${e.poIndex} -> page ${e.out}`;
+  const inv = e.valid ? '' : 'invalid ';
+  if (e.type === 'table') return `${inv}table(pa${e.out})`;
+  return `${inv}${e.type}(${e.rdonly ? 'RO' : 'RW'}${e.pxn ? '' : ' X'}${e.cont ? ' CONT' : ''} pkey${e.poIndex} pa${e.out})`;
 }
 
 /** Permission bits of a leaf, for "old or new permission" comparisons. */

@@ -6,3 +6,4 @@ import './sched.ts';
 import './mm.ts';
 import './pageattr.ts';
 import './vmalloc.ts';
+import './access.ts';

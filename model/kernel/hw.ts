@@ -106,6 +106,8 @@ function tableBaseVa(k: K, table: number, level: Level): number {
 export interface AccessInfo {
   /** What is accessed, for messages ("the zero page"). */
   readonly what: string;
+  /** A fault is fixed up through the exception table (copy_*_nofault) instead of oopsing. */
+  readonly nofault?: boolean;
 }
 
 /** A kernel load/store/fetch of `va`: the rules see it; a fault oopses. */
@@ -128,7 +130,7 @@ export function kernelAccess(k: K, va: number, access: Access, info: AccessInfo)
       ...changeInProgress(k, va),
       unmappedAlias: k.env.layout.unmappedAliasPages.some((p) => linearAlias(k.env.geometry, p) === va) && !latestMapped(k, va),
     });
-    if (!r.ok) return { label, k: oops(kk, r.fault, 0) };
+    if (!r.ok) return { label, k: info.nofault ? kk.setLocal('fault', r.fault.type) : oops(kk, r.fault, 0) };
     return { label, k: kk.setCpu((c) => c.set('tlb', o.tlb)) };
   });
 }
@@ -145,12 +147,19 @@ function latestAllows(k: K, va: number, access: Access): boolean {
   return por_permits(k.cpu.por_el1, w.leaf.poIndex, access);
 }
 
-/** Some entry on the path to `va` was made valid by a store the walker may not see yet. */
+/**
+ * Some entry on the path to `va` was made valid by a store the walker may not see yet, and
+ * this access relies on it: the store is this CPU's own (the barriers are owed here), or the
+ * permission change that made it has returned. A CPU racing with a change still in progress
+ * elsewhere is the caller's exclusivity problem, not a missing barrier.
+ */
 function mappingUnpublished(k: K, va: number): boolean {
   const w = walkLatest(k.env.geometry, k.s.memory, k.env.layout.root, va);
+  const returned = k.s.prot_changes.some((c) => c.returned && va >= c.start && va < c.end);
   return w.steps.some((st) => {
     const p = k.s.memory.pending.get(entryKey(st.table, st.index));
-    return p !== undefined && isValid(st.entry) && p.stale.some((old) => !isValid(old));
+    if (p === undefined || !isValid(st.entry) || !p.stale.some((old) => !isValid(old))) return false;
+    return returned || p.cpus.includes(k.cpuId);
   });
 }
 

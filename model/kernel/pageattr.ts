@@ -12,7 +12,7 @@
 import { List } from 'immutable';
 import { Desc, isLeaf, type Entry } from '../hardware/descriptor.ts';
 import { entryBase, pagesPerEntry, type Level } from '../hardware/geometry.ts';
-import { event, K, kfunc, local, type KFunction } from './exec.ts';
+import { event, fnNamed, K, kfunc, local, type KFunction } from './exec.ts';
 import { flushTlbKernelRange, leafSlot, ptep_get } from './hw.ts';
 import { __set_pte, set_pmd, set_pud, writeArgs } from './kpkeys.ts';
 import { lazy_mmu_mode_disable, lazy_mmu_mode_enable } from './lazy_mmu.ts';
@@ -22,7 +22,7 @@ const EINVAL = -22;
 const MASKS = ['m_valid', 'm_rdonly', 'm_pxn', 'm_poindex'] as const;
 
 /** The masks of the current frame, to pass to a callee. */
-function masksOf(k: K): Record<string, Value> {
+export function masksOf(k: K): Record<string, Value> {
   const out: Record<string, Value> = {};
   for (const m of MASKS) {
     const v = k.local(m);
@@ -172,7 +172,9 @@ export const __change_memory_common = kfunc(
       const old = leafAt(k, start);
       const change = new ProtChange({ start, end, old, new: set_pageattr_masks(old, masksOf(k)), returned: false });
       k = k.update((s) => s.set('prot_changes', s.prot_changes.push(change)));
-      return k.call(update_range_prot, { start, end, ...masksOf(k) });
+      // Before seed 002's patch: apply_to_page_range() with a pte callback (model/kernel/apply_to_page_range.ts).
+      const walker = k.knobs.pageattrWalker === 'pte-only' ? fnNamed('apply_to_page_range') : update_range_prot;
+      return k.call(walker, { start, end, ...masksOf(k) });
     }),
     local('if (pgprot_val(set_mask) != PTE_VALID || pgprot_val(clear_mask)) flush_tlb_kernel_range(start, start + size)', (k) => {
       const [err, kk] = k.takeRet();

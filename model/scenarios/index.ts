@@ -2,8 +2,9 @@
 import { UsageError } from '../../checker/index.ts';
 import type { Scenario } from './scenario.ts';
 import { seedPorResetLazyMmu } from './seed-por-reset-lazy-mmu.ts';
+import { tlbiElision } from './tlbi-elision.ts';
 
-const SCENARIOS: readonly Scenario[] = [seedPorResetLazyMmu];
+const SCENARIOS: readonly Scenario[] = [seedPorResetLazyMmu, tlbiElision];
 
 export function allScenarios(): readonly Scenario[] {
   return SCENARIOS;

@@ -12,29 +12,16 @@
  * dropped in the finish_task_switch() of whichever task runs next. IRQs (the timer, which
  * may set need_resched) arrive wherever IRQs are enabled, and preemption on IRQ exit is on.
  */
-import { List, Map as IMap } from 'immutable';
+import { List } from 'immutable';
 import { regionBase } from '../hardware/geometry.ts';
-import { Frame, Cpu, KernelState, Mm, Task } from '../kernel/state.ts';
-import { __schedule, __switch_to, context_switch, do_idle, schedule } from '../kernel/sched.ts';
+import { Cpu, KernelState, Mm, Task } from '../kernel/state.ts';
+import { schedule } from '../kernel/sched.ts';
 import { do_exit } from '../kernel/mm.ts';
 import { vfree } from '../kernel/vmalloc.ts';
 import { POR_EL1_INIT } from '../hardware/pkeys.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import type { KFunction } from '../kernel/exec.ts';
-import type { Value } from '../kernel/state.ts';
-
-const frame = (fn: KFunction, pc = 0, locals: Record<string, Value> = {}) => new Frame({ fn: fn.name, pc, locals: IMap(locals) });
-
-/** The frames of a task switched out inside `__schedule()` called from `caller` at `callerPc`. */
-export function switchedOut(caller: Frame[]): List<Frame> {
-  return List([...caller, frame(__schedule, 2), frame(context_switch, 0), frame(__switch_to, 0)]);
-}
-
-/** The idle task of a CPU, waiting in do_idle(). */
-export function idleTask(cpu: number): Task {
-  return new Task({ comm: `swapper/${cpu}`, pid: 0, is_idle: true, cpu, __state: 'runnable', stack: switchedOut([frame(do_idle, 1)]) });
-}
+import { frame, idleTask, switchedOut } from './tasks.ts';
 
 export const POR_SEED_INVARIANTS = [
   'pgtable-writes-hold-pgtables-overlay',

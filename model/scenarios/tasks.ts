@@ -1,0 +1,45 @@
+/** Building blocks for scenarios: tasks in their starting positions, and simple task programs. */
+import { List, Map as IMap } from 'immutable';
+import { kfunc, local, type K, type KFunction } from '../kernel/exec.ts';
+import { __schedule, __switch_to, context_switch, do_idle } from '../kernel/sched.ts';
+import { Cpu, Frame, Task, type Value } from '../kernel/state.ts';
+
+export const frame = (fn: KFunction, pc = 0, locals: Record<string, Value> = {}) => new Frame({ fn: fn.name, pc, locals: IMap(locals) });
+
+/** The stack of a task switched out inside __schedule(), called from `caller`. */
+export function switchedOut(caller: Frame[]): List<Frame> {
+  return List([...caller, frame(__schedule, 2), frame(context_switch, 0), frame(__switch_to, 0)]);
+}
+
+/** The idle task of a CPU, waiting in do_idle(). */
+export function idleTask(cpu: number): Task {
+  return new Task({ comm: `swapper/${cpu}`, pid: 0, is_idle: true, cpu, __state: 'runnable', stack: switchedOut([frame(do_idle, 1)]) });
+}
+
+/** A task running `fn(locals)` on `cpu` from the start. */
+export function runningTask(comm: string, pid: number, cpu: number, fn: KFunction, locals: Record<string, Value> = {}, mm: number | null = null): Task {
+  return new Task({ comm, pid, cpu, __state: 'running', mm, active_mm: mm, stack: List([frame(fn, 0, locals)]) });
+}
+
+/** CPUs, each running the given task index. */
+export function cpusRunning(curr: readonly number[]): List<Cpu> {
+  return List(curr.map((c) => new Cpu({ curr: c })));
+}
+
+export interface Call {
+  /** The C the step stands for, e.g. `set_memory_ro(addr, 1)`. */
+  readonly line: string;
+  readonly fn: KFunction;
+  readonly locals: (k: K) => Record<string, Value>;
+}
+
+/** A task program: a function that makes `calls` one after another. */
+export function program(name: string, source: string, calls: readonly Call[]): KFunction {
+  return kfunc(
+    name,
+    source,
+    calls.map((c) => local(c.line, (k) => k.call(c.fn, c.locals(k)))),
+  );
+}
+
+export const call = (line: string, fn: KFunction, locals: (k: K) => Record<string, Value> = () => ({})): Call => ({ line, fn, locals });
