@@ -9,6 +9,7 @@ import { EXIT } from './exit.ts';
 import { checkCommand, CHECK_SPEC } from './check.ts';
 import { listCommand, LIST_SPEC } from './list.ts';
 import { replayCommand, REPLAY_SPEC } from './replay.ts';
+import { matrixCommand, MATRIX_SPEC } from './matrix.ts';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -16,6 +17,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  matrix: { spec: MATRIX_SPEC, run: matrixCommand },
   check: { spec: CHECK_SPEC, run: checkCommand },
   list: { spec: LIST_SPEC, run: listCommand },
   replay: { spec: REPLAY_SPEC, run: replayCommand },

@@ -54,6 +54,8 @@ export interface Knobs {
   readonly pgtableFreeResetsPkey: boolean;
   /** kernel_exit restores POR_EL1 from pt_regs (only meaningful with porResetOnEntry). */
   readonly porRestoreOnReturn: boolean;
+  /** Code that touches a mapping it creates inside a lazy section pauses lazy MMU around the store. */
+  readonly pauseAroundEarlyAccess: boolean;
 }
 
 export interface Design {
@@ -86,6 +88,7 @@ export const V6_KNOBS: Knobs = {
   ptdumpVia: 'kernel-mapping',
   pgtableFreeResetsPkey: true,
   porRestoreOnReturn: true,
+  pauseAroundEarlyAccess: false,
 };
 
 /** How each knob is spelled on the command line, and its values. */
@@ -113,6 +116,7 @@ export const KNOB_SPECS: Readonly<Record<keyof Knobs, { readonly flag: string; r
   ptdumpVia: { flag: 'ptdump-via', values: ['linear-alias', 'kernel-mapping'] },
   pgtableFreeResetsPkey: { flag: 'pgtable-free-resets-pkey', values: [true, false] },
   porRestoreOnReturn: { flag: 'por-restore-on-return', values: [true, false] },
+  pauseAroundEarlyAccess: { flag: 'pause-around-early-access', values: [true, false] },
 };
 
 const designs = new Map<string, Design>();
@@ -141,6 +145,29 @@ registerDesign('v6-pause-lazy-mmu-in-finish-task-switch', 'v6 with lazy_mmu_mode
 });
 registerDesign('v6-guard-checks-live-por', 'v6 whose write guard tests the live POR_EL1 instead of the lazy MMU state', { batchingGuard: 'live-por' });
 registerDesign('no-batching', 'kpkeys without batching: every page-table write raises and restores POR_EL1', { batchingGuard: 'none' });
+
+// Seed 000 family: lazy MMU batching and kpkeys.
+registerDesign('v6-no-por-reset-guard-checks-live-por', 'v6 without the POR reset, whose write guard tests the live POR_EL1', {
+  porResetOnEntry: false,
+  batchingGuard: 'live-por',
+});
+registerDesign('v5-nesting', 'the v5 lazy MMU: every enter/leave calls the arch hooks, one saved-POR slot, TIF_LAZY_MMU guard', {
+  lazyMmuNesting: 'first-leave-ends',
+  batchingGuard: 'v5',
+});
+registerDesign('v5-nesting-per-level-slot', 'the v5 lazy MMU with one saved POR_EL1 per nesting level', {
+  lazyMmuNesting: 'first-leave-ends',
+  batchingGuard: 'v5',
+  savedPorStorage: 'per-level',
+});
+registerDesign('v6-pause-around-early-access', 'v6, and code that uses a mapping it creates inside a lazy section pauses lazy MMU around the store', {
+  pauseAroundEarlyAccess: true,
+});
+registerDesign('lazy-mmu-disable-without-bailout', 'v6 whose lazy_mmu_mode_disable() lacks the in_interrupt() bail-out of lazy_mmu_mode_enable()', {
+  lazyMmuBailout: 'enable-only',
+});
+registerDesign('pgtable-free-keeps-pkey', 'v6 whose kpkeys_pgtable_free() does not give the page back pkey DEFAULT', { pgtableFreeResetsPkey: false });
+registerDesign('v6-no-por-restore-on-return', 'v6 whose kernel_exit does not restore POR_EL1 from pt_regs', { porRestoreOnReturn: false });
 
 // Seed 002: permission changes of kernel mappings (pageattr.c).
 registerDesign('tlbi-elision-rw-to-ro', 'v6 whose __change_memory_common() also skips the TLBI for RW -> RO', { tlbiElision: 'also-rw-to-ro' });

@@ -124,15 +124,19 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   };
 }
 
-/** The facts the rules read, from one state. */
+/** The facts the rules read, from one state; each part is computed only if a rule asks for it. */
 export function kernelFacts(s: KernelState, env: Env): KernelFacts {
   const g = env.geometry;
   const pkeyOf = (page: number): number | null => {
     const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
     return w.ok ? w.leaf.poIndex : null;
   };
-  return {
-    cpus: s.cpus
+  const lazy = <T>(f: () => T): (() => T) => {
+    let v: T | undefined;
+    return () => (v ??= f());
+  };
+  const cpus = lazy(() =>
+    s.cpus
       .map((c, cpu) => {
         const task = s.tasks.get(c.curr)!;
         const k = new K(s, cpu, env);
@@ -147,7 +151,9 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
         };
       })
       .toArray(),
-    tasks: s.tasks
+  );
+  const tasks = lazy(() =>
+    s.tasks
       .filter((t) => !t.is_idle)
       .map((t) => ({
         name: t.comm,
@@ -156,14 +162,32 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
         finished: t.stack.isEmpty() || t.__state === 'dead',
       }))
       .toArray(),
-    pagetablePages: s.pgtable_role
+  );
+  const pagetablePages = lazy(() =>
+    s.pgtable_role
       .entrySeq()
       .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
       .toArray(),
-    textAliases: env.layout.textPages.map((page) => {
+  );
+  const textAliases = lazy(() =>
+    env.layout.textPages.map((page) => {
       const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
       return { page, writable: w.ok && !w.leaf.rdonly };
     }),
+  );
+  return {
+    get cpus() {
+      return cpus();
+    },
+    get tasks() {
+      return tasks();
+    },
+    get pagetablePages() {
+      return pagetablePages();
+    },
+    get textAliases() {
+      return textAliases();
+    },
     oops: s.oops ? s.oops.message : null,
   };
 }

@@ -61,13 +61,15 @@ const PTE_PXN = 1n << 53n;
 const PTE_UXN = 1n << 54n;
 const PTE_DIRTY = 1n << 55n;
 const PMD_TABLE_PXN = 1n << 59n;
+const PMD_TABLE_UXN = 1n << 60n;
 
 /** The 64-bit descriptor value; `toPa` maps a model page to a physical page frame number. */
 export function encode(e: Entry, level: Level, toPfn: (page: number) => bigint = BigInt): bigint {
   if (e === null) return 0n;
   const oa = toPfn(e.out) << 12n;
   const valid = e.valid ? PTE_VALID : 0n;
-  if (e.type === 'table') return oa | valid | PTE_TABLE_OR_PAGE | (level < 3 ? 0n : PMD_TABLE_PXN);
+  // Kernel table descriptors carry AF and PXNTable/UXNTable, as in the seed splat's pud=18000008ffa2d403.
+  if (e.type === 'table') return oa | valid | PTE_TABLE_OR_PAGE | PTE_AF | PMD_TABLE_PXN | PMD_TABLE_UXN;
   let v = oa | valid | PTE_ATTRINDX_NORMAL | PTE_SHARED | PTE_AF | PTE_UXN | PTE_DIRTY;
   if (e.type === 'page') v |= PTE_TABLE_OR_PAGE;
   if (e.rdonly) v |= PTE_RDONLY;

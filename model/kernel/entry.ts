@@ -80,10 +80,16 @@ export const raw_irqentry_exit_cond_resched = kfunc('raw_irqentry_exit_cond_resc
   }),
 ]);
 
-/** The timer interrupt: the tick may decide the running task should be preempted. */
+/**
+ * The timer interrupt: the tick may decide the running task should be preempted, and
+ * rcu_sched_clock_irq() raises the RCU softirq when callbacks are waiting.
+ */
 export const arch_timer_handler_phys = kfunc('arch_timer_handler_phys', 'drivers/clocksource/arm_arch_timer.c', [
-  event('sched_tick()', (k) => [
-    { label: 'resched_curr(): set need_resched', k: k.setCpu((c) => c.set('need_resched', true)).next() },
-    { label: 'no reschedule', k: k.next() },
-  ]),
+  event('sched_tick(); rcu_sched_clock_irq()', (k) => {
+    if (!k.s.rcu_callbacks.isEmpty()) k = k.setCpu((c) => c.set('softirq_pending', 'rcu_core'));
+    return [
+      { label: 'resched_curr(): set need_resched', k: k.setCpu((c) => c.set('need_resched', true)).next() },
+      { label: 'no reschedule', k: k.next() },
+    ];
+  }),
 ]);

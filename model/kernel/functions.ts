@@ -7,3 +7,4 @@ import './mm.ts';
 import './pageattr.ts';
 import './vmalloc.ts';
 import './access.ts';
+import './pte_range.ts';

@@ -7,7 +7,7 @@
  * raised POR_EL1 the guard is skipped; when exactly is the `batchingGuard` knob.
  */
 import { kpkeys_level_por, KPKEYS_PKEY_PGTABLES, por_permits } from '../hardware/pkeys.ts';
-import type { Desc } from '../hardware/descriptor.ts';
+import { Desc } from '../hardware/descriptor.ts';
 import type { Level } from '../hardware/geometry.ts';
 import { event, K, kfunc, local, type KFunction } from './exec.ts';
 import { pgtableStore } from './hw.ts';
@@ -80,7 +80,10 @@ function guardedWriter(name: string, source: string, storeLabel: string, queuesB
       }),
       local(
         queuesBarriers ? 'if (pte_valid_not_user(pte)) queue_pte_barriers()' : 'clearing an entry emits no barrier (the TLBI after it does)',
-        (k) => (queuesBarriers && k.local('value') ? k.call(queue_pte_barriers) : k.ret()),
+        (k) => {
+          const v = k.local('value');
+          return queuesBarriers && v instanceof Desc && v.valid ? k.call(queue_pte_barriers) : k.ret();
+        },
         { name: 'barriers' },
       ),
     ],

@@ -8,7 +8,8 @@
  */
 import { KPKEYS_PKEY_DEFAULT } from '../hardware/pkeys.ts';
 import { linearAlias } from '../hardware/geometry.ts';
-import { event, kfunc, local } from './exec.ts';
+import { event, fnNamed, kfunc, local } from './exec.ts';
+import { RcuCallback } from './state.ts';
 import { set_memory_pkey } from './pageattr.ts';
 import { __schedule } from './sched.ts';
 
@@ -70,25 +71,24 @@ export const mmdrop_sched_rt = kfunc(
       const count = k.s.mms.get(mm)!.mm_count - 1;
       k = k.update((s) => s.setIn(['mms', mm, 'mm_count'], count));
       if (count !== 0) return k.ret();
-      // The RCU callback runs later from softirq context (modelled: on the next IRQ exit of this CPU).
-      return k
-        .update((s) => s.setIn(['flags', 'rcu_delayed_mmdrop'], mm))
-        .setCpu((c) => c.set('softirq_pending', 'rcu_core'))
-        .ret();
+      // The callback runs after a grace period, from the RCU softirq (rcu_core).
+      return k.update((s) => s.set('rcu_callbacks', s.rcu_callbacks.push(new RcuCallback({ fn: '__mmdrop_delayed', arg: mm })))).ret();
     }),
   ],
   { inline: true },
 );
 
-export const __mmdrop_delayed = kfunc('__mmdrop_delayed', 'kernel/fork.c', [
-  local('__mmdrop(mm)', (k) => k.call(__mmdrop, { mm: k.num('mm') })),
-]);
+export const __mmdrop_delayed = kfunc('__mmdrop_delayed', 'kernel/fork.c', [local('__mmdrop(mm)', (k) => k.call(__mmdrop, { mm: k.num('arg') }))]);
 
+/**
+ * rcu_core(): runs callbacks whose grace period has elapsed. Abstraction: a queued callback is
+ * ready by the next RCU softirq; one callback per softirq run.
+ */
 export const rcu_core = kfunc('rcu_core', 'kernel/rcu/tree.c', [
-  local('rcu_do_batch(): __mmdrop_delayed(&mm->delayed_drop)', (k) => {
-    const mm = k.s.flags.get('rcu_delayed_mmdrop');
-    if (typeof mm !== 'number') return k.ret();
-    return k.update((s) => s.deleteIn(['flags', 'rcu_delayed_mmdrop'])).call(__mmdrop_delayed, { mm });
+  local('rcu_do_batch(): rhp->func(rhp)', (k) => {
+    const cb = k.s.rcu_callbacks.first();
+    if (!cb) return k.ret();
+    return k.update((s) => s.set('rcu_callbacks', s.rcu_callbacks.shift())).call(fnNamed(cb.fn), { arg: cb.arg });
   }),
 ]);
 
@@ -117,4 +117,16 @@ export const do_task_dead = kfunc('do_task_dead', 'kernel/sched/core.c', [
 export const do_exit = kfunc('do_exit', 'kernel/exit.c', [
   local('exit_mm()', (k) => k.call(exit_mm)),
   local('do_task_dead()', (k) => k.call(do_task_dead)),
+]);
+
+/**
+ * A page-table page freed after an RCU grace period (mm/mmu_gather.c: tlb_remove_table_rcu ->
+ * __tlb_remove_table -> pagetable_dtor_free), here in softirq context.
+ */
+export const tlb_remove_table_rcu = kfunc('tlb_remove_table_rcu', 'mm/mmu_gather.c', [
+  local('__tlb_remove_table(table) -> pagetable_dtor_free(ptdesc)', (k) => {
+    const page = k.num('arg');
+    return k.update((s) => s.setIn(['pgtable_role', page], 'freeing')).call(kpkeys_pgtable_free, { page });
+  }),
+  local('__free_pages(page, 0)', (k) => k.update((s) => s.setIn(['pgtable_role', k.num('arg')], 'free')).ret()),
 ]);

@@ -162,6 +162,13 @@ export class LocklessWalk extends ImmutableRecord<WalkFields>({ task: 0, start: 
 
 export type PageRole = 'pgtable' | 'freeing' | 'free';
 
+/** A queued call_rcu() callback: the kernel function to run and its argument. */
+export interface RcuCallbackFields {
+  readonly fn: string;
+  readonly arg: number;
+}
+export class RcuCallback extends ImmutableRecord<RcuCallbackFields>({ fn: '', arg: 0 }, 'rcu_head') {}
+
 export interface KernelStateFields {
   readonly cpus: List<Cpu>;
   readonly tasks: List<Task>;
@@ -175,6 +182,8 @@ export interface KernelStateFields {
   readonly oops: Oops | null;
   readonly prot_changes: List<ProtChange>;
   readonly lockless_walks: List<LocklessWalk>;
+  /** call_rcu() callbacks waiting for a grace period (run by the RCU softirq). */
+  readonly rcu_callbacks: List<RcuCallback>;
   /** Mutexes held: name -> task index. */
   readonly mutexes: IMap<string, number>;
   /** Scenario-specific flags (a handler has run, a page was copied...). */
@@ -192,6 +201,7 @@ export class KernelState extends ImmutableRecord<KernelStateFields>(
     oops: null,
     prot_changes: List(),
     lockless_walks: List(),
+    rcu_callbacks: List(),
     mutexes: IMap(),
     flags: IMap(),
   },

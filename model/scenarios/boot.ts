@@ -57,6 +57,25 @@ export class Boot {
     return p;
   }
 
+  /** The table (and index in it) that holds the entry for `va` at `level`, creating tables as needed. */
+  slot(va: number, level: 1 | 2 | 3 = 3): { table: number; index: number } {
+    const g = this.geometry;
+    let table = this.root;
+    for (let l = 0 as Level; l < level; l = (l + 1) as Level) {
+      const i = tableIndex(g, va, l);
+      const e = this.tables.get(table)![i];
+      if (e === null) {
+        const child = this.table(`${regionOf(g, va)} ${LEVEL_NAMES[l + 1]} table @${entryBase(g, va, l)}`);
+        this.tables.get(table)![i] = tableDesc(child);
+        table = child;
+      } else {
+        if (e.type !== 'table') throw new Error(`boot: va ${va} is mapped by a ${e.type} at level ${l}`);
+        table = e.out;
+      }
+    }
+    return { table, index: tableIndex(g, va, level) };
+  }
+
   /** Maps `va` to `pa` with a leaf at `attrs.level` (default: a pte), creating tables as needed. */
   map(va: number, pa: number, attrs: LeafAttrs = {}): void {
     const g = this.geometry;

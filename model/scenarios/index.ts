@@ -3,8 +3,12 @@ import { UsageError } from '../../checker/index.ts';
 import type { Scenario } from './scenario.ts';
 import { seedPorResetLazyMmu } from './seed-por-reset-lazy-mmu.ts';
 import { tlbiElision } from './tlbi-elision.ts';
+import { enterWindowPreempt } from './enter-window-preempt.ts';
+import { irqFreesPgtable } from './irq-frees-pgtable.ts';
+import { nestedLazySaveSlot } from './nested-lazy-save-slot.ts';
+import { deferredIsbAccess } from './deferred-isb-access.ts';
 
-const SCENARIOS: readonly Scenario[] = [seedPorResetLazyMmu, tlbiElision];
+const SCENARIOS: readonly Scenario[] = [seedPorResetLazyMmu, enterWindowPreempt, irqFreesPgtable, nestedLazySaveSlot, deferredIsbAccess, tlbiElision];
 
 export function allScenarios(): readonly Scenario[] {
   return SCENARIOS;

@@ -15,13 +15,11 @@
 import { List } from 'immutable';
 import { regionBase } from '../hardware/geometry.ts';
 import { Cpu, KernelState, Mm, Task } from '../kernel/state.ts';
-import { schedule } from '../kernel/sched.ts';
-import { do_exit } from '../kernel/mm.ts';
 import { vfree } from '../kernel/vmalloc.ts';
 import { POR_EL1_INIT } from '../hardware/pkeys.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { frame, idleTask, switchedOut } from './tasks.ts';
+import { exitingTask, frame, idleTask } from './tasks.ts';
 
 export const POR_SEED_INVARIANTS = [
   'pgtable-writes-hold-pgtables-overlay',
@@ -50,7 +48,9 @@ export const seedPorResetLazyMmu: Scenario = {
   summary: 'vfree() in a lazy MMU section, IRQ, preemption, the last mm reference dropped in finish_task_switch()',
   seed: 'por-el1-reset-on-exception-entry-vs-lazy-mmu.txt',
   invariants: POR_SEED_INVARIANTS,
-  params: { irqs: 1, fanout: 4 },
+  // Two IRQs: besides the one that preempts A, one may land anywhere else (in finish_task_switch,
+  // in the free path, in B's exit) — the remedies must hold there too.
+  params: { irqs: 2, fanout: 4 },
   irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
   expectations: {
     v6: {
@@ -117,7 +117,7 @@ export const seedPorResetLazyMmu: Scenario = {
       stack: List([frame(vfree, 0, { start: vmStart, end: vmStart + vmalloc.length })]),
     });
     // B is runnable inside schedule() called from do_exit(): when it runs it exits.
-    const B = new Task({ comm: 'B', pid: 2, __state: 'runnable', mm: 1, active_mm: 1, stack: switchedOut([frame(do_exit, 0), frame(schedule, 2)]) });
+    const B = exitingTask('B', 2, 0, 1);
     const state = new KernelState({
       cpus: List([new Cpu({ curr: 0, por_el1: POR_EL1_INIT })]),
       tasks: List([A, B, idleTask(0)]),

@@ -1,7 +1,8 @@
 /** Building blocks for scenarios: tasks in their starting positions, and simple task programs. */
 import { List, Map as IMap } from 'immutable';
 import { kfunc, local, type K, type KFunction } from '../kernel/exec.ts';
-import { __schedule, __switch_to, context_switch, do_idle } from '../kernel/sched.ts';
+import { __schedule, __switch_to, context_switch, do_idle, schedule } from '../kernel/sched.ts';
+import { do_exit } from '../kernel/mm.ts';
 import { Cpu, Frame, Task, type Value } from '../kernel/state.ts';
 
 export const frame = (fn: KFunction, pc = 0, locals: Record<string, Value> = {}) => new Frame({ fn: fn.name, pc, locals: IMap(locals) });
@@ -43,3 +44,12 @@ export function program(name: string, source: string, calls: readonly Call[]): K
 }
 
 export const call = (line: string, fn: KFunction, locals: (k: K) => Record<string, Value> = () => ({})): Call => ({ line, fn, locals });
+
+/**
+ * A task that is runnable inside schedule() called from do_exit(): when it runs, it drops its
+ * mm (exit_mm) and dies, so the mm's last reference goes to rq->prev_mm and is dropped in the
+ * finish_task_switch() of whichever task runs next.
+ */
+export function exitingTask(comm: string, pid: number, cpu: number, mm: number): Task {
+  return new Task({ comm, pid, cpu, __state: 'runnable', mm, active_mm: mm, stack: switchedOut([frame(do_exit, 0), frame(schedule, 2)]) });
+}

@@ -118,7 +118,7 @@ describe('exit codes and text output', () => {
 describe('2: bad usage or input is one line on stderr', () => {
   it('missing --model', () => {
     const line = expectOneLineError(mmcheck('check'));
-    expect(line).toContain('needs --model FILE');
+    expect(line).toContain('needs a SCENARIO or --model FILE');
   });
 
   it('unknown option', () => {

@@ -16,7 +16,7 @@ const trace: TraceFile = {
   "scenario": "seed-por-reset-lazy-mmu",
   "design": "v6",
   "params": {
-    "irqs": 1,
+    "irqs": 2,
     "fanout": 4
   },
   "invariants": [
@@ -59,7 +59,7 @@ const trace: TraceFile = {
       "actor": "CPU0"
     },
     {
-      "action": "CPU0 A: arch_timer_handler_phys: sched_tick() [resched_curr(): set need_resched]",
+      "action": "CPU0 A: arch_timer_handler_phys: sched_tick(); rcu_sched_clock_irq() [resched_curr(): set need_resched]",
       "actor": "CPU0"
     },
     {

@@ -8,7 +8,12 @@
 import { List } from 'immutable';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { POR_EL1_INIT } from '../../../model/hardware/pkeys.ts';
-import { fnNamed, fullStackOf, K, settle } from '../../../model/kernel/exec.ts';
+import { cpuTransitions, fnNamed, fullStackOf, K, settle } from '../../../model/kernel/exec.ts';
+import { leafSlot } from '../../../model/kernel/hw.ts';
+import { writeArgs } from '../../../model/kernel/kpkeys.ts';
+import { Desc } from '../../../model/hardware/descriptor.ts';
+import { hasUnpublished } from '../../../model/hardware/memory.ts';
+import { regionBase } from '../../../model/hardware/geometry.ts';
 import { is_lazy_mmu_mode_active } from '../../../model/kernel/lazy_mmu.ts';
 import type { KernelState, Task } from '../../../model/kernel/state.ts';
 import { kernelModel, type KernelModel, type KernelModelOptions } from '../../../model/kernel-model.ts';
@@ -475,5 +480,68 @@ describe('the in_interrupt() bail-out (commit b81c688426a9)', () => {
         'vfree',
       ]);
     });
+  });
+});
+
+describe('queue_pte_barriers() after a page-table write: only valid kernel entries owe barriers', () => {
+  /**
+   * `s` with a __set_pte() of the first vmalloc pte pushed on A (as if called from where A is),
+   * storing `make(old entry)`; local steps run, so A is at the writer's first event.
+   */
+  function withSetPte(m: KernelModel, s: KernelState, make: (old: Desc) => Desc): KernelState {
+    const k = new K(s, 0, m.env);
+    const slot = leafSlot(k, regionBase(m.env.geometry, 'vmalloc'))!;
+    expect(slot.level).toBe(3);
+    const value = make(slot.entry as Desc);
+    return settle(k.pushFrame(fnNamed('__set_pte'), writeArgs({ table: slot.table, index: slot.index, level: 3, value })), []).s;
+  }
+
+  /** Runs CPU0's next event (it must have one outcome), then its local steps. */
+  function step(m: KernelModel, s: KernelState, expectLabel: string): KernelState {
+    const ts = cpuTransitions(s, 0, m.env, 'CPU0');
+    expect(ts.map((t) => t.label)).toEqual([expectLabel]);
+    return ts[0].state;
+  }
+
+  const STORE = 'CPU0 A: __set_pte: WRITE_ONCE(*ptep, pte)';
+  const RAISE = 'CPU0 A: __set_pte: kpkeys_set_level(KPKEYS_LVL_PGTABLES)';
+  const RESTORE = 'CPU0 A: __set_pte: kpkeys_restore_pkey_reg(saved_por)';
+
+  it('inside an active section a valid store sets TIF_LAZY_MMU_PENDING and emits nothing', () => {
+    const m = model('v6');
+    const inSection = end(run(m, [ENABLE, ARCH_ENTER]));
+    const s0 = withSetPte(m, inSection, (old) => old.set('rdonly', true));
+    const s1 = step(m, s0, STORE);
+    expect(task(s1, A).tif_lazy_mmu_pending).toBe(true);
+    expect(hasUnpublished(s1.memory, 0)).toBe(true);
+    expect(top(s1, A)).toBe('__ptep_get_and_clear');
+  });
+
+  it('outside lazy MMU mode a valid store emits dsb(ishst); isb() at once', () => {
+    const m = model('v6');
+    const s0 = withSetPte(m, initial(m), (old) => old.set('rdonly', true));
+    const s3 = step(m, step(m, step(m, s0, RAISE), STORE), RESTORE);
+    expect(top(s3, A)).toBe('emit_pte_barriers');
+    const s4 = step(m, s3, 'CPU0 A: emit_pte_barriers: dsb(ishst); isb()');
+    expect(hasUnpublished(s4.memory, 0)).toBe(false);
+  });
+
+  // BUG (model/kernel/kpkeys.ts:83): the writer queues barriers whenever `value` is a Desc, also
+  // when PTE_VALID is clear (set_memory_valid(addr, n, 0)); the kernel's __set_pte_complete()
+  // and set_pmd()/set_pud() queue them only `if (pte_valid_not_user(pte))` / `if (pmd_valid(pmd))`.
+  it('inside an active section a store with PTE_VALID clear does not set TIF_LAZY_MMU_PENDING', () => {
+    const m = model('v6');
+    const inSection = end(run(m, [ENABLE, ARCH_ENTER]));
+    const s0 = withSetPte(m, inSection, (old) => old.set('valid', false));
+    const s1 = step(m, s0, STORE);
+    expect(task(s1, A).tif_lazy_mmu_pending).toBe(false);
+  });
+
+  it('outside lazy MMU mode a store with PTE_VALID clear emits no barrier (the TLBI after it does)', () => {
+    const m = model('v6');
+    const s0 = withSetPte(m, initial(m), (old) => old.set('valid', false));
+    const s3 = step(m, step(m, step(m, s0, RAISE), STORE), RESTORE);
+    expect(fullStackOf(task(s3, A))[0]).toBe('lazy_mmu_mode_enable');
+    expect(hasUnpublished(s3.memory, 0)).toBe(true);
   });
 });

@@ -1,0 +1,78 @@
+/**
+ * The design matrix: every scenario under every design it declares, compared with the
+ * scenario's expectation. "Which of these designs break which rules, and how?"
+ */
+import { UsageError } from '../checker/index.ts';
+import { designNames } from '../model/designs.ts';
+import { allScenarios, getScenario, type Scenario } from '../model/scenarios/index.ts';
+import { runScenario } from './check-scenario.ts';
+
+export interface MatrixCell {
+  readonly scenario: string;
+  readonly design: string;
+  readonly expected: { readonly verdict: 'pass' | 'violation'; readonly property?: string };
+  readonly verdict: string;
+  readonly property?: string;
+  readonly traceLength?: number;
+  readonly distinctStates: number;
+  readonly complete: boolean;
+  /** Actual equals expected (and a pass explored its whole bounded space). */
+  readonly matches: boolean;
+  readonly seconds: number;
+  readonly message?: string;
+}
+
+export interface MatrixOptions {
+  readonly scenarios?: readonly string[];
+  readonly designs?: readonly string[];
+  readonly onCell?: (cell: MatrixCell, index: number, total: number) => void;
+}
+
+export function matrixPlan(o: MatrixOptions = {}): { scenario: Scenario; design: string }[] {
+  const known = new Set(designNames());
+  for (const d of o.designs ?? []) if (!known.has(d)) throw new UsageError(`unknown design "${d}"; designs: ${[...known].join(', ')}`);
+  const scenarios = o.scenarios?.length ? o.scenarios.map(getScenario) : allScenarios();
+  const plan: { scenario: Scenario; design: string }[] = [];
+  for (const scenario of scenarios)
+    for (const design of Object.keys(scenario.expectations)) if (!o.designs?.length || o.designs.includes(design)) plan.push({ scenario, design });
+  return plan;
+}
+
+function subsequence(needle: readonly string[], hay: readonly string[]): boolean {
+  let i = 0;
+  for (const x of hay) if (x === needle[i]) i++;
+  return i === needle.length;
+}
+
+export function runCell(scenario: Scenario, design: string): MatrixCell {
+  const expected = scenario.expectations[design];
+  const t0 = performance.now();
+  const { report } = runScenario(scenario.name, { design });
+  const seconds = Math.round(performance.now() - t0) / 1000;
+  const matches =
+    report.verdict === expected.verdict &&
+    (expected.verdict === 'pass' ? report.complete : report.property === expected.property) &&
+    (!expected.callTrace || subsequence(expected.callTrace, report.callTrace ?? []));
+  return {
+    scenario: scenario.name,
+    design,
+    expected: { verdict: expected.verdict, ...(expected.property ? { property: expected.property } : {}) },
+    verdict: report.verdict,
+    ...(report.property ? { property: report.property } : {}),
+    ...(report.trace ? { traceLength: report.trace.length } : {}),
+    distinctStates: report.stats.distinctStates,
+    complete: report.complete,
+    matches,
+    seconds,
+    ...(report.message ? { message: report.message } : {}),
+  };
+}
+
+export function runMatrix(o: MatrixOptions = {}): MatrixCell[] {
+  const plan = matrixPlan(o);
+  return plan.map(({ scenario, design }, i) => {
+    const cell = runCell(scenario, design);
+    o.onCell?.(cell, i, plan.length);
+    return cell;
+  });
+}

@@ -1,0 +1,104 @@
+/** `mmcheck matrix`: the main job. Rows are scenarios, columns designs. */
+import { runCell, matrixPlan, type MatrixCell } from '../api/matrix.ts';
+import { RULES_BY_NAME } from '../properties/index.ts';
+import { parseArgs, type CommandSpec } from './args.ts';
+import { EXIT } from './exit.ts';
+import { interruptSignal } from './progress.ts';
+
+export const MATRIX_SPEC: CommandSpec = {
+  name: 'matrix',
+  usage: 'mmcheck matrix [--scenario NAME]... [--design NAME]... [--json]',
+  summary:
+    'Check every scenario under every design it declares and compare with its expected verdict. Exit 1 if any cell differs from its expectation.',
+  maxPositionals: 0,
+  options: {
+    scenario: { type: 'list', arg: 'NAME', help: 'only this scenario (repeatable)' },
+    design: { type: 'list', arg: 'NAME', help: 'only this design (repeatable)' },
+    json: { type: 'boolean', help: 'print an array of {scenario, design, expected, verdict, property, traceLength, distinctStates, complete}' },
+    quiet: { type: 'boolean', help: 'no progress lines' },
+  },
+  examples: ['mmcheck matrix', 'mmcheck matrix --scenario seed-por-reset-lazy-mmu', 'mmcheck matrix --json > matrix.json'],
+};
+
+/** ✓, or ✗N with N the invariant's number in domain.md §3 (✗0: the kernel oopsed). */
+function mark(c: MatrixCell): string {
+  const m = c.verdict === 'pass' ? '✓' : c.verdict === 'violation' ? `✗${RULES_BY_NAME.get(c.property ?? '')?.number ?? '?'}` : '…';
+  return c.matches ? m : `${m}!`;
+}
+
+function cellLine(c: MatrixCell): string {
+  const what =
+    c.verdict === 'pass'
+      ? `✓ pass (${c.distinctStates} states, complete)`
+      : c.verdict === 'violation'
+        ? `✗ ${c.property} (${c.traceLength} steps, ${c.distinctStates} states)`
+        : `${c.verdict} (${c.distinctStates} states)`;
+  const exp = c.matches ? '' : `  MISMATCH: expected ${c.expected.verdict}${c.expected.property ? ` of ${c.expected.property}` : ''}`;
+  return `${c.scenario} × ${c.design}: ${what} ${c.seconds.toFixed(2)} s${exp}`;
+}
+
+export function matrixTable(cells: readonly MatrixCell[]): string[] {
+  const scenarios = [...new Set(cells.map((c) => c.scenario))];
+  const designs = [...new Set(cells.map((c) => c.design))];
+  const w = Math.max(...scenarios.map((s) => s.length)) + 2;
+  const lines = ['Columns:'];
+  designs.forEach((d, i) => lines.push(`  D${String(i + 1).padEnd(3)}${d}`));
+  lines.push('', `${''.padEnd(w)}${designs.map((_, i) => `D${i + 1}`.padEnd(5)).join('')}`);
+  for (const s of scenarios) {
+    const row = designs.map((d) => {
+      const c = cells.find((x) => x.scenario === s && x.design === d);
+      return (c ? mark(c) : '·').padEnd(5);
+    });
+    lines.push(`${s.padEnd(w)}${row.join('')}`);
+  }
+  lines.push('', '✓ pass (whole bounded space)  ✗N violates invariant N of domain.md §3 (✗0: the kernel oopsed)  · not declared  ! differs from expectation');
+  return lines;
+}
+
+export async function matrixCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(MATRIX_SPEC, argv);
+  const plan = matrixPlan({
+    ...(p.options.scenario ? { scenarios: p.options.scenario as string[] } : {}),
+    ...(p.options.design ? { designs: p.options.design as string[] } : {}),
+  });
+  const progress = !p.options.json && !p.options.quiet;
+  const interrupt = interruptSignal();
+  const cells: MatrixCell[] = [];
+  const t0 = performance.now();
+  try {
+    for (const [i, { scenario, design }] of plan.entries()) {
+      if (interrupt.signal.aborted) break;
+      const cell = runCell(scenario, design);
+      cells.push(cell);
+      if (progress) process.stderr.write(`[${String(i + 1).padStart(String(plan.length).length)}/${plan.length}] ${cellLine(cell)}\n`);
+      await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C in between cells
+    }
+  } finally {
+    interrupt.dispose();
+  }
+  const mismatches = cells.filter((c) => !c.matches);
+  if (p.options.json) {
+    const out = cells.map(({ scenario, design, expected, verdict, property, traceLength, distinctStates, complete }) => ({
+      scenario,
+      design,
+      expected,
+      verdict,
+      ...(property ? { property } : {}),
+      ...(traceLength !== undefined ? { traceLength } : {}),
+      distinctStates,
+      complete,
+    }));
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  } else {
+    const lines = matrixTable(cells);
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    lines.push(
+      '',
+      `${cells.length} cells in ${secs} s: ${cells.filter((c) => c.verdict === 'pass').length} pass, ${cells.filter((c) => c.verdict === 'violation').length} violations, ${mismatches.length} differ from expectation${cells.length < plan.length ? ` (interrupted after ${cells.length} of ${plan.length})` : ''}`,
+    );
+    for (const m of mismatches) lines.push(`  ${cellLine(m)}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  if (cells.length < plan.length) return EXIT.interrupted;
+  return mismatches.length ? EXIT.violation : EXIT.ok;
+}
