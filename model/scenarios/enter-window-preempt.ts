@@ -36,7 +36,7 @@ export const enterWindowPreempt: Scenario = {
   expectations: {
     v6: fault('IRQ in the enter window: the nested enable in finish_task_switch() only counts, the guard is skipped, POR_EL1 is at the default level'),
     v5: fault('the enter window is harmless with the TIF_LAZY_MMU guard, but an IRQ after arch_enter resets POR_EL1 and the guard skips'),
-    v4: fault('as v5'),
+    v4: fault('as v5: the v4 guard skips on TIF_LAZY_MMU whatever the context'),
     'v6-atomic-lazy-switch': fault('no window, but the reset on IRQ entry lowers POR_EL1 under the batch'),
     'v6-no-por-reset': fault('the enter window alone: POR_EL1 was never raised when the nested writer skips its guard'),
     'v6-no-por-reset-guard-checks-live-por': {
