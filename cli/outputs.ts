@@ -5,7 +5,7 @@ import { UsageError, describeError, type CheckResult } from '../checker/index.ts
 import { toItfTrace } from '../counterexamples/itf.ts';
 import { regressionTestSource } from '../counterexamples/emit-test.ts';
 import { timelineHtml } from '../counterexamples/kernel/html.ts';
-import { TRACE_FORMAT, TRACE_VERSION, writeTraceFile, type TraceFile } from '../counterexamples/trace-file.ts';
+import { TRACE_FORMAT, TRACE_VERSION, type TraceFile } from '../counterexamples/trace-file.ts';
 import { violationDetails } from '../api/check-scenario.ts';
 import type { KernelAction, KernelModel } from '../model/kernel-model.ts';
 import type { KernelState } from '../model/kernel/state.ts';
@@ -54,7 +54,7 @@ export async function writeOutputs(p: Parsed, model: KernelModel, r: CheckResult
       throw new UsageError(`cannot create --out directory ${out}: ${describeError(e)}`);
     }
     const tracePath = join(out, 'trace.json');
-    writeTraceFile(tracePath, trace);
+    write(tracePath, JSON.stringify(trace, null, 2) + '\n');
     const itf = toItfTrace(r.path, {
       source: `mmcheck ${model.scenario.name}`,
       description: `${model.scenario.name} under ${model.design.name}: violation of ${r.property}`,

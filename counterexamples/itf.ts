@@ -5,7 +5,7 @@
  * records are JSON objects, lists are arrays. Values ITF cannot express (null, a non-integer
  * number) are { "#unserializable": "..." }.
  */
-import { isImmutable, isIndexed, isKeyed, isOrdered, isRecord } from 'immutable';
+import { isImmutable, isIndexed, isKeyed, isRecord } from 'immutable';
 import type { Path } from '../checker/index.ts';
 
 export type ItfValue = unknown;
@@ -34,7 +34,8 @@ export function toItf(v: unknown): ItfValue {
     const c = v as unknown as { entries(): Iterable<[unknown, unknown]>; values(): Iterable<unknown> };
     if (isKeyed(v)) return { '#map': [...c.entries()].map(([k, x]) => [toItf(k), toItf(x)]) };
     if (isIndexed(v)) return [...c.values()].map(toItf);
-    return isOrdered(v) ? [...c.values()].map(toItf) : { '#set': [...c.values()].map(toItf) };
+    // Sets, ordered or not, are ITF sets.
+    return { '#set': [...c.values()].map(toItf) };
   }
   if (Array.isArray(v)) return v.map(toItf);
   if (v instanceof Map) return { '#map': [...v.entries()].map(([k, x]) => [toItf(k), toItf(x)]) };

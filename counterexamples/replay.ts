@@ -52,7 +52,19 @@ export function enabledLabels<S, A>(model: Model<S, A>, state: S): string[] {
 export function replayLabels<S, A>(model: Model<S, A>, labels: readonly string[], property: string): ReplayOutcome<S, A> {
   const inv = model.invariants.find((i) => i.name === property);
   if (!inv) throw new ModelError(model.name, 'replay', undefined, undefined, new Error(`the model has no invariant named "${property}"`));
-  const initial = [...model.initialStates()][0];
+  // A trace does not record which initial state it started from: take the first that reproduces,
+  // else the one that replays furthest.
+  let best: ReplayOutcome<S, A> | undefined;
+  for (const initial of model.initialStates()) {
+    const r = replayFrom(model, initial, labels, inv);
+    if (r.status === 'reproduced') return r;
+    if (!best || r.path.steps.length > best.path.steps.length) best = r;
+  }
+  if (!best) throw new ModelError(model.name, 'initialStates', undefined, undefined, new Error('the model has no initial state'));
+  return best;
+}
+
+function replayFrom<S, A>(model: Model<S, A>, initial: S, labels: readonly string[], inv: { holds(s: S): boolean }): ReplayOutcome<S, A> {
   const steps: { action: A; state: S }[] = [];
   if (!inv.holds(initial)) return { status: 'reproduced', violatedAt: 0, path: { initial, steps } };
   let state = initial;

@@ -28,13 +28,37 @@ interface Cost {
   readonly actors: number;
 }
 
+/**
+ * Preemptions in the checker's sense (CHESS, loom): a switch away from the actor of the previous
+ * step while that actor still had an enabled action.
+ */
+export function actorPreemptions<S, A>(model: Model<S, A>, path: Path<S, A>): number {
+  if (!model.actor) return 0;
+  let n = 0;
+  let state = path.initial;
+  let last: string | number | undefined;
+  for (const step of path.steps) {
+    const actor = model.actor(step.action);
+    if (last !== undefined && actor !== last) {
+      for (const a of model.actions(state))
+        if (model.actor(a) === last && model.nextState(state, a) !== undefined) {
+          n++;
+          break;
+        }
+    }
+    last = actor;
+    state = step.state;
+  }
+  return n;
+}
+
 function costOf<S, A>(model: Model<S, A>, path: Path<S, A>, hooks: ShrinkHooks<S, A>): Cost {
   const actions = path.steps.map((s) => s.action);
   const actors = new Set(actions.map((a) => (model.actor ? model.actor(a) : 0)));
   return {
     steps: actions.length,
     interrupts: hooks.isInterrupt ? actions.filter(hooks.isInterrupt).length : 0,
-    preemptions: hooks.preemptions ? hooks.preemptions(path) : 0,
+    preemptions: hooks.preemptions ? hooks.preemptions(path) : actorPreemptions(model, path),
     actors: actors.size,
   };
 }
@@ -76,6 +100,26 @@ export function shrinkPath<S, A>(model: Model<S, A>, path: Path<S, A>, property:
       if (!tryLabels([...labels.slice(0, start), ...labels.slice(start + size)])) start += size;
     }
   }
+  // Runs of one actor's own steps, not necessarily contiguous in the trace (another actor's
+  // steps may sit in between), at every offset, largest first.
+  if (model.actor) {
+    for (let changed = true; changed; ) {
+      changed = false;
+      const actorOf = best.steps.map((st) => model.actor!(st.action));
+      search: for (const actor of new Set(actorOf)) {
+        const mine = actorOf.flatMap((a, i) => (a === actor ? [i] : []));
+        for (let size = mine.length; size >= 2; size--) {
+          for (let start = 0; start + size <= mine.length; start++) {
+            const drop = new Set(mine.slice(start, start + size));
+            if (tryLabels(labelsOf(model, best).filter((_, i) => !drop.has(i)))) {
+              changed = true;
+              break search;
+            }
+          }
+        }
+      }
+    }
+  }
   // 1-minimality: single steps and groups, until nothing can go.
   for (let changed = true; changed; ) {
     changed = false;
@@ -110,6 +154,7 @@ export function fewerAtSameLength<S, A>(model: Model<S, A>, path: Path<S, A>, pr
       cost = costOf(model, best, hooks);
     }
   }
+  // The checker's own context bound measures preemptions as actorPreemptions() does.
   if (model.actor && cost.preemptions > 0 && hooks.preemptions === undefined) {
     for (let k = cost.preemptions - 1; k >= 0; k--) {
       const r = check(model, { ...budget, maxPreemptions: k });

@@ -14,9 +14,11 @@
  * Everything else is HTML-escaped here. The output depends only on the model and the result:
  * no dates, timings or random ids, so equal inputs give equal bytes.
  */
+import { isImmutable } from 'immutable';
 import type { CheckResult, Path } from '../../checker/index.ts';
 import { knobDiff } from '../../model/designs.ts';
 import { describeEntry, type Entry } from '../../model/hardware/descriptor.ts';
+import { displayVa, type Geometry } from '../../model/hardware/geometry.ts';
 import { kpkeysLevelOf, permsName, por_elx_idx } from '../../model/hardware/pkeys.ts';
 import type { TlbEntry } from '../../model/hardware/tlb.ts';
 import type { KernelAction, KernelModel } from '../../model/kernel-model.ts';
@@ -67,7 +69,7 @@ type StateRow = [string, string, 0 | 1];
 
 interface StateSection {
   readonly title: string;
-  /** `cpu`, `task`, `bad`...: the panel's CSS class for the section. */
+  /** `sec-cpu`, `sec-task`, `sec-bad`...: the panel's CSS class for the section. */
   readonly kind: string;
   readonly rows: StateRow[];
   readonly lists: StateList[];
@@ -88,18 +90,20 @@ function porText(por: number): string {
   return `${hex(por)} ${kpkeysLevelOf(por)} (${fields.join(', ') || 'no access'})`;
 }
 
-function tlbText(e: TlbEntry): string {
-  return `va ${e.va}+${e.pages} -> pa ${e.pa} L${e.level} ${e.rdonly ? 'RO' : 'RW'}${e.pxn ? '' : ' X'} pkey ${e.poIndex}`;
+function tlbText(g: Geometry, e: TlbEntry): string {
+  return `${displayVa(g, e.va)}${e.pages > 1 ? ` (${e.pages} pages)` : ''} -> pa${e.pa} L${e.level} ${e.rdonly ? 'RO' : 'RW'}${e.pxn ? '' : ' X'} pkey${e.poIndex}`;
 }
 
 class StateRenderer {
   private readonly names: ReadonlyMap<number, string>;
+  private readonly geometry: Geometry;
 
   constructor(
     model: KernelModel,
     private readonly initial: KernelState,
   ) {
     this.names = model.env.layout.pageNames;
+    this.geometry = model.env.geometry;
   }
 
   private page(n: number): string {
@@ -140,7 +144,7 @@ class StateRenderer {
       const t = s.tasks.get(c.curr)!;
       section(
         `CPU${cpu}`,
-        `cpu lvl-${kpkeysLevelOf(c.por_el1)}`,
+        `sec-cpu lvl-${kpkeysLevelOf(c.por_el1)}`,
         [
           ['curr', `${t.comm} (pid ${t.pid})`],
           ['POR_EL1', porText(c.por_el1)],
@@ -152,8 +156,9 @@ class StateRenderer {
           ['rq->prev_mm', c.prev_mm === null ? 'NULL' : this.mmName(s, c.prev_mm)],
           ['softirq_pending', c.softirq_pending ?? 'none'],
           ['TLB entries', String(c.tlb.size)],
+          ...otherFields(c, CPU_FIELDS),
         ],
-        [{ title: 'TLB', items: c.tlb.map(tlbText).toArray() }],
+        [{ title: 'TLB', items: c.tlb.map((e) => tlbText(this.geometry, e)).toArray() }],
       );
     });
 
@@ -161,10 +166,10 @@ class StateRenderer {
       const running = s.cpus.findIndex((c) => s.tasks.get(c.curr) === t);
       section(
         `task ${t.comm} (pid ${t.pid})`,
-        'task',
+        'sec-task',
         [
           ['__state', `${t.__state}${running >= 0 ? ` (curr on CPU${running})` : ''}`],
-          ['cpu', String(t.cpu)],
+          ['cpu', `${t.cpu}${t.is_idle ? ' (idle task)' : ''}`],
           ['mm / active_mm', `${this.mmName(s, t.mm)} / ${this.mmName(s, t.active_mm)}`],
           ['lazy_mmu_state', `enable_count ${t.lazy_mmu_state.enable_count}, pause_count ${t.lazy_mmu_state.pause_count}`],
           ['TIF_LAZY_MMU', t.tif_lazy_mmu ? 'set' : 'clear'],
@@ -173,6 +178,7 @@ class StateRenderer {
           ['thread.por_el1_lazy_mmu', t.por_el1_lazy_mmu.map(hex).join(', ') || 'empty'],
           ['ghost section POR', t.ghost_section_por.map(hex).join(', ') || 'none'],
           ['stack depth', t.stack.isEmpty() ? '0 (user space)' : String(t.stack.size)],
+          ...otherFields(t, TASK_FIELDS),
         ],
         [
           {
@@ -194,8 +200,13 @@ class StateRenderer {
 
     section(
       'mm_struct',
-      'mm',
-      s.mms.map((m) => [m.name, `mm_users ${m.mm_users}, mm_count ${m.mm_count}, pgd ${this.page(m.pgd)}${m.freed ? ', freed' : ''}`] as [string, string]).toArray(),
+      'sec-mm',
+      s.mms
+        .map((m) => {
+          const more = otherFields(m, MM_FIELDS).map(([k, v]) => `, ${k} ${v}`);
+          return [m.name, `mm_users ${m.mm_users}, mm_count ${m.mm_count}, pgd ${this.page(m.pgd)}${m.freed ? ', freed' : ''}${more.join('')}`] as [string, string];
+        })
+        .toArray(),
     );
 
     // Page-table memory: only what differs from the initial state.
@@ -230,7 +241,7 @@ class StateRenderer {
       .toArray();
     section(
       'page-table memory',
-      'mem',
+      'sec-mem',
       [
         ['entries changed since the initial state', String(changed.length)],
         ['pending (unpublished) stores', String(pending.length)],
@@ -244,7 +255,7 @@ class StateRenderer {
 
     section(
       'other',
-      'other',
+      'sec-other',
       [
         ['irqs_left', String(s.irqs_left)],
         ['mutexes', s.mutexes.entrySeq().map(([m, t]) => `${m}: ${s.tasks.get(t)?.comm ?? t}`).join(', ') || 'none'],
@@ -259,6 +270,7 @@ class StateRenderer {
           'lockless walks',
           s.lockless_walks.map((w) => `${s.tasks.get(w.task)?.comm ?? w.task}: pages [${w.start}, ${w.end})`).join('; ') || 'none',
         ],
+        ...otherFields(s, STATE_FIELDS),
       ],
     );
 
@@ -268,7 +280,7 @@ class StateRenderer {
       .toArray();
     section(
       'violations',
-      violations.length || s.oops ? 'bad' : 'ok',
+      violations.length || s.oops ? 'sec-bad' : 'sec-ok',
       [
         ['recorded violations', String(violations.length)],
         ['oops', s.oops ? `${s.oops.message} (CPU${s.oops.cpu}, ${s.oops.task})` : 'none'],
@@ -278,6 +290,40 @@ class StateRenderer {
     return out;
   }
 }
+
+/** A field this renderer has no special view of (one added to the model later), as compact JSON. */
+function generic(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (isImmutable(v)) return JSON.stringify((v as unknown as { toJS(): unknown }).toJS());
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** Rows for the fields of `record` not in `shown`, so that new model fields still appear. */
+function otherFields(record: { toObject(): object }, shown: readonly string[]): [string, string][] {
+  return Object.entries(record.toObject())
+    .filter(([k]) => !shown.includes(k))
+    .map(([k, v]) => [k, generic(v)]);
+}
+
+const CPU_FIELDS = ['curr', 'por_el1', 'preempt_count', 'hardirq_count', 'softirq_count', 'irqs_disabled', 'need_resched', 'prev_mm', 'softirq_pending', 'tlb'];
+const TASK_FIELDS = [
+  'comm',
+  'pid',
+  'stack',
+  '__state',
+  'mm',
+  'active_mm',
+  'lazy_mmu_state',
+  'tif_lazy_mmu',
+  'tif_lazy_mmu_pending',
+  'thread_por_el1',
+  'por_el1_lazy_mmu',
+  'ghost_section_por',
+  'cpu',
+  'is_idle',
+];
+const MM_FIELDS = ['name', 'mm_users', 'mm_count', 'pgd', 'freed'];
+const STATE_FIELDS = ['cpus', 'tasks', 'mms', 'memory', 'pgtable_role', 'irqs_left', 'violations', 'oops', 'prot_changes', 'lockless_walks', 'mutexes', 'flags'];
 
 function sameEntry(a: Entry, b: Entry): boolean {
   return a === b || (a !== null && b !== null && a.equals(b));
@@ -324,7 +370,7 @@ h3{font-size:12px;margin:8px 0 2px;text-transform:none}
 .verdict-pass{color:#1a7f37;font-weight:600}
 .verdict-incomplete{color:#9a6700;font-weight:600}
 .msg{color:#b3261e}
-pre.splat{margin:0;padding:8px 10px;background:#1f2328;color:#e6edf3;font-size:11.5px;line-height:1.3;max-height:25em;overflow:auto;border-radius:4px;white-space:pre}
+pre.splat{margin:0;padding:8px 10px;background:#1f2328;color:#e6edf3;font-size:11.5px;line-height:1.3;max-height:25em;overflow:auto;border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere}
 .splat .hot{color:#ff938a;font-weight:600}
 .wrap{display:grid;grid-template-columns:minmax(0,1fr) 460px}
 main{padding:8px 16px 40px;min-width:0}
@@ -372,9 +418,9 @@ td.st.other{opacity:.55}
 td.st b{color:#0969da}
 aside .lbl{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:#57606a;margin:0 0 6px;word-break:break-word}
 aside section{border:1px solid #d0d7de;border-radius:4px;background:#fff;margin:0 0 8px;padding:2px 8px 6px}
-aside section.cpu.lvl-PGTABLES{border-left:4px solid #4ac26b}
-aside section.cpu.lvl-DEFAULT{border-left:4px solid #8c959f}
-aside section.bad{border-color:#ff8182;background:#fff5f5}
+aside section.sec-cpu.lvl-PGTABLES{border-left:4px solid #4ac26b}
+aside section.sec-cpu.lvl-DEFAULT{border-left:4px solid #8c959f}
+aside section.sec-bad{border-color:#ff8182;background:#fff5f5}
 .kv{border-collapse:collapse;width:100%}
 .kv th{text-align:left;font-weight:500;color:#57606a;padding:0 8px 0 0;white-space:nowrap;vertical-align:top;width:1%}
 .kv td{font-size:12px;word-break:break-word}
@@ -525,7 +571,7 @@ function timelineTable(path: Path<KernelState, KernelAction>, views: readonly St
   );
   out.push('<tbody>');
   out.push(
-    `<tr data-i="0" class="init"><td class="n">0</td>${initialCpus
+    `<tr data-i="0" class="init${focus === 0 ? ' viol' : ''}"><td class="n">0</td>${initialCpus
       .map((c) => `<td class="ev idle">initial state</td>${laneState(c, undefined, true)}`)
       .join('')}</tr>`,
   );
@@ -623,7 +669,7 @@ export function timelineHtml(model: KernelModel, r: CheckResult<KernelState, Ker
     esc(
       `${plural(views.length, 'step')}, ${plural(counts.irqs, 'IRQ')}, ${plural(counts.preemptions, 'preemption')}, ${plural(path.initial.cpus.size, 'CPU')}` +
         (r.shrunk ? ` (shrunk from ${r.originalLength} steps)` : '') +
-        (focus >= 0 && focus < views.length ? `; violated after step ${focus}` : ''),
+        (focus >= 0 ? `; violated after step ${focus}` : ''),
     ),
   ]);
   const splat = splatLines(r, last);
