@@ -10,6 +10,7 @@ import { checkCommand, CHECK_SPEC } from './check.ts';
 import { listCommand, LIST_SPEC } from './list.ts';
 import { replayCommand, REPLAY_SPEC } from './replay.ts';
 import { matrixCommand, MATRIX_SPEC } from './matrix.ts';
+import { docsCommand, DOCS_SPEC } from './docs.ts';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   check: { spec: CHECK_SPEC, run: checkCommand },
   list: { spec: LIST_SPEC, run: listCommand },
   replay: { spec: REPLAY_SPEC, run: replayCommand },
+  docs: { spec: DOCS_SPEC, run: docsCommand },
 };
 
 function mainHelp(): string {
