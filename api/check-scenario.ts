@@ -11,6 +11,7 @@ import { kernelModel, type KernelAction, type KernelModel } from '../model/kerne
 import type { KernelState } from '../model/kernel/state.ts';
 import { getScenario, type ScenarioParams } from '../model/scenarios/index.ts';
 import { shrinkResult } from '../counterexamples/kernel/shrink-hooks.ts';
+import { scheduleCounts, stepViews } from '../counterexamples/kernel/steps.ts';
 
 export interface ScenarioCheckOptions extends CheckOptions {
   /** A design name (default v6). */
@@ -74,6 +75,8 @@ export function violationDetails(r: CheckResult<KernelState, KernelAction>): { m
 export function reportOf(model: KernelModel, r: CheckResult<KernelState, KernelAction>, timing = true): ScenarioReport {
   const json = resultToJson(r, { timing }) as Record<string, unknown>;
   const { model: _m, ...rest } = json;
+  // For a counterexample: how many interrupts and preemptions its schedule needs.
+  const schedule = r.path ? { steps: r.path.steps.length, ...scheduleCounts(stepViews(model, r.path)) } : undefined;
   return {
     scenario: model.scenario.name,
     design: model.design.name,
@@ -81,6 +84,7 @@ export function reportOf(model: KernelModel, r: CheckResult<KernelState, KernelA
     params: model.params,
     ...rest,
     ...violationDetails(r),
+    ...(schedule ? { schedule } : {}),
   } as unknown as ScenarioReport;
 }
 

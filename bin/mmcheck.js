@@ -6,5 +6,12 @@ import { register as registerEsm } from 'tsx/esm/api';
 
 registerCjs();
 registerEsm();
-const { runCli } = await import('../cli/main.ts');
-await runCli(process.argv.slice(2));
+let cli;
+try {
+  cli = await import('../cli/main.ts');
+} catch (e) {
+  // A broken checkout or install: one line, as for any other error.
+  process.stderr.write(`mmcheck: internal error: cannot load mmcheck itself: ${String(e?.message ?? e).split('\n')[0]}\n`);
+  process.exit(2);
+}
+await cli.runCli(process.argv.slice(2));

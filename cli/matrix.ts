@@ -20,10 +20,15 @@ export const MATRIX_SPEC: CommandSpec = {
   examples: ['mmcheck matrix', 'mmcheck matrix --scenario seed-por-reset-lazy-mmu', 'mmcheck matrix --json > matrix.json'],
 };
 
-/** ✓, or ✗N with N the invariant's number in domain.md §3 (✗0: the kernel oopsed). */
-function mark(c: MatrixCell): string {
-  const m = c.verdict === 'pass' ? '✓' : c.verdict === 'violation' ? `✗${RULES_BY_NAME.get(c.property ?? '')?.number ?? '?'}` : '…';
-  return c.matches ? m : `${m}!`;
+/** `✓ 730` (pass, states) or `✗1 18/508` (invariant number, steps/states); `!` marks a mismatch. */
+function cellText(c: MatrixCell): string {
+  const t =
+    c.verdict === 'pass'
+      ? `✓ ${c.distinctStates}`
+      : c.verdict === 'violation'
+        ? `✗${RULES_BY_NAME.get(c.property ?? '')?.number ?? '?'} ${c.traceLength}/${c.distinctStates}`
+        : `… ${c.distinctStates}`;
+  return c.matches ? t : `${t}!`;
 }
 
 function cellLine(c: MatrixCell): string {
@@ -37,21 +42,39 @@ function cellLine(c: MatrixCell): string {
   return `${c.scenario} × ${c.design}: ${what} ${c.seconds.toFixed(2)} s${exp}`;
 }
 
-export function matrixTable(cells: readonly MatrixCell[]): string[] {
+/**
+ * Rows are scenarios, columns designs (D1, D2... named in a legend). A matrix wider than the
+ * terminal is printed in column groups, each with the scenarios that use its designs.
+ */
+export function matrixTable(cells: readonly MatrixCell[], width = 120): string[] {
   const scenarios = [...new Set(cells.map((c) => c.scenario))];
   const designs = [...new Set(cells.map((c) => c.design))];
-  const w = Math.max(...scenarios.map((s) => s.length)) + 2;
-  const lines = ['Columns:'];
+  const at = new Map(cells.map((c) => [`${c.scenario}\u0000${c.design}`, c]));
+  const w0 = Math.max(...scenarios.map((s) => s.length)) + 2;
+  const colWidth = (d: number) => Math.max(`D${d + 1}`.length, ...scenarios.map((s) => cellText(at.get(`${s}\u0000${designs[d]}`) ?? ({ matches: true, verdict: 'pass', distinctStates: 0 } as MatrixCell)).length)) + 2;
+  const lines = ['Designs (columns):'];
   designs.forEach((d, i) => lines.push(`  D${String(i + 1).padEnd(3)}${d}`));
-  lines.push('', `${''.padEnd(w)}${designs.map((_, i) => `D${i + 1}`.padEnd(5)).join('')}`);
-  for (const s of scenarios) {
-    const row = designs.map((d) => {
-      const c = cells.find((x) => x.scenario === s && x.design === d);
-      return (c ? mark(c) : '·').padEnd(5);
-    });
-    lines.push(`${s.padEnd(w)}${row.join('')}`);
+  let first = 0;
+  while (first < designs.length) {
+    let last = first;
+    let used = w0 + colWidth(first);
+    while (last + 1 < designs.length && used + colWidth(last + 1) <= width) used += colWidth(++last);
+    const cols = designs.slice(first, last + 1).map((_, j) => first + j);
+    lines.push('', `${''.padEnd(w0)}${cols.map((d) => `D${d + 1}`.padEnd(colWidth(d))).join('')}`.trimEnd());
+    for (const s of scenarios) {
+      if (!cols.some((d) => at.has(`${s}\u0000${designs[d]}`))) continue;
+      const row = cols.map((d) => {
+        const c = at.get(`${s}\u0000${designs[d]}`);
+        return (c ? cellText(c) : '·').padEnd(colWidth(d));
+      });
+      lines.push(`${s.padEnd(w0)}${row.join('')}`.trimEnd());
+    }
+    first = last + 1;
   }
-  lines.push('', '✓ pass (whole bounded space)  ✗N violates invariant N of domain.md §3 (✗0: the kernel oopsed)  · not declared  ! differs from expectation');
+  lines.push(
+    '',
+    '✓ N: pass, N states, whole bounded space · ✗I S/N: violates invariant I of domain.md §3 (0: the kernel oopsed), S steps, N states · · not declared · ! differs from expectation',
+  );
   return lines;
 }
 
@@ -90,7 +113,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
     }));
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } else {
-    const lines = matrixTable(cells);
+    const lines = matrixTable(cells, Math.max(80, process.stdout.columns ?? 120));
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     lines.push(
       '',

@@ -16,8 +16,12 @@ export interface Knobs {
   readonly savedPorStorage: 'one-slot' | 'per-level';
   /** Nested lazy MMU sections: each enter/leave calls the arch hooks (v5), or counters (v6). */
   readonly lazyMmuNesting: 'first-leave-ends' | 'counters';
-  /** Lazy MMU in interrupt context: bail out (commit b81c688426a9) or batch into the interrupted task. */
-  readonly lazyMmuInInterrupt: 'immediate' | 'batch';
+  /**
+   * Lazy MMU in interrupt context: 'immediate' bails out and emits barriers at once (commit
+   * b81c688426a9); 'batch' counts the interrupt's section on the interrupted task; 'queue-only'
+   * skips the interrupt's section but queue_pte_barriers() still defers to the task's batch.
+   */
+  readonly lazyMmuInInterrupt: 'immediate' | 'batch' | 'queue-only';
   /** The in_interrupt() bail-out is in both enable and disable, or only in enable (a bug). */
   readonly lazyMmuBailout: 'enable-and-disable' | 'enable-only';
   /** Pause lazy MMU for the duration of finish_task_switch() (Kevin's suggestion in seed 000). */
@@ -29,7 +33,7 @@ export interface Knobs {
   /** FEAT_BBML2_NOABORT: live blocks may be split without break-before-make. */
   readonly bbml2: boolean;
   /** How split_kernel_leaf_mapping() replaces a live block. */
-  readonly blockSplit: 'bbml2' | 'break-before-make' | 'in-place';
+  readonly blockSplit: 'bbml2' | 'stop-machine' | 'break-before-make' | 'in-place';
   /** split_kernel_leaf_mapping() returns early for KFENCE addresses. */
   readonly kfenceSplitEarlyReturn: boolean;
   /** Linear map granularity: PTE mappings only, or blocks where possible. */
@@ -50,6 +54,25 @@ export interface Knobs {
   readonly zeroPage: 'data-bss' | 'beside-fixmap';
   /** How a page-table dump reaches swapper_pg_dir. */
   readonly ptdumpVia: 'linear-alias' | 'kernel-mapping';
+  /**
+   * Linear alias of kernel text/rodata (swapper_pg_dir included: it sits after .rodata, before
+   * __init_begin): read-only (rodata=full), left writable, or unmapped like data/bss (Kevin
+   * Brodsky's question in seed 001).
+   */
+  readonly textRodataAlias: 'ro' | 'rw' | 'unmapped';
+  /**
+   * How set_memory_valid(.., 0) encodes an invalid kernel leaf: PTE_VALID cleared only (a
+   * block is then not pmd_present(), so pmd_leaf() is false), or PTE_PRESENT_INVALID set as
+   * well (Ryan Roberts, "arm64: mm: Handle invalid large leaf mappings correctly", 2026), which
+   * pageattr_p[mu]d_entry() and kernel_page_present() recognise with p[mu]d_leaf().
+   */
+  readonly invalidLeafEncoding: 'clear-valid' | 'present-invalid';
+  /**
+   * How hibernation reaches kernel data/bss whose linear alias is unmapped: the arch code makes
+   * the whole region valid around swsusp_save() (Ard Biesheuvel's v4 13/15), or it relies on
+   * safe_copy_page() (Kevin's question).
+   */
+  readonly hibernateDataBss: 'toggle-valid' | 'safe-copy-page';
   /** kpkeys_pgtable_free() resets the freed page's pkey to DEFAULT. */
   readonly pgtableFreeResetsPkey: boolean;
   /** kernel_exit restores POR_EL1 from pt_regs (only meaningful with porResetOnEntry). */
@@ -86,6 +109,9 @@ export const V6_KNOBS: Knobs = {
   dataBssAlias: 'unmapped',
   zeroPage: 'beside-fixmap',
   ptdumpVia: 'kernel-mapping',
+  textRodataAlias: 'ro',
+  invalidLeafEncoding: 'clear-valid',
+  hibernateDataBss: 'toggle-valid',
   pgtableFreeResetsPkey: true,
   porRestoreOnReturn: true,
   pauseAroundEarlyAccess: false,
@@ -97,13 +123,13 @@ export const KNOB_SPECS: Readonly<Record<keyof Knobs, { readonly flag: string; r
   batchingGuard: { flag: 'batching-guard', values: ['none', 'v4', 'v5', 'v6', 'live-por'] },
   savedPorStorage: { flag: 'saved-por-storage', values: ['one-slot', 'per-level'] },
   lazyMmuNesting: { flag: 'lazy-mmu-nesting', values: ['first-leave-ends', 'counters'] },
-  lazyMmuInInterrupt: { flag: 'lazy-mmu-in-interrupt', values: ['immediate', 'batch'] },
+  lazyMmuInInterrupt: { flag: 'lazy-mmu-in-interrupt', values: ['immediate', 'batch', 'queue-only'] },
   lazyMmuBailout: { flag: 'lazy-mmu-bailout', values: ['enable-and-disable', 'enable-only'] },
   pauseLazyMmuInFinishTaskSwitch: { flag: 'pause-lazy-mmu-in-finish-task-switch', values: [true, false] },
   atomicLazyModeSwitch: { flag: 'atomic-lazy-mode-switch', values: [true, false] },
   preemption: { flag: 'preemption', values: ['none', 'full', 'rt'] },
   bbml2: { flag: 'bbml2', values: [true, false] },
-  blockSplit: { flag: 'block-split', values: ['bbml2', 'break-before-make', 'in-place'] },
+  blockSplit: { flag: 'block-split', values: ['bbml2', 'stop-machine', 'break-before-make', 'in-place'] },
   kfenceSplitEarlyReturn: { flag: 'kfence-split-early-return', values: [true, false] },
   linearMap: { flag: 'linear-map', values: ['pte', 'blocks'] },
   tlbiElision: { flag: 'tlbi-elision', values: ['invalid-to-valid', 'also-rw-to-ro'] },
@@ -114,6 +140,9 @@ export const KNOB_SPECS: Readonly<Record<keyof Knobs, { readonly flag: string; r
   dataBssAlias: { flag: 'data-bss-alias', values: ['rw', 'ro', 'unmapped'] },
   zeroPage: { flag: 'zero-page', values: ['data-bss', 'beside-fixmap'] },
   ptdumpVia: { flag: 'ptdump-via', values: ['linear-alias', 'kernel-mapping'] },
+  textRodataAlias: { flag: 'text-rodata-alias', values: ['ro', 'rw', 'unmapped'] },
+  invalidLeafEncoding: { flag: 'invalid-leaf-encoding', values: ['clear-valid', 'present-invalid'] },
+  hibernateDataBss: { flag: 'hibernate-data-bss', values: ['toggle-valid', 'safe-copy-page'] },
   pgtableFreeResetsPkey: { flag: 'pgtable-free-resets-pkey', values: [true, false] },
   porRestoreOnReturn: { flag: 'por-restore-on-return', values: [true, false] },
   pauseAroundEarlyAccess: { flag: 'pause-around-early-access', values: [true, false] },
@@ -171,8 +200,94 @@ registerDesign('v6-no-por-restore-on-return', 'v6 whose kernel_exit does not res
 
 // Seed 002: permission changes of kernel mappings (pageattr.c).
 registerDesign('tlbi-elision-rw-to-ro', 'v6 whose __change_memory_common() also skips the TLBI for RW -> RO', { tlbiElision: 'also-rw-to-ro' });
+registerDesign('linear-map-blocks', 'v6 on a linear map with PMD blocks and no BBML2: nothing splits, pageattr_pmd_entry() WARNs on a partial block', {
+  linearMap: 'blocks',
+});
+registerDesign('walker-without-overlap-check', 'linear-map-blocks whose pageattr_p[mu]d_entry() rewrites a partially covered block instead of WARN and -EINVAL', {
+  linearMap: 'blocks',
+  partialBlockCheck: false,
+});
+registerDesign('cont-invalid-then-new', 'v6 whose pageattr_pte_entry() writes each pte invalid first, then the new value, with no TLBI in between', {
+  contUpdate: 'invalid-then-new',
+});
+registerDesign('concurrent-walks-shared-range', 'v6 whose callers of set_memory_*() do not own their range: two walks of one range run concurrently', {
+  walkOwnership: 'shared',
+});
+registerDesign('split-bbml2', 'v6 on a BBML2_NOABORT system with a block-mapped linear map: split_kernel_leaf_mapping() splits live blocks in place', {
+  linearMap: 'blocks',
+  bbml2: true,
+});
+registerDesign('split-without-kfence-early-return', 'split-bbml2 without the is_kfence_address() early return of split_kernel_leaf_mapping()', {
+  linearMap: 'blocks',
+  bbml2: true,
+  kfenceSplitEarlyReturn: false,
+});
+registerDesign('pte-linear-map-without-kfence-early-return', 'BBML2 system, no KFENCE early return, but the linear map forced to ptes (force_pte_mapping())', {
+  bbml2: true,
+  kfenceSplitEarlyReturn: false,
+});
+registerDesign('split-in-place-without-bbml2', 'block-mapped linear map, no BBML2, and split_kernel_leaf_mapping() replaces the live block with a table anyway', {
+  linearMap: 'blocks',
+  blockSplit: 'in-place',
+});
+registerDesign('split-break-before-make', 'block-mapped linear map, no BBML2: the split invalidates the live block, flushes the TLB, then installs the table', {
+  linearMap: 'blocks',
+  blockSplit: 'break-before-make',
+});
+registerDesign('split-stop-machine', 'block-mapped linear map, no BBML2: break-before-make with every other CPU parked in stop_machine()', {
+  linearMap: 'blocks',
+  blockSplit: 'stop-machine',
+});
+registerDesign('lazy-mmu-batches-in-interrupt', 'kpkeys without batching, and lazy MMU without the in_interrupt() bail-out (batching in interrupt context, as before commit b81c688426a9)', {
+  batchingGuard: 'none',
+  lazyMmuInInterrupt: 'batch',
+});
+registerDesign('lazy-mmu-queues-in-interrupt', 'kpkeys without batching; lazy MMU sections bail out in interrupt context but queue_pte_barriers() still defers to the interrupted task (before commit b81c688426a9)', {
+  batchingGuard: 'none',
+  lazyMmuInInterrupt: 'queue-only',
+});
+registerDesign('v6-lazy-mmu-batches-in-interrupt', 'v6 with lazy MMU not disabled in interrupt context: the softirq batches into the interrupted task', {
+  lazyMmuInInterrupt: 'batch',
+});
 
 // Seed 001: the linear alias of the kernel image.
+// v6 already carries Ard Biesheuvel's v4 13/15 (data/bss unmapped from the linear map) with
+// both remedies of the thread: the zero page beside fixmap_pgdir, the dump through init_mm.pgd.
+registerDesign('unmap-data-bss', 'data/bss unmapped from the linear map as posted: the zero page in .bss, the page-table dump through linear aliases', {
+  zeroPage: 'data-bss',
+  ptdumpVia: 'linear-alias',
+});
+registerDesign('unmap-data-bss-zero-page-beside-fixmap', 'unmap-data-bss with the zero page moved beside fixmap_pgdir (its linear alias stays mapped read-only)', {
+  ptdumpVia: 'linear-alias',
+});
+registerDesign('unmap-kernel-image-alias', 'text/rodata unmapped from the linear map too, the zero page beside fixmap_pgdir, the dump reaching swapper_pg_dir through its linear alias', {
+  textRodataAlias: 'unmapped',
+  ptdumpVia: 'linear-alias',
+});
+registerDesign('unmap-kernel-image-alias-fixed', 'text/rodata and data/bss unmapped, the zero page beside fixmap_pgdir, the dump reading swapper_pg_dir through init_mm.pgd', {
+  textRodataAlias: 'unmapped',
+});
+registerDesign('data-bss-ro', 'data/bss mapped read-only in the linear map (v4 before 13/15): the zero page in .bss, the dump through linear aliases', {
+  dataBssAlias: 'ro',
+  zeroPage: 'data-bss',
+  ptdumpVia: 'linear-alias',
+});
+registerDesign('rodata-alias-writable', 'v6 whose linear alias of text/rodata is left writable (as without rodata=full)', { textRodataAlias: 'rw' });
+registerDesign('pte-only-pageattr', 'v6 with the pre-seed-002 set_memory_*(): apply_to_page_range(), which handles ptes only', { pageattrWalker: 'pte-only' });
+registerDesign('data-bss-block', 'data/bss block-mapped in the linear map (no NO_BLOCK_MAPPINGS), pagewalk-based pageattr, invalid leaves with PTE_VALID cleared only', {
+  linearMap: 'blocks',
+});
+registerDesign('data-bss-block-present-invalid', 'data-bss-block with invalid leaves encoded PTE_PRESENT_INVALID, so that p[mu]d_leaf() still sees them', {
+  linearMap: 'blocks',
+  invalidLeafEncoding: 'present-invalid',
+});
+registerDesign('data-bss-block-pte-only-pageattr', 'data/bss block-mapped in the linear map with the pte-only apply_to_page_range() pageattr', {
+  linearMap: 'blocks',
+  pageattrWalker: 'pte-only',
+});
+registerDesign('hibernate-relies-on-safe-copy-page', 'v6 whose hibernation does not map data/bss around the snapshot, relying on safe_copy_page()', {
+  hibernateDataBss: 'safe-copy-page',
+});
 
 export function designNames(): string[] {
   return [...designs.keys()];

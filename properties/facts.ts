@@ -112,6 +112,16 @@ export interface WalkStartEvent extends Where {
   readonly concurrent: readonly (readonly [number, number])[];
 }
 
+/**
+ * A set_memory_*() returned (after its TLBI). `lost`: bits a returned change set, that no
+ * other change of an overlapping range touches, and that a leaf of its range no longer has.
+ */
+export interface ProtChangeReturnEvent extends Where {
+  readonly kind: 'prot-change-return';
+  readonly range: readonly [number, number];
+  readonly lost: readonly { readonly range: readonly [number, number]; readonly bit: string; readonly va: number }[];
+}
+
 export type KernelEvent =
   | PgtableStoreEvent
   | AccessEvent
@@ -120,7 +130,8 @@ export type KernelEvent =
   | LazySectionEndEvent
   | LazyCounterEvent
   | MightSleepEvent
-  | WalkStartEvent;
+  | WalkStartEvent
+  | ProtChangeReturnEvent;
 
 /** A view of one state, for the rules that are predicates on states. */
 export interface KernelFacts {

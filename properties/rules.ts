@@ -185,12 +185,19 @@ export const RULES: readonly KernelRule[] = [
     statement: 'Concurrent lockless walks never cover the same range.',
     rationale:
       'walk_kernel_page_table_range_lockless() takes no lock: "the caller has exclusive access over the ' +
-      'range". Two read-modify-write walks of one range lose an update.',
+      'range". Two read-modify-write walks of one range lose an update: checked when the walks start, ' +
+      'and as a consequence when a permission change returns (a bit a returned change set, that no other ' +
+      'change of the range touches, is gone from a leaf of its range).',
     reference: 'mm/pagewalk.c (walk_kernel_page_table_range_lockless), seed 002',
-    check: (e) =>
-      e.kind === 'walk-start' && e.concurrent.some((r) => overlaps(r, e.range))
-        ? `CPU${e.cpu} (${e.task}) started a lockless walk of ${range(e.range)} while another walk of an overlapping range is in progress`
-        : undefined,
+    check: (e) => {
+      if (e.kind === 'walk-start' && e.concurrent.some((r) => overlaps(r, e.range)))
+        return `CPU${e.cpu} (${e.task}) started a lockless walk of ${range(e.range)} while another walk of an overlapping range is in progress`;
+      if (e.kind === 'prot-change-return' && e.lost.length > 0) {
+        const l = e.lost[0];
+        return `lost update: the ${l.bit} change of ${range(l.range)} is gone from page ${l.va} when CPU${e.cpu} (${e.task}) returned from its change of ${range(e.range)}`;
+      }
+      return undefined;
+    },
   },
   {
     name: 'atomic-context-never-sleeps',
@@ -224,8 +231,9 @@ export const RULES: readonly KernelRule[] = [
     rationale:
       'rodata=full maps the linear alias of the kernel image read-only, and seed 001 unmaps data/bss from ' +
       'the linear map altogether. Anything that still reaches them through the linear map (the zero page ' +
-      'via page_address(ZERO_PAGE(0)), a page-table dump of swapper_pg_dir) then faults.',
-    reference: 'arch/arm64/mm/mmu.c (map_mem), seed 001',
+      'via page_address(ZERO_PAGE(0)), a page-table dump of swapper_pg_dir, kernel_page_present() taking an ' +
+      'invalid PMD block for a table and reading its page through the alias that block unmaps) then faults.',
+    reference: 'arch/arm64/mm/mmu.c (map_mem), arch/arm64/mm/pageattr.c (kernel_page_present), seed 001',
     holds: (f) => f.textAliases.every((t) => !t.writable),
     check: (e) =>
       e.kind === 'access' && e.unmappedAlias

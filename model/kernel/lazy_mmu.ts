@@ -13,13 +13,20 @@ import { kpkeys_level_por } from '../hardware/pkeys.ts';
 import { event, K, kfunc, local, step } from './exec.ts';
 import { dsb } from './hw.ts';
 
-/** The lazy MMU entry points bail out in interrupt context (commit b81c688426a9). */
+/**
+ * The lazy MMU entry points bail out in interrupt context ('immediate', commit b81c688426a9;
+ * also 'queue-only', whose queue_pte_barriers() still batches).
+ */
 function bailsOutHere(k: K, which: 'enable' | 'disable'): boolean {
-  if (k.knobs.lazyMmuInInterrupt !== 'immediate' || !k.in_interrupt()) return false;
+  if (k.knobs.lazyMmuInInterrupt === 'batch' || !k.in_interrupt()) return false;
   return which === 'enable' || k.knobs.lazyMmuBailout === 'enable-and-disable';
 }
 
-/** is_lazy_mmu_mode_active() (v6); with v4/v5 nesting the TIF_LAZY_MMU flag plays that role. */
+/**
+ * is_lazy_mmu_mode_active() (v6); with v4/v5 nesting the TIF_LAZY_MMU flag plays that role.
+ * Only 'immediate' tests in_interrupt(): under 'batch' and 'queue-only' an interrupt sees the
+ * interrupted task's batch as its own.
+ */
 export function is_lazy_mmu_mode_active(k: K): boolean {
   if (k.knobs.lazyMmuInInterrupt === 'immediate' && k.in_interrupt()) return false;
   const t = k.task;

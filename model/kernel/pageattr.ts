@@ -2,20 +2,22 @@
  * Permission changes of kernel mappings (arch/arm64/mm/pageattr.c after Dev Jain's "Enable
  * permission change on arm64 kernel block mappings", seed 002; mm/pagewalk.c).
  *
- * update_range_prot() brackets walk_kernel_page_table_range_lockless() with a lazy MMU section;
+ * update_range_prot() first splits any block or CONT run that straddles the range
+ * (split_kernel_leaf_mapping(), split.ts), then brackets walk_kernel_page_table_range_lockless()
+ * with a lazy MMU section;
  * the pud/pmd callbacks rewrite a block in place if the range covers it whole (else WARN and
  * -EINVAL), the pte callback rewrites each pte (a CONT run one pte at a time).
  * __change_memory_common() then flushes the TLB unless the change is invalid -> valid only.
  *
  * Masks travel as locals: m_valid, m_rdonly, m_pxn (booleans: set or clear), m_poindex.
  */
-import { List } from 'immutable';
 import { Desc, isLeaf, type Entry } from '../hardware/descriptor.ts';
 import { entryBase, pagesPerEntry, type Level } from '../hardware/geometry.ts';
 import { event, fnNamed, K, kfunc, local, type KFunction } from './exec.ts';
 import { flushTlbKernelRange, leafSlot, ptep_get } from './hw.ts';
 import { __set_pte, set_pmd, set_pud, writeArgs } from './kpkeys.ts';
 import { lazy_mmu_mode_disable, lazy_mmu_mode_enable } from './lazy_mmu.ts';
+import { split_kernel_leaf_mapping } from './split.ts';
 import { LocklessWalk, ProtChange, type Value } from './state.ts';
 
 const EINVAL = -22;
@@ -43,8 +45,10 @@ export function set_pageattr_masks(val: Entry, masks: Record<string, Value>): En
 }
 
 /** pud_leaf()/pmd_leaf(): a present block. */
-function blockLeaf(e: Entry): e is Desc {
-  return e !== null && e.type === 'block' && isLeaf(e);
+function blockLeaf(k: K, e: Entry): e is Desc {
+  // pud_leaf()/pmd_leaf() = pXd_present() && !pXd_table(): an invalid block counts only when it
+  // keeps PTE_PRESENT_INVALID ("arm64: mm: Handle invalid large leaf mappings correctly").
+  return e !== null && e.type === 'block' && (isLeaf(e) || k.knobs.invalidLeafEncoding === 'present-invalid');
 }
 
 export const flush_tlb_kernel_range = kfunc('flush_tlb_kernel_range', 'arch/arm64/include/asm/tlbflush.h', [
@@ -77,7 +81,7 @@ function blockEntry(name: string, writer: KFunction, sizeName: string): KFunctio
     local(`if (leaf(val)) { if (WARN_ON_ONCE((next - addr) != ${sizeName})) return -EINVAL; set(val | masks); }`, (k) => {
       const val = (k.local('val') ?? null) as Entry;
       k = k.setLocal('val', undefined);
-      if (!blockLeaf(val)) return k.ret(0);
+      if (!blockLeaf(k, val)) return k.ret(0);
       const level = k.num('level') as Level;
       const partial = k.num('next') - k.num('addr') !== pagesPerEntry(k.env.geometry, level);
       if (partial && k.knobs.partialBlockCheck)
@@ -109,7 +113,7 @@ export const walk_pgd_range = kfunc('walk_pgd_range', 'mm/pagewalk.c', [
       const next = Math.min(end, entryEnd);
       const common = { table: slot.table, index: slot.index, req_start: k.num('req_start'), req_end: k.num('req_end'), ...masksOf(k) };
       if (slot.level === 3) return k.setLocal('addr', addr + 1).call(pageattr_pte_entry, common);
-      if (blockLeaf(slot.entry)) {
+      if (blockLeaf(k, slot.entry)) {
         const cb = slot.level === 1 ? pageattr_pud_entry : pageattr_pmd_entry;
         return k.setLocal('addr', next).call(cb, { ...common, level: slot.level, addr, next });
       }
@@ -141,6 +145,12 @@ export const walk_kernel_page_table_range_lockless = kfunc('walk_kernel_page_tab
 ]);
 
 export const update_range_prot = kfunc('update_range_prot', 'arch/arm64/mm/pageattr.c', [
+  local('ret = split_kernel_leaf_mapping(start, start + size)', (k) => k.call(split_kernel_leaf_mapping, { start: k.num('start'), end: k.num('end') })),
+  local('if (WARN_ON_ONCE(ret)) return ret', (k) => {
+    const [err, kk] = k.takeRet();
+    if (typeof err !== 'number' || err === 0) return kk.next();
+    return kk.update((s) => s.setIn(['flags', 'warn'], 'WARN_ON_ONCE(ret) in update_range_prot: split_kernel_leaf_mapping() failed')).ret(err);
+  }),
   local('lazy_mmu_mode_enable()', (k) => k.call(lazy_mmu_mode_enable)),
   local('ret = walk_kernel_page_table_range_lockless(start, start + size, &pageattr_ops, &data)', (k) =>
     k.call(walk_kernel_page_table_range_lockless, { start: k.num('start'), end: k.num('end'), ...masksOf(k) }),
@@ -158,6 +168,38 @@ function leafAt(k: K, va: number): Desc | null {
   return slot && slot.entry && slot.entry.type !== 'table' ? slot.entry : null;
 }
 
+const PERM_BITS = [
+  ['valid', 'PTE_VALID'],
+  ['rdonly', 'PTE_RDONLY'],
+  ['pxn', 'PTE_PXN'],
+  ['poIndex', 'POIndex'],
+] as const;
+
+/**
+ * Ghost check for invariant 11 (lost updates): the bits each returned permission change set
+ * that no other change of an overlapping range touches must still be in every leaf of its
+ * range. Two read-modify-write walks of one range lose one of them.
+ */
+function lostUpdates(k: K): { range: readonly [number, number]; bit: string; va: number }[] {
+  const changes = k.s.prot_changes;
+  const out: { range: readonly [number, number]; bit: string; va: number }[] = [];
+  changes.forEach((c, i) => {
+    if (!c.returned || c.old === null || c.new === null) return;
+    for (const [field, bit] of PERM_BITS) {
+      if (c.old.get(field) === c.new.get(field)) continue;
+      const contested = changes.some(
+        (o, j) => j !== i && o.start < c.end && c.start < o.end && o.old !== null && o.new !== null && o.old.get(field) !== o.new.get(field),
+      );
+      if (contested) continue;
+      for (let va = c.start; va < c.end; va++) {
+        const leaf = leafAt(k, va);
+        if (leaf !== null && leaf.get(field) !== c.new.get(field)) out.push({ range: [c.start, c.end], bit, va });
+      }
+    }
+  });
+  return out;
+}
+
 /**
  * __change_memory_common(): update_range_prot(), then flush_tlb_kernel_range() unless the
  * change only sets PTE_VALID ("a non-valid entry cannot be cached in the TLB").
@@ -171,7 +213,8 @@ export const __change_memory_common = kfunc(
       const end = k.num('end');
       const old = leafAt(k, start);
       const change = new ProtChange({ start, end, old, new: set_pageattr_masks(old, masksOf(k)), returned: false });
-      k = k.update((s) => s.set('prot_changes', s.prot_changes.push(change)));
+      // Which record is ours: two changes of one range may be in progress at once.
+      k = k.setLocal('change', k.s.prot_changes.size).update((s) => s.set('prot_changes', s.prot_changes.push(change)));
       // Before seed 002's patch: apply_to_page_range() with a pte callback (model/kernel/apply_to_page_range.ts).
       const walker = k.knobs.pageattrWalker === 'pte-only' ? fnNamed('apply_to_page_range') : update_range_prot;
       return k.call(walker, { start, end, ...masksOf(k) });
@@ -186,15 +229,10 @@ export const __change_memory_common = kfunc(
       return elide ? k.next() : k.call(flush_tlb_kernel_range, { start: k.num('start'), end: k.num('end') });
     }),
     local('return ret', (k) => {
-      const start = k.num('start');
-      const end = k.num('end');
-      k = k.update((s) =>
-        s.set(
-          'prot_changes',
-          s.prot_changes.map((c) => (c.start === start && c.end === end && !c.returned ? c.set('returned', true) : c)) as List<ProtChange>,
-        ),
-      );
-      return k.ret(k.num('err'));
+      const me = k.num('change');
+      k = k.update((s) => s.setIn(['prot_changes', me, 'returned'], true));
+      k = k.observe({ kind: 'prot-change-return', range: [k.num('start'), k.num('end')], lost: lostUpdates(k) });
+      return k.setLocal('change', undefined).ret(k.num('err'));
     }),
   ],
   { inline: true },
@@ -216,3 +254,7 @@ export const set_memory_pkey = setMemory('set_memory_pkey', (k) => ({ m_poindex:
 export const set_memory_ro = setMemory('set_memory_ro', () => ({ m_rdonly: true }));
 export const set_memory_rw = setMemory('set_memory_rw', () => ({ m_rdonly: false }));
 export const set_memory_valid = setMemory('set_memory_valid', (k) => ({ m_valid: !!k.local('enable') }));
+/** set_memory_x(): clear PTE_PXN (set PTE_MAYBE_GP). */
+export const set_memory_x = setMemory('set_memory_x', () => ({ m_pxn: false }));
+/** set_memory_nx(): set PTE_PXN (clear PTE_MAYBE_GP). */
+export const set_memory_nx = setMemory('set_memory_nx', () => ({ m_pxn: true }));

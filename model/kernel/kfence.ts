@@ -1,0 +1,38 @@
+/**
+ * KFENCE's page protection on arm64 (mm/kfence/core.c, arch/arm64/include/asm/kfence.h).
+ *
+ * A freed KFENCE object's page is protected (its linear-map pte invalid); reusing the object
+ * unprotects it with set_memory_valid(addr, 1, 1), and kfence_guarded_alloc() then writes
+ * the canary bytes around the object, in the same page. Allocations happen in any context
+ * the slab allocator is called from, softirq included (GFP_ATOMIC): this is the atomic-context
+ * caller of set_memory_valid() that split_kernel_leaf_mapping()'s early return and commit
+ * b81c688426a9 (no barrier batching in interrupt context) are about.
+ *
+ * The KFENCE pool is mapped with ptes (arm64_kfence_map_pool(): NO_BLOCK_MAPPINGS |
+ * NO_CONT_MAPPINGS); the scenarios put it in the layout as `__kfence_pool` .. `__kfence_pool_end`.
+ */
+import { kfunc, local } from './exec.ts';
+import { kernel_write } from './access.ts';
+import { set_memory_valid } from './pageattr.ts';
+
+export const kfence_protect_page = kfunc(
+  'kfence_protect_page',
+  'arch/arm64/include/asm/kfence.h',
+  [
+    local('set_memory_valid(addr, 1, !protect)', (k) => k.call(set_memory_valid, { start: k.num('addr'), numpages: 1, enable: !k.local('protect') })),
+    local('return true', (k) => k.ret(true)),
+  ],
+  { inline: true },
+);
+
+export const kfence_unprotect = kfunc('kfence_unprotect', 'mm/kfence/core.c', [
+  local('return !KFENCE_WARN_ON(!kfence_protect_page(ALIGN_DOWN(addr, PAGE_SIZE), false))', (k) =>
+    k.call(kfence_protect_page, { addr: k.num('addr'), protect: false }),
+  ),
+]);
+
+/** Locals: `addr` (the object's page). Abstraction: one object per page, its canary in the same page. */
+export const kfence_guarded_alloc = kfunc('kfence_guarded_alloc', 'mm/kfence/core.c', [
+  local('if (meta->state == KFENCE_OBJECT_FREED) kfence_unprotect(meta->addr)', (k) => k.call(kfence_unprotect, { addr: k.num('addr') })),
+  local('set_canary(meta): *((u64 *)addr) = KFENCE_CANARY_PATTERN_U64', (k) => k.call(kernel_write, { va: k.num('addr'), what: 'the KFENCE object' })),
+]);

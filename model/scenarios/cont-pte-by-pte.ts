@@ -1,0 +1,81 @@
+/**
+ * Seed 002: "the pte level callback may change permissions for a whole contpte block, and
+ * that will be done one pte at a time, as opposed to an atomic operation for the block
+ * mappings. This is fine as any access will decode either the old or the new permission until
+ * the TLBI." (domain.md §4: a CONT run changed pte by pte while another CPU reads; invariant 9.)
+ *
+ * CPU0 (task W) makes a CONT run of two ptes read-only with set_memory_ro(); CPU1 (task R)
+ * reads both pages with plain loads, before, during or after the change. A read either hits a
+ * TLB entry for the whole run (filled from whichever pte the walk read) or walks a pte of the
+ * run: with the ptes rewritten in place it decodes RW or RO. A design that rewrites each pte
+ * as invalid first (break without the TLBI of break-before-make) lets R's walk find an invalid
+ * pte: a translation fault on memory that is mapped both before and after the change. R's
+ * loads are ordinary kernel reads, so that fault would also oops; invariant 9 is checked first.
+ *
+ * Abstraction: the run sits in the linear map of every design. In the kernel a linear map
+ * forced to ptes (v6 here) has no CONT runs (NO_CONT_MAPPINGS); they come from BBML2 systems,
+ * where split_pmd() makes them (`split-bbml2` runs the same scenario with that linear map).
+ */
+import { List, Map as IMap } from 'immutable';
+import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
+import { kernel_read } from '../kernel/access.ts';
+import { set_memory_ro } from '../kernel/pageattr.ts';
+import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
+import { KernelState } from '../kernel/state.ts';
+import { Boot } from './boot.ts';
+import type { Scenario } from './scenario.ts';
+import { call, cpusRunning, idleTask, program, runningTask } from './tasks.ts';
+
+const owner = program('protect_cont_run', '(scenario: the owner of a CONT run makes it read-only)', [
+  call('set_memory_ro(run, CONT_PTES)', set_memory_ro, (k) => ({ start: k.num('run'), numpages: k.env.geometry.contPtes })),
+]);
+
+const reader = program('read_cont_run', '(scenario: another CPU reading the pages of the run)', [
+  call('READ_ONCE(*run)', kernel_read, (k) => ({ va: k.num('run'), what: 'the first page of the CONT run' })),
+  call('READ_ONCE(*(run + PAGE_SIZE))', kernel_read, (k) => ({ va: k.num('run') + 1, what: 'the second page of the CONT run' })),
+]);
+
+export const contPteByPte: Scenario = {
+  name: 'cont-pte-by-pte',
+  summary: 'a CONT run made read-only one pte at a time while another CPU reads it: old or new permission, never a fault',
+  seed: 'permission-change-on-block-mappings.txt',
+  invariants: ['cont-run-decodes-old-or-new'],
+  params: { irqs: 0, fanout: 4 },
+  irqSources: [],
+  expectations: {
+    v6: { verdict: 'pass', why: 'each pte goes from RW to RO in one store, so every read, by a walk or a TLB entry of the run, decodes RW or RO' },
+    'split-bbml2': {
+      verdict: 'pass',
+      why: 'the same on a BBML2 linear map with blocks, where CONT runs really exist: the run is covered whole, so nothing splits',
+    },
+    'cont-invalid-then-new': {
+      verdict: 'violation',
+      property: 'cont-run-decodes-old-or-new',
+      callTrace: ['read_cont_run'],
+      why: "R's walk finds a pte of the run invalid between its two stores: a translation fault on memory mapped before and after",
+    },
+  },
+  build({ knobs, geometry, params }) {
+    const g = geometry;
+    const per = pagesPerEntry(g, 2);
+    const boot = new Boot(g, 4 * per);
+    // The run is the first two pages of the third PMD; the last PMD is a block when the linear map has blocks.
+    const run = 2 * per;
+    boot.mapLinear({
+      blocks: (pa) => knobs.linearMap === 'blocks' && pa === 3 * per,
+      attrs: (pa) => (pa >= run && pa < run + g.contPtes ? { cont: true } : {}),
+    });
+    const spare = boot.table('spare page-table page (split_pgtable_alloc)');
+    const { memory, layout, roles } = boot.finish();
+    const va = { run: linearAlias(g, run) };
+    const state = new KernelState({
+      cpus: cpusRunning([0, 1]),
+      tasks: List([runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)]),
+      memory,
+      pgtable_role: roles,
+      irqs_left: params.irqs,
+      flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
+    });
+    return { layout, memory, roles, state };
+  },
+};

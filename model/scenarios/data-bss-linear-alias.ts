@@ -1,0 +1,137 @@
+/**
+ * Seed 001 (../shared/seeds/unmap-data-bss-from-linear-map.txt), the readers of the kernel
+ * image's linear alias. Ard Biesheuvel's v4 13/15 unmaps kernel data/bss from the linear map;
+ * asked whether text/rodata could go too, he names what still reads through the linear map:
+ * "the zero page now, which may be accessed via 'page_address(ZERO_PAGE(0))'" and "anything
+ * that dereferences page tables (like /sys/kernel/debug/kernel_page_tables) will expect to
+ * have read-only access to swapper_pg_dir". Kevin Brodsky answers that swapper_pg_dir is
+ * accessed via the kernel mapping and proposes moving the zero page beside fixmap_pgdir.
+ *
+ * CPU0 (a kworker doing WireGuard crypto) reads the zero page through
+ * page_address(ZERO_PAGE(0)); CPU1 (`cat /sys/kernel/debug/kernel_page_tables`) dumps
+ * swapper_pg_dir, reading every table page.
+ *
+ * Layout, as in the kernel: empty_zero_page is __page_aligned_bss (arch/arm64/mm/mmu.c), so in
+ * data/bss unless the design moves it (zeroPage 'beside-fixmap'); swapper_pg_dir sits after
+ * .rodata and before __init_begin (vmlinux.lds.S), so its linear alias is part of the
+ * text/rodata alias, read-only with rodata=full: reading it through that alias only breaks
+ * when text/rodata is unmapped too (Kevin's question). The fixmap's tables are fixmap_pgdir,
+ * a page-table area outside data/bss whose linear alias stays mapped read-only *(inferred from
+ * Kevin's mention; upstream's bm_pud/bm_pmd/bm_pte are __page_aligned_bss, and a dump reaching
+ * them through __va() would fault like the zero page once data/bss is unmapped)*. Unmapped
+ * aliases keep their descriptor with PTE_VALID cleared ("toggle the valid bit").
+ *
+ * The linear map is mapped with ptes whatever linearMap says (blocks do not matter to readers).
+ *
+ * Rule 14 has two parts: the state part (the text/rodata alias is never writable) fails from
+ * the first state under 'rodata-alias-writable'; the event part (no access through an
+ * unmapped alias) catches the readers.
+ */
+import { List } from 'immutable';
+import { linearAlias, regionBase } from '../hardware/geometry.ts';
+import { KernelState } from '../kernel/state.ts';
+import { ptdump_show } from '../kernel/ptdump.ts';
+import { chacha20poly1305_encrypt } from '../kernel/zero_page.ts';
+import { Boot, type LeafAttrs } from './boot.ts';
+import type { Scenario } from './scenario.ts';
+import { cpusRunning, idleTask, runningTask } from './tasks.ts';
+
+const PTDUMP_TRACE = ['walk_page_range_debug', 'ptdump_walk_pgd', 'ptdump_show'];
+
+export const dataBssLinearAlias: Scenario = {
+  name: 'data-bss-linear-alias',
+  summary: 'data/bss (and maybe text/rodata) unmapped from the linear map while page_address(ZERO_PAGE(0)) and a page-table dump still read through it',
+  seed: 'unmap-data-bss-from-linear-map.txt',
+  invariants: ['linear-alias-protected'],
+  params: { irqs: 0, fanout: 4 },
+  irqSources: [],
+  expectations: {
+    v6: {
+      verdict: 'pass',
+      why: 'data/bss is unmapped, but the zero page sits beside fixmap_pgdir with a mapped read-only alias and the dump reads swapper_pg_dir through init_mm.pgd',
+    },
+    'unmap-data-bss': {
+      verdict: 'violation',
+      property: 'linear-alias-protected',
+      callTrace: ['chacha20poly1305_encrypt'],
+      why: 'empty_zero_page is in .bss, so page_address(ZERO_PAGE(0)) is an unmapped alias: the first read of it faults',
+    },
+    'unmap-data-bss-zero-page-beside-fixmap': {
+      verdict: 'pass',
+      why: 'with the zero page moved, nothing reads data/bss through the linear map; swapper_pg_dir is in .rodata, whose alias stays mapped read-only, so even a dump through its linear alias works',
+    },
+    'unmap-kernel-image-alias': {
+      verdict: 'violation',
+      property: 'linear-alias-protected',
+      callTrace: PTDUMP_TRACE,
+      why: 'once text/rodata is unmapped too, a dump that reaches swapper_pg_dir through its linear alias faults on its first load (Ard\'s objection)',
+    },
+    'unmap-kernel-image-alias-fixed': {
+      verdict: 'pass',
+      why: "Kevin's proposal: init_mm.pgd is the kernel-image VA of swapper_pg_dir, lower tables and the zero page keep mapped aliases, so everything else can be unmapped",
+    },
+    'data-bss-ro': {
+      verdict: 'pass',
+      why: 'a read-only data/bss alias serves the zero page reads; nothing writes through it',
+    },
+    'rodata-alias-writable': {
+      verdict: 'violation',
+      property: 'linear-alias-protected',
+      why: 'the linear alias of text/rodata (swapper_pg_dir included) is writable from boot on: the state part of rule 14 fails in the initial state',
+    },
+  },
+  build({ knobs, geometry }) {
+    const g = geometry;
+    const boot = new Boot(g, 24);
+    const swapper = boot.root; // after .rodata, before __init_begin
+    const text = boot.alloc('_stext (kernel text)');
+    const rodata = boot.alloc('__start_rodata (kernel rodata)');
+    // FIX_FDT: the device tree stays mapped read-only in the fixmap; its tables are fixmap_pgdir.
+    const fdt = boot.alloc('the device tree blob');
+    boot.map(regionBase(g, 'fixmap'), fdt, { rdonly: true });
+    const fixmapTables = [...boot.names].filter(([, n]) => n.startsWith('fixmap ')).map(([p]) => p);
+    for (const p of fixmapTables) boot.names.set(p, `fixmap_pgdir: ${boot.names.get(p)}`);
+    const zeroBeside = knobs.zeroPage === 'beside-fixmap' ? boot.alloc('empty_zero_page (beside fixmap_pgdir)') : undefined;
+    const data = boot.alloc('init_task (.data)');
+    const zeroBss = knobs.zeroPage === 'data-bss' ? boot.alloc('empty_zero_page (.bss)') : undefined;
+    const zero = (zeroBeside ?? zeroBss)!;
+
+    // The kernel-image mapping of text/rodata (swapper_pg_dir included): kimage VA = base + pa.
+    const kimg = (pa: number) => regionBase(g, 'kernel image') + pa;
+    boot.map(kimg(text), text, { rdonly: true, pxn: false });
+    boot.map(kimg(rodata), rodata, { rdonly: true });
+    boot.map(kimg(swapper), swapper, { rdonly: true });
+
+    const textGroup = [swapper, text, rodata];
+    const kept = [...fixmapTables, ...(zeroBeside === undefined ? [] : [zeroBeside])];
+    const dataGroup = [data, ...(zeroBss === undefined ? [] : [zeroBss])];
+    const aliasOf = (which: 'ro' | 'rw' | 'unmapped'): LeafAttrs =>
+      which === 'ro' ? { rdonly: true } : which === 'rw' ? {} : { rdonly: true, valid: false };
+    boot.mapLinear({
+      attrs: (pa) => {
+        if (textGroup.includes(pa)) return aliasOf(knobs.textRodataAlias);
+        if (kept.includes(pa)) return { rdonly: true };
+        if (dataGroup.includes(pa)) return knobs.dataBssAlias === 'unmapped' ? { valid: false } : knobs.dataBssAlias === 'ro' ? { rdonly: true } : {};
+        return {};
+      },
+    });
+    const unmapped = [...(knobs.dataBssAlias === 'unmapped' ? dataGroup : []), ...(knobs.textRodataAlias === 'unmapped' ? textGroup : [])];
+    const { memory, layout, roles } = boot.finish({
+      // swapper_pg_dir is written through the kernel image (set_swapper_pgd() uses the fixmap; nothing writes it here).
+      tableVa: (page) => (page === swapper ? kimg(page) : linearAlias(g, page)),
+      textPages: textGroup,
+      unmappedAliasPages: unmapped,
+      vas: new Map([
+        ['page_address(ZERO_PAGE(0))', linearAlias(g, zero)],
+        ['init_mm.pgd', kimg(swapper)],
+      ]),
+    });
+    const state = new KernelState({
+      cpus: cpusRunning([0, 1]),
+      tasks: List([runningTask('kworker/0:1', 20, 0, chacha20poly1305_encrypt), runningTask('cat', 21, 1, ptdump_show), idleTask(0), idleTask(1)]),
+      memory,
+      pgtable_role: roles,
+    });
+    return { layout, memory, roles, state };
+  },
+};

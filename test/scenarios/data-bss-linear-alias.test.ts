@@ -1,0 +1,147 @@
+/**
+ * Seed 001, readers of the kernel image's linear alias: the zero page through
+ * page_address(ZERO_PAGE(0)) and the page-table dump of swapper_pg_dir. Verdicts per design,
+ * regression numbers (BFS), and non-vacuity of both parts of rule 14.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildScenarioModel, runScenario } from '../../api/check-scenario.ts';
+import { kernelFacts } from '../../model/kernel-model.ts';
+import type { KernelState } from '../../model/kernel/state.ts';
+import { getScenario } from '../../model/scenarios/index.ts';
+import { RULES_BY_NAME, type AccessEvent } from '../../properties/index.ts';
+
+const SCENARIO = 'data-bss-linear-alias';
+const RULE = 'linear-alias-protected';
+const rule14 = RULES_BY_NAME.get(RULE)!;
+
+/** Is `sub` a subsequence of `seq`, in order? */
+function isSubsequence(sub: readonly string[], seq: readonly string[]): boolean {
+  let i = 0;
+  for (const x of seq) if (i < sub.length && x === sub[i]) i++;
+  return i === sub.length;
+}
+
+function lastState(design: string, invariants?: readonly string[]): KernelState {
+  const { result } = runScenario(SCENARIO, { design, ...(invariants ? { invariants } : {}) });
+  const path = result.path!;
+  return path.steps.length ? path.steps[path.steps.length - 1].state : path.initial;
+}
+
+/** [verdict, property, trace length, distinct states, generated states] under BFS. */
+const EXPECTED: Record<string, readonly [string, string | undefined, number | undefined, number, number]> = {
+  v6: ['pass', undefined, undefined, 34, 50],
+  'unmap-data-bss': ['violation', RULE, 1, 2, 3],
+  'unmap-data-bss-zero-page-beside-fixmap': ['pass', undefined, undefined, 34, 50],
+  'unmap-kernel-image-alias': ['violation', RULE, 1, 3, 3],
+  'unmap-kernel-image-alias-fixed': ['pass', undefined, undefined, 34, 50],
+  'data-bss-ro': ['pass', undefined, undefined, 34, 50],
+  'rodata-alias-writable': ['violation', RULE, 0, 1, 1],
+};
+
+describe('data-bss-linear-alias: every declared design gives its expected verdict', () => {
+  const scenario = getScenario(SCENARIO);
+
+  it('declares exactly the designs of the table, checking rule 14', () => {
+    expect(Object.keys(scenario.expectations)).toEqual(Object.keys(EXPECTED));
+    expect(scenario.invariants).toEqual([RULE]);
+  });
+
+  for (const [design, exp] of Object.entries(scenario.expectations)) {
+    const [verdict, property, steps, distinct, generated] = EXPECTED[design];
+    it(`${design}: ${exp.verdict}${exp.property ? ` of ${exp.property}` : ''} (${distinct} states)`, () => {
+      const { report } = runScenario(SCENARIO, { design });
+      expect([report.verdict, report.property]).toEqual([exp.verdict, exp.property]);
+      expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates, report.stats.generatedStates]).toEqual([
+        verdict,
+        property,
+        steps,
+        distinct,
+        generated,
+      ]);
+      expect(report.complete).toBe(exp.verdict === 'pass');
+      if (exp.callTrace) expect(isSubsequence(exp.callTrace, report.callTrace ?? []), (report.callTrace ?? []).join(' < ')).toBe(true);
+    });
+  }
+});
+
+describe('what the counterexamples say', () => {
+  it('unmap-data-bss: the zero page in .bss is read through its unmapped alias, and the kernel oopses there', () => {
+    const s = lastState('unmap-data-bss');
+    const v = s.violations.get(RULE)!;
+    expect(v.message).toBe('CPU0 (kworker/0:1) accessed the zero page through its unmapped linear alias');
+    expect(v.callTrace.toArray()).toEqual(['chacha20poly1305_encrypt']);
+    expect(s.oops!.message).toBe('Unable to handle kernel paging request at virtual address ffff000000008000');
+    expect(s.oops!.details.toArray()).toContain('  FSC = 0x07: level 3 translation fault');
+  });
+
+  it('unmap-kernel-image-alias: the dump faults on its first load, swapper_pg_dir through its linear alias', () => {
+    const { report } = runScenario(SCENARIO, { design: 'unmap-kernel-image-alias' });
+    expect(report.trace!.map((t) => t.action)).toEqual([
+      'CPU1 cat: walk_page_range_debug: ptdump_pXd_entry(): val = READ_ONCE(*pXd) for each entry; descend through pXd_offset() = __va(pXd_page_paddr(*pXd))',
+    ]);
+    const v = lastState('unmap-kernel-image-alias').violations.get(RULE)!;
+    expect(v.message).toBe('CPU1 (cat) accessed swapper_pg_dir through its unmapped linear alias');
+    expect(report.message).toBe('Unable to handle kernel paging request at virtual address ffff000000000000');
+  });
+
+  it('the dump reads all 16 table pages (swapper_pg_dir, linear map, kernel image, fixmap_pgdir) when nothing faults', () => {
+    const m = buildScenarioModel(SCENARIO, { design: 'unmap-kernel-image-alias-fixed' });
+    // CPU1 alone: follow its steps to the end.
+    let s = [...m.initialStates()][0];
+    let reads = 0;
+    for (;;) {
+      const a = [...m.actions(s)].find((x) => x.cpu === 1);
+      if (!a) break;
+      if (a.label.includes('ptdump_pXd_entry')) reads++;
+      s = m.nextState(s, a)!;
+    }
+    expect(reads).toBe(16);
+    expect(s.oops).toBeNull();
+  });
+});
+
+describe('rule 14 is not vacuous', () => {
+  it('state part: the text/rodata alias is writable under rodata-alias-writable, read-only (or unmapped) otherwise', () => {
+    const facts = (design: string) => {
+      const m = buildScenarioModel(SCENARIO, { design });
+      return kernelFacts([...m.initialStates()][0], m.env);
+    };
+    const writable = facts('rodata-alias-writable');
+    expect(writable.textAliases.map((t) => t.writable)).toEqual([true, true, true]);
+    expect(rule14.holds!(writable)).toBe(false);
+    for (const d of ['v6', 'unmap-kernel-image-alias-fixed']) {
+      expect(facts(d).textAliases.map((t) => t.writable)).toEqual([false, false, false]);
+      expect(rule14.holds!(facts(d))).toBe(true);
+    }
+  });
+
+  it('state part: without rule 14 the writable alias goes unnoticed (nothing faults)', () => {
+    const { report } = runScenario(SCENARIO, { design: 'rodata-alias-writable', invariants: [] });
+    expect([report.verdict, report.complete, report.stats.distinctStates]).toEqual(['pass', true, 34]);
+  });
+
+  it('event part: an access through an unmapped alias is reported, a mapped one is not', () => {
+    const base: AccessEvent = {
+      kind: 'access',
+      cpu: 0,
+      task: 'kworker/0:1',
+      callTrace: ['chacha20poly1305_encrypt'],
+      va: 8,
+      access: 'read',
+      what: 'the zero page',
+      outcome: 'translation-fault',
+      viaTlb: false,
+      latestAllows: false,
+      mappingUnpublished: false,
+      changeReturned: false,
+      unmappedAlias: true,
+    };
+    expect(rule14.check!(base)).toBe('CPU0 (kworker/0:1) accessed the zero page through its unmapped linear alias');
+    expect(rule14.check!({ ...base, unmappedAlias: false, outcome: 'ok', latestAllows: true })).toBeUndefined();
+  });
+
+  it('event part: it names the unmapped alias before the catch-all oops does', () => {
+    const { report } = runScenario(SCENARIO, { design: 'unmap-data-bss', invariants: [] });
+    expect([report.verdict, report.property, report.trace?.length]).toEqual(['violation', 'kernel-does-not-oops', 1]);
+  });
+});

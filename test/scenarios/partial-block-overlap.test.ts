@@ -1,0 +1,117 @@
+/**
+ * partial-block-overlap: set_memory_ro() on two ptes and half a PMD block. BFS numbers are
+ * regression numbers.
+ */
+import { Set as ISet } from 'immutable';
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../api/check-scenario.ts';
+import { describeEntry } from '../../model/hardware/descriptor.ts';
+import { walkLatest } from '../../model/hardware/walk.ts';
+import { kernelModel, type KernelModel } from '../../model/kernel-model.ts';
+import type { KernelState } from '../../model/kernel/state.ts';
+import { getScenario } from '../../model/scenarios/index.ts';
+
+const SCENARIO = getScenario('partial-block-overlap');
+
+/** [verdict, property, trace length, distinct states] */
+const CELLS: Record<string, readonly [string, string | undefined, number | undefined, number]> = {
+  v6: ['pass', undefined, undefined, 16],
+  'linear-map-blocks': ['pass', undefined, undefined, 13],
+  'split-bbml2': ['pass', undefined, undefined, 27],
+  'walker-without-overlap-check': ['violation', 'permission-change-stays-in-range', 8, 9],
+};
+
+/** Every reachable state with no successor (states compared by value). */
+function finalStates(m: KernelModel): KernelState[] {
+  let seen = ISet<KernelState>();
+  const out: KernelState[] = [];
+  const todo = [...m.initialStates()];
+  while (todo.length) {
+    const s = todo.pop()!;
+    const next = [...m.actions(s)].map((a) => m.nextState(s, a)!);
+    if (next.length === 0) out.push(s);
+    for (const n of next) if (!seen.has(n)) (seen = seen.add(n), todo.push(n));
+  }
+  return out;
+}
+
+/** The leaf that maps each page, as `describeEntry` shows it, with its level. */
+function leaves(m: KernelModel, s: KernelState, pages: readonly number[]): string[] {
+  return pages.map((va) => {
+    const w = walkLatest(m.env.geometry, s.memory, m.env.layout.root, va);
+    return w.ok ? `${va}: ${describeEntry(w.leaf)} L${w.level}` : `${va}: fault`;
+  });
+}
+
+describe('partial-block-overlap: every design gives its expected verdict', () => {
+  it('declares these designs', () => {
+    expect(Object.keys(SCENARIO.expectations)).toEqual(Object.keys(CELLS));
+    expect(SCENARIO.invariants).toEqual(['permission-change-stays-in-range', 'break-before-make']);
+  });
+  for (const [design, [verdict, property, steps, states]] of Object.entries(CELLS)) {
+    it(`${design}: ${verdict}${property ? ` of ${property} in ${steps} steps` : ''}, ${states} states`, () => {
+      const { report } = runScenario('partial-block-overlap', { design });
+      expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual([verdict, property, steps, states]);
+      expect(report.verdict).toBe(SCENARIO.expectations[design].verdict);
+      expect(report.property).toBe(SCENARIO.expectations[design].property);
+      expect(report.complete).toBe(verdict === 'pass');
+    });
+  }
+});
+
+describe('what the range looks like afterwards', () => {
+  const RANGE = [10, 11, 12, 13, 14, 15];
+
+  it('the kernel walker without BBML2 WARNs and returns -EINVAL: the ptes visited stay read-only, the block half stays writable', () => {
+    const m = kernelModel(SCENARIO, { design: 'linear-map-blocks' });
+    const finals = finalStates(m);
+    expect(finals).toHaveLength(1);
+    const s = finals[0];
+    expect(s.flags.get('warn')).toBe('WARN_ON_ONCE((next - addr) != PMD_SIZE) in pageattr_pmd_entry');
+    expect(s.flags.get('set_memory_ro_ret')).toBe(-22);
+    expect(leaves(m, s, RANGE)).toEqual([
+      '10: page(RO pkey0 pa10) L3',
+      '11: page(RO pkey0 pa11) L3',
+      '12: block(RW pkey0 pa12) L2',
+      '13: block(RW pkey0 pa12) L2',
+      '14: block(RW pkey0 pa12) L2',
+      '15: block(RW pkey0 pa12) L2',
+    ]);
+    expect(s.oops).toBeNull();
+  });
+
+  it('with BBML2 the block is split at the end of the range first, and exactly the range becomes read-only', () => {
+    const m = kernelModel(SCENARIO, { design: 'split-bbml2' });
+    const finals = finalStates(m);
+    expect(finals).toHaveLength(1);
+    const s = finals[0];
+    expect(s.flags.get('warn')).toBeUndefined();
+    expect(s.flags.get('set_memory_ro_ret')).toBe(0);
+    expect(leaves(m, s, RANGE)).toEqual([
+      '10: page(RO pkey0 pa10) L3',
+      '11: page(RO pkey0 pa11) L3',
+      '12: page(RO CONT pkey0 pa12) L3',
+      '13: page(RO CONT pkey0 pa13) L3',
+      '14: page(RW CONT pkey0 pa14) L3',
+      '15: page(RW CONT pkey0 pa15) L3',
+    ]);
+    expect(s.mutexes.isEmpty()).toBe(true);
+  });
+
+  it('v6 (PTE-only linear map) changes exactly the range', () => {
+    const m = kernelModel(SCENARIO, { design: 'v6' });
+    const [s] = finalStates(m);
+    expect(s.flags.get('set_memory_ro_ret')).toBe(0);
+    expect(leaves(m, s, RANGE).map((l) => l.includes('RO'))).toEqual([true, true, true, true, false, false]);
+  });
+});
+
+describe('rule 10 is not vacuous', () => {
+  it('a walker without the overlap check rewrites the whole block: permission-change-stays-in-range', () => {
+    const { report } = runScenario('partial-block-overlap', { design: 'walker-without-overlap-check' });
+    expect(report.property).toBe('permission-change-stays-in-range');
+    expect(report.message).toBe('CPU0 rewrote a level 2 entry mapping [12, 16) for a change of [10, 14)');
+    expect(report.callTrace).toEqual(['pageattr_pmd_entry', 'walk_pgd_range', 'walk_kernel_page_table_range_lockless', 'update_range_prot', 'set_memory_ro', 'protect_range']);
+    expect(report.trace!.at(-1)!.action).toBe('CPU0 C: set_pmd: WRITE_ONCE(*pmdp, pmd)');
+  });
+});
