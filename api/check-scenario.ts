@@ -35,6 +35,8 @@ export interface ScenarioReport {
   readonly property?: string;
   /** The kernel's fault line, or the rule's description of the violation. */
   readonly message?: string;
+  /** What the violated rule saw, in its words (when it is an event rule). */
+  readonly detail?: string;
   /** The faulting (or violating) task's call trace, innermost first. */
   readonly callTrace?: readonly string[];
   readonly trace?: CheckResult['trace'];
@@ -62,13 +64,17 @@ function searchOptions(o: ScenarioCheckOptions): CheckOptions {
   return rest;
 }
 
-/** Where the violation happened: the oops, or the rule's record. */
-export function violationDetails(r: CheckResult<KernelState, KernelAction>): { message?: string; callTrace?: string[] } {
+/**
+ * Where the violation happened: `message` is the kernel's fault line when it oopsed, else the
+ * rule's description; `detail` is always the rule's description when the rule recorded one.
+ */
+export function violationDetails(r: CheckResult<KernelState, KernelAction>): { message?: string; detail?: string; callTrace?: string[] } {
   if (!r.path || !r.property) return {};
   const last = r.path.steps.length ? r.path.steps[r.path.steps.length - 1].state : r.path.initial;
-  if (last.oops) return { message: last.oops.message, callTrace: last.oops.callTrace.toArray() };
   const v = last.violations.get(r.property);
-  if (v) return { message: v.message, callTrace: v.callTrace.toArray() };
+  const detail = v ? { detail: v.message } : {};
+  if (last.oops) return { message: last.oops.message, ...detail, callTrace: last.oops.callTrace.toArray() };
+  if (v) return { message: v.message, ...detail, callTrace: v.callTrace.toArray() };
   return {};
 }
 
