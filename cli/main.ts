@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ModelError, UsageError, describeError } from '../checker/index.ts';
-import { helpText, parseArgs, type CommandSpec } from './args.ts';
+import { helpText, type CommandSpec } from './args.ts';
 import { EXIT } from './exit.ts';
 import { checkCommand, CHECK_SPEC } from './check.ts';
 import { listCommand, LIST_SPEC } from './list.ts';

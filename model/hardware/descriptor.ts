@@ -6,7 +6,6 @@
  * model reasons about are fields; `encode` rebuilds the 64-bit value for kernel-style output.
  */
 import { Record as ImmutableRecord } from 'immutable';
-import type { Level } from './geometry.ts';
 
 export type DescType = 'table' | 'block' | 'page';
 
@@ -64,7 +63,7 @@ const PMD_TABLE_PXN = 1n << 59n;
 const PMD_TABLE_UXN = 1n << 60n;
 
 /** The 64-bit descriptor value; `toPa` maps a model page to a physical page frame number. */
-export function encode(e: Entry, level: Level, toPfn: (page: number) => bigint = BigInt): bigint {
+export function encode(e: Entry, toPfn: (page: number) => bigint = BigInt): bigint {
   if (e === null) return 0n;
   const oa = toPfn(e.out) << 12n;
   const valid = e.valid ? PTE_VALID : 0n;
@@ -78,10 +77,6 @@ export function encode(e: Entry, level: Level, toPfn: (page: number) => bigint =
   if (e.pxn) v |= PTE_PXN;
   v |= BigInt(e.poIndex & 7) << 60n;
   return v;
-}
-
-export function formatEntry(e: Entry, level: Level): string {
-  return encode(e, level).toString(16).padStart(16, '0');
 }
 
 /** `page(RW pkey1 pa7)`, `invalid block(RO CONT pkey0 pa4)`, `table(pa3)`, `none`: an entry in traces. */

@@ -35,17 +35,16 @@ export function leafPa(g: Geometry, leaf: Desc, level: Level, va: number): numbe
 
 /** The walk that sees the latest value of every entry (what software reading the tables sees). */
 export function walkLatest(g: Geometry, mem: Memory, root: number, va: number): WalkResult {
-  return walkWith(g, mem, root, va, (t, i) => [readEntry(mem, t, i)])[0];
+  return walkWith(g, root, va, (t, i) => [readEntry(mem, t, i)])[0];
 }
 
 /** Every distinct outcome of a hardware walk of `va`. */
 export function walkOutcomes(g: Geometry, mem: Memory, root: number, va: number): WalkResult[] {
-  return walkWith(g, mem, root, va, (t, i) => walkerViews(mem, t, i));
+  return walkWith(g, root, va, (t, i) => walkerViews(mem, t, i));
 }
 
 function walkWith(
   g: Geometry,
-  mem: Memory,
   root: number,
   va: number,
   views: (table: number, index: number) => Entry[],

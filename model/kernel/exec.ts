@@ -74,6 +74,18 @@ export function allFunctions(): KFunction[] {
 
 export const event = (label: string, run: (k: K) => StepResult, opts: { name?: string } = {}): Step => ({ label, kind: 'event', run, ...opts });
 export const local = (label: string, run: (k: K) => StepResult, opts: { name?: string } = {}): Step => ({ label, kind: 'local', run, ...opts });
+/**
+ * The loop step of a pte-range walk: `while (pte++, addr += PAGE_SIZE, addr != end)`. Advances
+ * `index` (and `pa`, if the frame has one) and goes back to the step named `loop` while
+ * `count` ptes are left.
+ */
+export const nextPte = (): Step =>
+  local('while (pte++, addr += PAGE_SIZE, addr != end)', (k) => {
+    const left = k.num('count') - 1;
+    const pa = k.local('pa');
+    k = k.setLocals({ index: k.num('index') + 1, count: left, ...(typeof pa === 'number' ? { pa: pa + 1 } : {}) });
+    return left > 0 ? k.goto('loop') : k.next();
+  });
 /** A step that is an event under some designs and local under others. */
 export const step = (label: string, kind: (knobs: Knobs) => StepKind, run: (k: K) => StepResult, opts: { name?: string } = {}): Step => ({
   label,

@@ -187,7 +187,7 @@ export function oops(k: K, fault: Fault, byteOffset: number): K {
   const fsc = Number(esr & 0x3fn);
   const steps: readonly WalkStep[] = fault.steps.length ? fault.steps : walkLatest(g, k.s.memory, k.env.layout.root, fault.va).steps;
   const pfn = (page: number) => BigInt(page) + 0x80000n; // physical memory starts at 2 GiB, as on FVP
-  const levels = steps.map((st) => `${LEVEL_NAMES[st.level]}=${encode(st.entry, st.level, pfn).toString(16).padStart(16, '0')}`);
+  const levels = steps.map((st) => `${LEVEL_NAMES[st.level]}=${encode(st.entry, pfn).toString(16).padStart(16, '0')}`);
   const details = [
     'Mem abort info:',
     `  ESR = 0x${esr.toString(16).padStart(16, '0')}`,

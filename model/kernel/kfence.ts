@@ -36,3 +36,12 @@ export const kfence_guarded_alloc = kfunc('kfence_guarded_alloc', 'mm/kfence/cor
   local('if (meta->state == KFENCE_OBJECT_FREED) kfence_unprotect(meta->addr)', (k) => k.call(kfence_unprotect, { addr: k.num('addr') })),
   local('set_canary(meta): *((u64 *)addr) = KFENCE_CANARY_PATTERN_U64', (k) => k.call(kernel_write, { va: k.num('addr'), what: 'the KFENCE object' })),
 ]);
+
+/** The layout's names for a one-object KFENCE pool at `object` (a linear-map VA). */
+export function kfencePoolVas(object: number): Map<string, number> {
+  return new Map([
+    ['__kfence_pool', object],
+    ['__kfence_pool_end', object + 1],
+    ['kfence object', object],
+  ]);
+}

@@ -5,7 +5,7 @@
  */
 import { Desc } from '../hardware/descriptor.ts';
 import { kernel_write } from './access.ts';
-import { fnNamed, kfunc, local } from './exec.ts';
+import { fnNamed, kfunc, local, nextPte } from './exec.ts';
 import { entryVa } from './hw.ts';
 import { __set_pte, writeArgs } from './kpkeys.ts';
 import { lazy_mmu_mode_disable, lazy_mmu_mode_enable, lazy_mmu_mode_pause, lazy_mmu_mode_resume } from './lazy_mmu.ts';
@@ -21,11 +21,7 @@ export const vmap_pages_pte_range = kfunc(
       (k) => k.call(__set_pte, writeArgs({ table: k.num('table'), index: k.num('index'), level: 3, value: new Desc({ type: 'page', out: k.num('pa') }) })),
       { name: 'loop' },
     ),
-    local('while (pte++, addr += PAGE_SIZE, addr != end)', (k) => {
-      const left = k.num('count') - 1;
-      k = k.setLocals({ index: k.num('index') + 1, pa: k.num('pa') + 1, count: left });
-      return left > 0 ? k.goto('loop') : k.next();
-    }),
+    nextPte(),
     local('lazy_mmu_mode_disable()', (k) => k.call(lazy_mmu_mode_disable)),
   ],
   { inline: true },
@@ -76,11 +72,7 @@ export const apply_to_pte_range = kfunc(
     local('err = fn(pte, addr, data)', (k) => k.call(fnNamed(String(k.local('fn'))), { table: k.num('table'), index: k.num('index'), pa: k.num('pa') }), {
       name: 'loop',
     }),
-    local('while (pte++, addr += PAGE_SIZE, addr != end)', (k) => {
-      const left = k.num('count') - 1;
-      k = k.setLocals({ index: k.num('index') + 1, pa: k.num('pa') + 1, count: left });
-      return left > 0 ? k.goto('loop') : k.next();
-    }),
+    nextPte(),
     local('lazy_mmu_mode_disable()', (k) => k.call(lazy_mmu_mode_disable)),
   ],
   { inline: true },

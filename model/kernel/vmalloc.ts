@@ -5,7 +5,7 @@
  * Abstraction: the vmap area's TLB flush is deferred (lazy purge) and not modelled; only the
  * unmap, which is what interleaves with the IRQ, is.
  */
-import { kfunc, local } from './exec.ts';
+import { kfunc, local, nextPte } from './exec.ts';
 import { leafSlot } from './hw.ts';
 import { __ptep_get_and_clear, writeArgs } from './kpkeys.ts';
 import { lazy_mmu_mode_disable, lazy_mmu_mode_enable } from './lazy_mmu.ts';
@@ -19,11 +19,7 @@ export const vunmap_pte_range = kfunc(
       k.call(__ptep_get_and_clear, writeArgs({ table: k.num('table'), index: k.num('index'), level: 3, value: null })),
       { name: 'loop' },
     ),
-    local('while (pte++, addr += PAGE_SIZE, addr != end)', (k) => {
-      const left = k.num('count') - 1;
-      k = k.setLocals({ index: k.num('index') + 1, count: left });
-      return left > 0 ? k.goto('loop') : k.next();
-    }),
+    nextPte(),
     local('lazy_mmu_mode_disable()', (k) => k.call(lazy_mmu_mode_disable)),
   ],
   { inline: true },

@@ -19,15 +19,14 @@
  *   (and keeps the linear map PTE-mapped otherwise). Without R the design would pass.
  * - v6's linear map is PTE-only: nothing to split.
  */
-import { List, Map as IMap } from 'immutable';
+import { Map as IMap } from 'immutable';
 import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { kernel_read } from '../kernel/access.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
-import { KernelState } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { call, cpusRunning, idleTask, program, runningTask } from './tasks.ts';
+import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const owner = program('protect_part_of_block', '(scenario: a caller making part of a PMD block read-only)', [
   call('set_memory_ro(addr, 2)', set_memory_ro, (k) => ({ start: k.num('addr'), numpages: 2 })),
@@ -75,16 +74,13 @@ export const bbmBlockSplit: Scenario = {
     const block = 2 * per;
     boot.mapLinear({ blocks: (pa) => knobs.linearMap === 'blocks' && pa >= block });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
-    const { memory, layout, roles } = boot.finish();
+    const booted = boot.finish();
     const va = { addr: linearAlias(g, block), other: linearAlias(g, block + per - 1) };
-    const state = new KernelState({
-      cpus: cpusRunning([0, 1]),
-      tasks: List([runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)]),
-      memory,
-      pgtable_role: roles,
+    return machine(booted, {
+      running: [0, 1],
+      tasks: [runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)],
       irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
-    return { layout, memory, roles, state };
   },
 };

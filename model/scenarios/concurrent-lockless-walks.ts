@@ -18,15 +18,13 @@
  * (a bit set by a returned change, that no other change touches, missing from the page: the
  * lost update itself).
  */
-import { List } from 'immutable';
 import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { kfunc, local, type KFunction } from '../kernel/exec.ts';
 import { mutex_lock, mutex_unlock } from '../kernel/mutex.ts';
 import { set_memory_ro, set_memory_x } from '../kernel/pageattr.ts';
-import { KernelState } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { cpusRunning, idleTask, runningTask } from './tasks.ts';
+import { idleTask, machine, runningTask } from './tasks.ts';
 
 const OWNER_LOCK = 'text_mutex';
 
@@ -65,15 +63,12 @@ export const concurrentLocklessWalks: Scenario = {
     const boot = new Boot(g, 4 * per);
     const page = 2 * per;
     boot.mapLinear();
-    const { memory, layout, roles } = boot.finish();
+    const booted = boot.finish();
     const va = { addr: linearAlias(g, page) };
-    const state = new KernelState({
-      cpus: cpusRunning([0, 1]),
-      tasks: List([runningTask('P0', 10, 0, makeReadOnly, va), runningTask('P1', 11, 1, makeExecutable, va), idleTask(0), idleTask(1)]),
-      memory,
-      pgtable_role: roles,
+    return machine(booted, {
+      running: [0, 1],
+      tasks: [runningTask('P0', 10, 0, makeReadOnly, va), runningTask('P1', 11, 1, makeExecutable, va), idleTask(0), idleTask(1)],
       irqs_left: params.irqs,
     });
-    return { layout, memory, roles, state };
   },
 };

@@ -16,15 +16,14 @@
  * forced to ptes (v6 here) has no CONT runs (NO_CONT_MAPPINGS); they come from BBML2 systems,
  * where split_pmd() makes them (`split-bbml2` runs the same scenario with that linear map).
  */
-import { List, Map as IMap } from 'immutable';
+import { Map as IMap } from 'immutable';
 import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { kernel_read } from '../kernel/access.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
-import { KernelState } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { call, cpusRunning, idleTask, program, runningTask } from './tasks.ts';
+import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const owner = program('protect_cont_run', '(scenario: the owner of a CONT run makes it read-only)', [
   call('set_memory_ro(run, CONT_PTES)', set_memory_ro, (k) => ({ start: k.num('run'), numpages: k.env.geometry.contPtes })),
@@ -66,16 +65,13 @@ export const contPteByPte: Scenario = {
       attrs: (pa) => (pa >= run && pa < run + g.contPtes ? { cont: true } : {}),
     });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
-    const { memory, layout, roles } = boot.finish();
+    const booted = boot.finish();
     const va = { run: linearAlias(g, run) };
-    const state = new KernelState({
-      cpus: cpusRunning([0, 1]),
-      tasks: List([runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)]),
-      memory,
-      pgtable_role: roles,
+    return machine(booted, {
+      running: [0, 1],
+      tasks: [runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)],
       irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
-    return { layout, memory, roles, state };
   },
 };

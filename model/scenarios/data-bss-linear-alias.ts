@@ -27,14 +27,12 @@
  * the first state under 'rodata-alias-writable'; the event part (no access through an
  * unmapped alias) catches the readers.
  */
-import { List } from 'immutable';
 import { linearAlias, regionBase } from '../hardware/geometry.ts';
-import { KernelState } from '../kernel/state.ts';
 import { ptdump_show } from '../kernel/ptdump.ts';
 import { chacha20poly1305_encrypt } from '../kernel/zero_page.ts';
 import { Boot, type LeafAttrs } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { cpusRunning, idleTask, runningTask } from './tasks.ts';
+import { idleTask, machine, runningTask } from './tasks.ts';
 
 const PTDUMP_TRACE = ['walk_page_range_debug', 'ptdump_walk_pgd', 'ptdump_show'];
 
@@ -116,7 +114,7 @@ export const dataBssLinearAlias: Scenario = {
       },
     });
     const unmapped = [...(knobs.dataBssAlias === 'unmapped' ? dataGroup : []), ...(knobs.textRodataAlias === 'unmapped' ? textGroup : [])];
-    const { memory, layout, roles } = boot.finish({
+    const booted = boot.finish({
       // swapper_pg_dir is written through the kernel image (set_swapper_pgd() uses the fixmap; nothing writes it here).
       tableVa: (page) => (page === swapper ? kimg(page) : linearAlias(g, page)),
       textPages: textGroup,
@@ -126,12 +124,9 @@ export const dataBssLinearAlias: Scenario = {
         ['init_mm.pgd', kimg(swapper)],
       ]),
     });
-    const state = new KernelState({
-      cpus: cpusRunning([0, 1]),
-      tasks: List([runningTask('kworker/0:1', 20, 0, chacha20poly1305_encrypt), runningTask('cat', 21, 1, ptdump_show), idleTask(0), idleTask(1)]),
-      memory,
-      pgtable_role: roles,
+    return machine(booted, {
+      running: [0, 1],
+      tasks: [runningTask('kworker/0:1', 20, 0, chacha20poly1305_encrypt), runningTask('cat', 21, 1, ptdump_show), idleTask(0), idleTask(1)],
     });
-    return { layout, memory, roles, state };
   },
 };

@@ -17,11 +17,11 @@
 import { List } from 'immutable';
 import { regionBase } from '../hardware/geometry.ts';
 import { vmap } from '../kernel/pte_range.ts';
-import { KernelState, Mm } from '../kernel/state.ts';
+import { Mm } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
 import type { Expectation, Scenario } from './scenario.ts';
 import { POR_SEED_INVARIANTS } from './seed-por-reset-lazy-mmu.ts';
-import { cpusRunning, exitingTask, idleTask, runningTask } from './tasks.ts';
+import { exitingTask, idleTask, machine, runningTask } from './tasks.ts';
 
 const TRACE = ['pageattr_pte_entry', 'update_range_prot', 'set_memory_pkey', 'kpkeys_pgtable_free', 'pgd_free', '__mmdrop', 'finish_task_switch', '__schedule', 'preempt_schedule_irq', 'el1_interrupt', 'vmap'];
 const fault = (why: string): Expectation => ({ verdict: 'violation', property: 'pgtable-writes-hold-pgtables-overlay', callTrace: TRACE, why });
@@ -60,15 +60,12 @@ export const enterWindowPreempt: Scenario = {
     boot.map(va + 1, other);
     const slot = boot.slot(va);
     boot.mapLinear();
-    const { memory, layout, roles } = boot.finish();
-    const state = new KernelState({
-      cpus: cpusRunning([0]),
-      tasks: List([runningTask('A', 1, 0, vmap, { table: slot.table, index: slot.index, count: 1, pa: page }, 0), exitingTask('B', 2, 0, 1), idleTask(0)]),
+    const booted = boot.finish();
+    return machine(booted, {
+      running: [0],
+      tasks: [runningTask('A', 1, 0, vmap, { table: slot.table, index: slot.index, count: 1, pa: page }, 0), exitingTask('B', 2, 0, 1), idleTask(0)],
       mms: List([new Mm({ name: "A's mm", pgd: pgdA }), new Mm({ name: "B's mm", pgd: pgdB })]),
-      memory,
-      pgtable_role: roles,
       irqs_left: params.irqs,
     });
-    return { layout, memory, roles, state };
   },
 };

@@ -36,12 +36,10 @@
  *   PTE_PRESENT_INVALID, so pmd_leaf() still sees it, the re-map takes effect, and both pages
  *   are copied into the image: pass.
  */
-import { List } from 'immutable';
 import { mark_rodata_ro, swsusp_arch_suspend } from '../kernel/hibernate.ts';
-import { KernelState } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { call, cpusRunning, idleTask, program, runningTask } from './tasks.ts';
+import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const passOn = (names: readonly string[]) => (k: { num(n: string): number }) => Object.fromEntries(names.map((n) => [n, k.num(n)]));
 
@@ -108,7 +106,7 @@ export const hibernateCopy: Scenario = {
         return {}; // data/bss: mapped at boot "so it can be remapped later" (PAGE_KERNEL)
       },
     });
-    const { memory, layout, roles } = boot.finish({
+    const booted = boot.finish({
       textPages: [boot.root, text, rodata],
       unmappedAliasPages: knobs.dataBssAlias === 'unmapped' ? [removed, ...data] : [removed],
     });
@@ -121,12 +119,9 @@ export const hibernateCopy: Scenario = {
       reserved_end: data[0] + data.length,
     };
     if (removed + 1 !== data[0]) throw new Error('hibernate-copy: the snapshot visits the removed page and the first data/bss page');
-    const state = new KernelState({
-      cpus: cpusRunning([0]),
-      tasks: List([runningTask('init', 1, 0, bootThenHibernate, locals), idleTask(0)]),
-      memory,
-      pgtable_role: roles,
+    return machine(booted, {
+      running: [0],
+      tasks: [runningTask('init', 1, 0, bootThenHibernate, locals), idleTask(0)],
     });
-    return { layout, memory, roles, state };
   },
 };

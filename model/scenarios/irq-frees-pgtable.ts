@@ -15,10 +15,10 @@
 import { List } from 'immutable';
 import { regionBase } from '../hardware/geometry.ts';
 import { vmap } from '../kernel/pte_range.ts';
-import { KernelState, Mm, RcuCallback } from '../kernel/state.ts';
+import { Mm, RcuCallback } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { cpusRunning, idleTask, runningTask } from './tasks.ts';
+import { idleTask, machine, runningTask } from './tasks.ts';
 
 export const irqFreesPgtable: Scenario = {
   name: 'irq-frees-pgtable',
@@ -74,16 +74,13 @@ export const irqFreesPgtable: Scenario = {
     boot.map(va + 2, other);
     const slot = boot.slot(va);
     boot.mapLinear();
-    const { memory, layout, roles } = boot.finish();
-    const state = new KernelState({
-      cpus: cpusRunning([0]),
-      tasks: List([runningTask('A', 1, 0, vmap, { table: slot.table, index: slot.index, count: 2, pa: pages[0] }, 0), idleTask(0)]),
+    const booted = boot.finish();
+    return machine(booted, {
+      running: [0],
+      tasks: [runningTask('A', 1, 0, vmap, { table: slot.table, index: slot.index, count: 2, pa: pages[0] }, 0), idleTask(0)],
       mms: List([new Mm({ name: "A's mm", pgd: pgdA })]),
-      memory,
-      pgtable_role: roles,
       irqs_left: params.irqs,
       rcu_callbacks: List([new RcuCallback({ fn: 'tlb_remove_table_rcu', arg: oldPte })]),
     });
-    return { layout, memory, roles, state };
   },
 };

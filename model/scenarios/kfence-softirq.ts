@@ -24,13 +24,12 @@
  *   or after it and the IRQ entry wrote POR_EL1_INIT (with the atomic lazy mode switch). The
  *   pte store faults on the overlay (invariant 1): the seed-000 fault, from interrupt context.
  */
-import { List } from 'immutable';
 import { linearAlias, regionBase } from '../hardware/geometry.ts';
 import { vfree } from '../kernel/vmalloc.ts';
-import { KernelState } from '../kernel/state.ts';
+import { kfencePoolVas } from '../kernel/kfence.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { cpusRunning, idleTask, runningTask } from './tasks.ts';
+import { idleTask, machine, runningTask } from './tasks.ts';
 
 export const kfenceSoftirq: Scenario = {
   name: 'kfence-softirq',
@@ -67,20 +66,11 @@ export const kfenceSoftirq: Scenario = {
     boot.map(vmStart, vmallocPage);
     boot.mapLinear({ attrs: (pa) => (pa === object ? { valid: false } : {}) });
     const kfence = linearAlias(g, object);
-    const { memory, layout, roles } = boot.finish({
-      vas: new Map([
-        ['__kfence_pool', kfence],
-        ['__kfence_pool_end', kfence + 1],
-        ['kfence object', kfence],
-      ]),
-    });
-    const state = new KernelState({
-      cpus: cpusRunning([0]),
-      tasks: List([runningTask('A', 1, 0, vfree, { start: vmStart, end: vmStart + 1 }), idleTask(0)]),
-      memory,
-      pgtable_role: roles,
+    const booted = boot.finish({ vas: kfencePoolVas(kfence) });
+    return machine(booted, {
+      running: [0],
+      tasks: [runningTask('A', 1, 0, vfree, { start: vmStart, end: vmStart + 1 }), idleTask(0)],
       irqs_left: params.irqs,
     });
-    return { layout, memory, roles, state };
   },
 };

@@ -12,10 +12,10 @@
 import { List } from 'immutable';
 import { regionBase } from '../hardware/geometry.ts';
 import { apply_to_existing_page_range } from '../kernel/pte_range.ts';
-import { KernelState, Mm } from '../kernel/state.ts';
+import { Mm } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { cpusRunning, idleTask, runningTask } from './tasks.ts';
+import { idleTask, machine, runningTask } from './tasks.ts';
 
 export const nestedLazySaveSlot: Scenario = {
   name: 'nested-lazy-save-slot',
@@ -43,16 +43,13 @@ export const nestedLazySaveSlot: Scenario = {
     boot.map(va + 2, other);
     const slot = boot.slot(va);
     boot.mapLinear();
-    const { memory, layout, roles } = boot.finish();
+    const booted = boot.finish();
     const A = runningTask('A', 1, 0, apply_to_existing_page_range, { table: slot.table, index: slot.index, count: 2, pa: pages[0], fn: 'kasan_populate_vmalloc_pte' }, 0);
-    const state = new KernelState({
-      cpus: cpusRunning([0]),
-      tasks: List([A, idleTask(0)]),
+    return machine(booted, {
+      running: [0],
+      tasks: [A, idleTask(0)],
       mms: List([new Mm({ name: "A's mm", pgd: pgdA })]),
-      memory,
-      pgtable_role: roles,
       irqs_left: params.irqs,
     });
-    return { layout, memory, roles, state };
   },
 };

@@ -19,16 +19,15 @@
  *   becomes read-only too (invariant 10), and C's write to it would fault.
  * - v6's linear map is PTE-only (force_pte_mapping()): there is no block to overlap.
  */
-import { List, Map as IMap } from 'immutable';
+import { Map as IMap } from 'immutable';
 import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { kernel_write } from '../kernel/access.ts';
 import { kfunc, local } from '../kernel/exec.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
-import { KernelState } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { cpusRunning, idleTask, runningTask } from './tasks.ts';
+import { idleTask, machine, runningTask } from './tasks.ts';
 
 /** The caller: its range ends in the middle of a PMD block. Locals: `addr`, `numpages`, `neighbour`. */
 const protect_range = kfunc('protect_range', '(scenario: a set_memory_ro() caller whose range ends inside a PMD block)', [
@@ -73,15 +72,12 @@ export const partialBlockOverlap: Scenario = {
     boot.mapLinear({ blocks: (pa) => knobs.linearMap === 'blocks' && pa === blockStart });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
     const range = { addr: linearAlias(g, blockStart - 2), numpages: 4, neighbour: linearAlias(g, blockStart + 2) };
-    const { memory, layout, roles } = boot.finish();
-    const state = new KernelState({
-      cpus: cpusRunning([0]),
-      tasks: List([runningTask('C', 10, 0, protect_range, range), idleTask(0)]),
-      memory,
-      pgtable_role: roles,
+    const booted = boot.finish();
+    return machine(booted, {
+      running: [0],
+      tasks: [runningTask('C', 10, 0, protect_range, range), idleTask(0)],
       irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
-    return { layout, memory, roles, state };
   },
 };

@@ -1,10 +1,8 @@
 /** What a scenario declares: its machine, its tasks, what it checks, and what each design should give. */
-import type { Map as IMap } from 'immutable';
 import type { Knobs } from '../designs.ts';
 import type { Geometry } from '../hardware/geometry.ts';
 import type { Layout } from '../kernel/env.ts';
-import type { KernelState, PageRole } from '../kernel/state.ts';
-import type { Memory } from '../hardware/memory.ts';
+import type { KernelState } from '../kernel/state.ts';
 
 export interface ScenarioParams {
   /** IRQs the environment may raise in one run. */
@@ -31,8 +29,6 @@ export interface BuildContext {
 
 export interface Built {
   readonly layout: Layout;
-  readonly memory: Memory;
-  readonly roles: IMap<number, PageRole>;
   /** The initial state, before the first step (locals not yet settled). */
   readonly state: KernelState;
 }

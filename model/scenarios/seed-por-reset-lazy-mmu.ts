@@ -14,12 +14,11 @@
  */
 import { List } from 'immutable';
 import { regionBase } from '../hardware/geometry.ts';
-import { Cpu, KernelState, Mm, Task } from '../kernel/state.ts';
+import { Mm } from '../kernel/state.ts';
 import { vfree } from '../kernel/vmalloc.ts';
-import { POR_EL1_INIT } from '../hardware/pkeys.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { exitingTask, frame, idleTask } from './tasks.ts';
+import { exitingTask, idleTask, machine, runningTask } from './tasks.ts';
 
 export const POR_SEED_INVARIANTS = [
   'pgtable-writes-hold-pgtables-overlay',
@@ -106,26 +105,16 @@ export const seedPorResetLazyMmu: Scenario = {
     const vmStart = regionBase(g, 'vmalloc');
     vmalloc.forEach((pa, i) => boot.map(vmStart + i, pa));
     boot.mapLinear();
-    const { memory, layout, roles } = boot.finish();
-    const mms = List([new Mm({ name: "A's mm", pgd: pgdA, mm_users: 1, mm_count: 1 }), new Mm({ name: "B's mm", pgd: pgdB, mm_users: 1, mm_count: 1 })]);
-    const A = new Task({
-      comm: 'A',
-      pid: 1,
-      __state: 'running',
-      mm: 0,
-      active_mm: 0,
-      stack: List([frame(vfree, 0, { start: vmStart, end: vmStart + vmalloc.length })]),
-    });
+    const booted = boot.finish();
+    const mms = List([new Mm({ name: "A's mm", pgd: pgdA }), new Mm({ name: "B's mm", pgd: pgdB })]);
+    const A = runningTask('A', 1, 0, vfree, { start: vmStart, end: vmStart + vmalloc.length }, 0);
     // B is runnable inside schedule() called from do_exit(): when it runs it exits.
     const B = exitingTask('B', 2, 0, 1);
-    const state = new KernelState({
-      cpus: List([new Cpu({ curr: 0, por_el1: POR_EL1_INIT })]),
-      tasks: List([A, B, idleTask(0)]),
+    return machine(booted, {
+      running: [0],
+      tasks: [A, B, idleTask(0)],
       mms,
-      memory,
-      pgtable_role: roles,
       irqs_left: params.irqs,
     });
-    return { layout, memory, roles, state };
   },
 };

@@ -19,14 +19,14 @@
  * invalid context" in softirq. It does on a BBML2 system with a block-mapped linear map unless
  * it returns early for KFENCE addresses.
  */
-import { List, Map as IMap } from 'immutable';
+import { Map as IMap } from 'immutable';
 import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
-import { KernelState } from '../kernel/state.ts';
+import { kfencePoolVas } from '../kernel/kfence.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { call, cpusRunning, idleTask, program, runningTask } from './tasks.ts';
+import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const SPLIT_TRACE = ['mutex_lock', 'split_kernel_leaf_mapping', 'update_range_prot', 'set_memory_valid', 'kfence_unprotect', 'kfence_guarded_alloc', 'net_rx_action', '__do_softirq'];
 
@@ -71,21 +71,12 @@ export const splitInAtomic: Scenario = {
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
     const addr = linearAlias(g, 3 * per);
     const kfence = linearAlias(g, object);
-    const { memory, layout, roles } = boot.finish({
-      vas: new Map([
-        ['__kfence_pool', kfence],
-        ['__kfence_pool_end', kfence + 1],
-        ['kfence object', kfence],
-      ]),
-    });
-    const state = new KernelState({
-      cpus: cpusRunning([0]),
-      tasks: List([runningTask('A', 1, 0, work, { addr }), idleTask(0)]),
-      memory,
-      pgtable_role: roles,
+    const booted = boot.finish({ vas: kfencePoolVas(kfence) });
+    return machine(booted, {
+      running: [0],
+      tasks: [runningTask('A', 1, 0, work, { addr }), idleTask(0)],
       irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
-    return { layout, memory, roles, state };
   },
 };

@@ -3,7 +3,9 @@ import { List, Map as IMap } from 'immutable';
 import { kfunc, local, type K, type KFunction } from '../kernel/exec.ts';
 import { __schedule, __switch_to, context_switch, do_idle, schedule } from '../kernel/sched.ts';
 import { do_exit } from '../kernel/mm.ts';
-import { Cpu, Frame, Task, type Value } from '../kernel/state.ts';
+import { Cpu, Frame, KernelState, Task, type KernelStateFields, type Value } from '../kernel/state.ts';
+import type { Layout } from '../kernel/env.ts';
+import type { Built } from './scenario.ts';
 
 export const frame = (fn: KFunction, pc = 0, locals: Record<string, Value> = {}) => new Frame({ fn: fn.name, pc, locals: IMap(locals) });
 
@@ -52,4 +54,24 @@ export const call = (line: string, fn: KFunction, locals: (k: K) => Record<strin
  */
 export function exitingTask(comm: string, pid: number, cpu: number, mm: number): Task {
   return new Task({ comm, pid, cpu, __state: 'runnable', mm, active_mm: mm, stack: switchedOut([frame(do_exit, 0), frame(schedule, 2)]) });
+}
+
+/** What Boot.finish() returns: the boot page tables and their layout. */
+export interface Booted {
+  readonly memory: KernelStateFields['memory'];
+  readonly layout: Layout;
+  readonly roles: KernelStateFields['pgtable_role'];
+}
+
+/**
+ * The machine a scenario starts from: the booted page tables, the CPUs (each running the task
+ * of that index), the tasks, and any other initial state (mms, IRQ bound, RCU callbacks...).
+ */
+export function machine(
+  booted: Booted,
+  parts: { readonly running: readonly number[]; readonly tasks: readonly Task[] } & Partial<Omit<KernelStateFields, 'cpus' | 'tasks' | 'memory' | 'pgtable_role'>>,
+): Built {
+  const { running, tasks, ...rest } = parts;
+  const state = new KernelState({ ...rest, cpus: cpusRunning(running), tasks: List(tasks), memory: booted.memory, pgtable_role: booted.roles });
+  return { layout: booted.layout, state };
 }

@@ -9,14 +9,12 @@
  * for RW -> RO lets P write through its stale writable TLB entry after set_memory_ro()
  * returned.
  */
-import { List } from 'immutable';
 import { linearAlias } from '../hardware/geometry.ts';
 import { copy_from_kernel_nofault, copy_to_kernel_nofault } from '../kernel/access.ts';
 import { set_memory_ro, set_memory_valid } from '../kernel/pageattr.ts';
-import { KernelState } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
 import type { Scenario } from './scenario.ts';
-import { call, cpusRunning, idleTask, program, runningTask } from './tasks.ts';
+import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const writer = program('module_set_protections', 'kernel/module/strict_rwx.c', [
   call('set_memory_valid(hidden, 1, 1)', set_memory_valid, (k) => ({ start: k.num('hidden'), numpages: 1, enable: true })),
@@ -50,14 +48,11 @@ export const tlbiElision: Scenario = {
     const rodata = boot.alloc('module rodata');
     const hidden = boot.alloc('page made valid');
     boot.mapLinear({ attrs: (pa) => (pa === hidden ? { valid: false } : {}) });
-    const { memory, layout, roles } = boot.finish();
+    const booted = boot.finish();
     const va = { rodata: linearAlias(g, rodata), hidden: linearAlias(g, hidden) };
-    const state = new KernelState({
-      cpus: cpusRunning([0, 1]),
-      tasks: List([runningTask('W', 10, 0, writer, va), runningTask('P', 11, 1, prober, va), idleTask(0), idleTask(1)]),
-      memory,
-      pgtable_role: roles,
+    return machine(booted, {
+      running: [0, 1],
+      tasks: [runningTask('W', 10, 0, writer, va), runningTask('P', 11, 1, prober, va), idleTask(0), idleTask(1)],
     });
-    return { layout, memory, roles, state };
   },
 };

@@ -1,11 +1,10 @@
 /** bbm-block-split: a live linear-map block split before set_memory_ro() while CPU1 reads the block. BFS numbers are regression numbers. */
+import { expectCells, type Cell } from './cells.ts';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../api/check-scenario.ts';
-import { getScenario } from '../../model/scenarios/index.ts';
 
-const SCENARIO = getScenario('bbm-block-split');
 
-const CELLS: Record<string, readonly [string, string | undefined, number | undefined, number]> = {
+const CELLS: Record<string, Cell> = {
   v6: ['pass', undefined, undefined, 22],
   'split-bbml2': ['pass', undefined, undefined, 59],
   'split-in-place-without-bbml2': ['violation', 'break-before-make', 7, 14],
@@ -23,18 +22,7 @@ const SPLIT = [
   'CPU0 W: set_pmd: WRITE_ONCE(*pmdp, pmd)',
 ];
 
-describe('bbm-block-split: every design gives its expected verdict', () => {
-  it('declares these designs', () => {
-    expect(Object.keys(SCENARIO.expectations)).toEqual(Object.keys(CELLS));
-  });
-  for (const [design, [verdict, property, steps, states]] of Object.entries(CELLS)) {
-    it(`${design}: ${verdict}${property ? ` of ${property} in ${steps} steps` : ''}, ${states} states`, () => {
-      const { report } = runScenario('bbm-block-split', { design });
-      expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual([verdict, property, steps, states]);
-      expect(report.complete).toBe(verdict === 'pass');
-    });
-  }
-});
+expectCells('bbm-block-split', CELLS);
 
 describe('rule 7 is not vacuous', () => {
   it('without BBML2, __pmd_populate() over the live block breaks break-before-make', () => {

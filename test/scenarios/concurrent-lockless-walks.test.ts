@@ -2,7 +2,7 @@
  * concurrent-lockless-walks: set_memory_ro() and set_memory_x() of one page from two CPUs.
  * BFS numbers are regression numbers.
  */
-import { Set as ISet } from 'immutable';
+import { expectCells, finalStates, type Cell } from './cells.ts';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../api/check-scenario.ts';
 import { walkLatest } from '../../model/hardware/walk.ts';
@@ -14,23 +14,11 @@ import { ruleNamed } from '../../properties/index.ts';
 const SCENARIO = getScenario('concurrent-lockless-walks');
 const RULE = 'no-concurrent-lockless-walks';
 
-const CELLS: Record<string, readonly [string, string | undefined, number | undefined, number]> = {
+const CELLS: Record<string, Cell> = {
   v6: ['pass', undefined, undefined, 41],
   'concurrent-walks-shared-range': ['violation', RULE, 4, 13],
 };
 
-function finalStates(m: KernelModel): KernelState[] {
-  let seen = ISet<KernelState>();
-  const out: KernelState[] = [];
-  const todo = [...m.initialStates()];
-  while (todo.length) {
-    const s = todo.pop()!;
-    const next = [...m.actions(s)].map((a) => m.nextState(s, a)!);
-    if (next.length === 0) out.push(s);
-    for (const n of next) if (!seen.has(n)) (seen = seen.add(n), todo.push(n));
-  }
-  return out;
-}
 
 /** The page's final permissions, e.g. `RO X`. */
 function perms(m: KernelModel, s: KernelState): string {
@@ -39,19 +27,7 @@ function perms(m: KernelModel, s: KernelState): string {
   return `${w.leaf.rdonly ? 'RO' : 'RW'} ${w.leaf.pxn ? 'NX' : 'X'}`;
 }
 
-describe('concurrent-lockless-walks: every design gives its expected verdict', () => {
-  it('declares these designs', () => {
-    expect(Object.keys(SCENARIO.expectations)).toEqual(Object.keys(CELLS));
-    expect(SCENARIO.invariants).toEqual([RULE]);
-  });
-  for (const [design, [verdict, property, steps, states]] of Object.entries(CELLS)) {
-    it(`${design}: ${verdict}${property ? ` of ${property} in ${steps} steps` : ''}, ${states} states`, () => {
-      const { report } = runScenario('concurrent-lockless-walks', { design });
-      expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual([verdict, property, steps, states]);
-      expect(report.complete).toBe(verdict === 'pass');
-    });
-  }
-});
+expectCells('concurrent-lockless-walks', CELLS);
 
 describe('rule 11 is not vacuous', () => {
   it('shared ownership: the second walk starts while the first is in progress', () => {

@@ -1,30 +1,16 @@
 /** cont-pte-by-pte: a CONT run made read-only pte by pte while CPU1 reads it. BFS numbers are regression numbers. */
+import { expectCells, type Cell } from './cells.ts';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../api/check-scenario.ts';
-import { getScenario } from '../../model/scenarios/index.ts';
 
-const SCENARIO = getScenario('cont-pte-by-pte');
 
-const CELLS: Record<string, readonly [string, string | undefined, number | undefined, number]> = {
+const CELLS: Record<string, Cell> = {
   v6: ['pass', undefined, undefined, 47],
   'split-bbml2': ['pass', undefined, undefined, 65],
   'cont-invalid-then-new': ['violation', 'cont-run-decodes-old-or-new', 5, 14],
 };
 
-describe('cont-pte-by-pte: every design gives its expected verdict', () => {
-  it('declares these designs', () => {
-    expect(Object.keys(SCENARIO.expectations)).toEqual(Object.keys(CELLS));
-    expect(SCENARIO.invariants).toEqual(['cont-run-decodes-old-or-new']);
-  });
-  for (const [design, [verdict, property, steps, states]] of Object.entries(CELLS)) {
-    it(`${design}: ${verdict}${property ? ` of ${property} in ${steps} steps` : ''}, ${states} states`, () => {
-      const { report } = runScenario('cont-pte-by-pte', { design });
-      expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual([verdict, property, steps, states]);
-      expect(report.verdict).toBe(SCENARIO.expectations[design].verdict);
-      expect(report.complete).toBe(verdict === 'pass');
-    });
-  }
-});
+expectCells('cont-pte-by-pte', CELLS);
 
 describe('rule 9 is not vacuous', () => {
   it('writing each pte invalid first lets the reader walk an invalid pte of the run: cont-run-decodes-old-or-new before the oops', () => {

@@ -3,23 +3,17 @@
  * page_address(ZERO_PAGE(0)) and the page-table dump of swapper_pg_dir. Verdicts per design,
  * regression numbers (BFS), and non-vacuity of both parts of rule 14.
  */
+import { expectCells, type Cell } from './cells.ts';
 import { describe, expect, it } from 'vitest';
 import { buildScenarioModel, runScenario } from '../../api/check-scenario.ts';
 import { kernelFacts } from '../../model/kernel-model.ts';
 import type { KernelState } from '../../model/kernel/state.ts';
-import { getScenario } from '../../model/scenarios/index.ts';
 import { RULES_BY_NAME, type AccessEvent } from '../../properties/index.ts';
 
 const SCENARIO = 'data-bss-linear-alias';
 const RULE = 'linear-alias-protected';
 const rule14 = RULES_BY_NAME.get(RULE)!;
 
-/** Is `sub` a subsequence of `seq`, in order? */
-function isSubsequence(sub: readonly string[], seq: readonly string[]): boolean {
-  let i = 0;
-  for (const x of seq) if (i < sub.length && x === sub[i]) i++;
-  return i === sub.length;
-}
 
 function lastState(design: string, invariants?: readonly string[]): KernelState {
   const { result } = runScenario(SCENARIO, { design, ...(invariants ? { invariants } : {}) });
@@ -28,7 +22,7 @@ function lastState(design: string, invariants?: readonly string[]): KernelState 
 }
 
 /** [verdict, property, trace length, distinct states, generated states] under BFS. */
-const EXPECTED: Record<string, readonly [string, string | undefined, number | undefined, number, number]> = {
+const EXPECTED: Record<string, Cell> = {
   v6: ['pass', undefined, undefined, 34, 50],
   'unmap-data-bss': ['violation', RULE, 1, 2, 3],
   'unmap-data-bss-zero-page-beside-fixmap': ['pass', undefined, undefined, 34, 50],
@@ -38,31 +32,7 @@ const EXPECTED: Record<string, readonly [string, string | undefined, number | un
   'rodata-alias-writable': ['violation', RULE, 0, 1, 1],
 };
 
-describe('data-bss-linear-alias: every declared design gives its expected verdict', () => {
-  const scenario = getScenario(SCENARIO);
-
-  it('declares exactly the designs of the table, checking rule 14', () => {
-    expect(Object.keys(scenario.expectations)).toEqual(Object.keys(EXPECTED));
-    expect(scenario.invariants).toEqual([RULE]);
-  });
-
-  for (const [design, exp] of Object.entries(scenario.expectations)) {
-    const [verdict, property, steps, distinct, generated] = EXPECTED[design];
-    it(`${design}: ${exp.verdict}${exp.property ? ` of ${exp.property}` : ''} (${distinct} states)`, () => {
-      const { report } = runScenario(SCENARIO, { design });
-      expect([report.verdict, report.property]).toEqual([exp.verdict, exp.property]);
-      expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates, report.stats.generatedStates]).toEqual([
-        verdict,
-        property,
-        steps,
-        distinct,
-        generated,
-      ]);
-      expect(report.complete).toBe(exp.verdict === 'pass');
-      if (exp.callTrace) expect(isSubsequence(exp.callTrace, report.callTrace ?? []), (report.callTrace ?? []).join(' < ')).toBe(true);
-    });
-  }
-});
+expectCells(SCENARIO, EXPECTED, { invariants: [RULE] });
 
 describe('what the counterexamples say', () => {
   it('unmap-data-bss: the zero page in .bss is read through its unmapped alias, and the kernel oopses there', () => {

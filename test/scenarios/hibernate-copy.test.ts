@@ -2,25 +2,19 @@
  * Seed 001, hibernation with data/bss unmapped from the linear map: verdicts per design,
  * regression numbers (BFS), and what each run leaves behind (the image, the WARN, the alias).
  */
+import { expectCells, type Cell } from './cells.ts';
 import { describe, expect, it } from 'vitest';
 import { buildScenarioModel, runScenario } from '../../api/check-scenario.ts';
 import { linearAlias } from '../../model/hardware/geometry.ts';
 import { walkLatest } from '../../model/hardware/walk.ts';
 import type { KernelModel } from '../../model/kernel-model.ts';
 import type { KernelState } from '../../model/kernel/state.ts';
-import { getScenario } from '../../model/scenarios/index.ts';
 
 const SCENARIO = 'hibernate-copy';
 const RULE = 'linear-alias-protected';
 const REMOVED = 3; // the page removed from the direct map
 const DATA = [4, 5, 6, 7]; // kernel data/bss, one PMD block's worth
 
-/** Is `sub` a subsequence of `seq`, in order? */
-function isSubsequence(sub: readonly string[], seq: readonly string[]): boolean {
-  let i = 0;
-  for (const x of seq) if (i < sub.length && x === sub[i]) i++;
-  return i === sub.length;
-}
 
 /** One CPU, no IRQs: the run is a single path. Follows it to the end. */
 function finalState(design: string): { m: KernelModel; s: KernelState; steps: number } {
@@ -40,40 +34,16 @@ function finalState(design: string): { m: KernelModel; s: KernelState; steps: nu
 const aliasValid = (m: KernelModel, s: KernelState, page: number) => walkLatest(m.env.geometry, s.memory, m.env.layout.root, linearAlias(m.env.geometry, page)).ok;
 
 /** [verdict, property, trace length, distinct states] under BFS (distinct = generated: one path). */
-const EXPECTED: Record<string, readonly [string, string | undefined, number | undefined, number]> = {
-  v6: ['pass', undefined, undefined, 59],
-  'pte-only-pageattr': ['pass', undefined, undefined, 59],
-  'data-bss-block-present-invalid': ['pass', undefined, undefined, 39],
-  'data-bss-block': ['violation', RULE, 28, 29],
-  'data-bss-block-pte-only-pageattr': ['pass', undefined, undefined, 20],
-  'hibernate-relies-on-safe-copy-page': ['pass', undefined, undefined, 31],
+const EXPECTED: Record<string, Cell> = {
+  v6: ['pass', undefined, undefined, 59, 59],
+  'pte-only-pageattr': ['pass', undefined, undefined, 59, 59],
+  'data-bss-block-present-invalid': ['pass', undefined, undefined, 39, 39],
+  'data-bss-block': ['violation', RULE, 28, 29, 29],
+  'data-bss-block-pte-only-pageattr': ['pass', undefined, undefined, 20, 20],
+  'hibernate-relies-on-safe-copy-page': ['pass', undefined, undefined, 31, 31],
 };
 
-describe('hibernate-copy: every declared design gives its expected verdict', () => {
-  const scenario = getScenario(SCENARIO);
-
-  it('declares exactly the designs of the table', () => {
-    expect(Object.keys(scenario.expectations)).toEqual(Object.keys(EXPECTED));
-    expect(scenario.invariants).toEqual([RULE, 'no-access-before-pte-barriers', 'no-stale-tlb-after-permission-change']);
-  });
-
-  for (const [design, exp] of Object.entries(scenario.expectations)) {
-    const [verdict, property, steps, distinct] = EXPECTED[design];
-    it(`${design}: ${exp.verdict}${exp.property ? ` of ${exp.property}` : ''} (${distinct} states)`, () => {
-      const { report } = runScenario(SCENARIO, { design });
-      expect([report.verdict, report.property]).toEqual([exp.verdict, exp.property]);
-      expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates, report.stats.generatedStates]).toEqual([
-        verdict,
-        property,
-        steps,
-        distinct,
-        distinct,
-      ]);
-      expect(report.complete).toBe(exp.verdict === 'pass');
-      if (exp.callTrace) expect(isSubsequence(exp.callTrace, report.callTrace ?? []), (report.callTrace ?? []).join(' < ')).toBe(true);
-    });
-  }
-});
+expectCells(SCENARIO, EXPECTED, { invariants: [RULE, 'no-access-before-pte-barriers', 'no-stale-tlb-after-permission-change'] });
 
 describe('what each run leaves behind', () => {
   it('v6: both pages are in the image, and both aliases are unmapped again afterwards', () => {

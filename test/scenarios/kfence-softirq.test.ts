@@ -1,14 +1,14 @@
 /** kfence-softirq: KFENCE's set_memory_valid() in softirq on top of a lazy MMU section. BFS numbers are regression numbers. */
-import { Set as ISet } from 'immutable';
+import { expectCells, reachable, type Cell } from './cells.ts';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../api/check-scenario.ts';
-import { kernelModel, type KernelModel } from '../../model/kernel-model.ts';
+import { kernelModel } from '../../model/kernel-model.ts';
 import type { KernelState } from '../../model/kernel/state.ts';
 import { getScenario } from '../../model/scenarios/index.ts';
 
 const SCENARIO = getScenario('kfence-softirq');
 
-const CELLS: Record<string, readonly [string, string | undefined, number | undefined, number]> = {
+const CELLS: Record<string, Cell> = {
   v6: ['pass', undefined, undefined, 70],
   'no-batching': ['pass', undefined, undefined, 70],
   'lazy-mmu-batches-in-interrupt': ['pass', undefined, undefined, 80],
@@ -16,34 +16,11 @@ const CELLS: Record<string, readonly [string, string | undefined, number | undef
   'v6-lazy-mmu-batches-in-interrupt': ['violation', 'pgtable-writes-hold-pgtables-overlay', 8, 35],
 };
 
-function reachable(m: KernelModel): KernelState[] {
-  let seen = ISet<KernelState>(m.initialStates());
-  const todo = [...seen];
-  while (todo.length) {
-    const s = todo.pop()!;
-    for (const a of m.actions(s)) {
-      const n = m.nextState(s, a)!;
-      if (!seen.has(n)) (seen = seen.add(n), todo.push(n));
-    }
-  }
-  return [...seen];
-}
 
 /** The softirq runs with A's TIF_LAZY_MMU_PENDING set: a barrier is owed on A's behalf. */
 const deferredInSoftirq = (s: KernelState) => s.cpus.get(0)!.softirq_count > 0 && s.tasks.get(0)!.tif_lazy_mmu_pending;
 
-describe('kfence-softirq: every design gives its expected verdict', () => {
-  it('declares these designs', () => {
-    expect(Object.keys(SCENARIO.expectations)).toEqual(Object.keys(CELLS));
-  });
-  for (const [design, [verdict, property, steps, states]] of Object.entries(CELLS)) {
-    it(`${design}: ${verdict}${property ? ` of ${property} in ${steps} steps` : ''}, ${states} states`, () => {
-      const { report } = runScenario('kfence-softirq', { design });
-      expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual([verdict, property, steps, states]);
-      expect(report.complete).toBe(verdict === 'pass');
-    });
-  }
-});
+expectCells('kfence-softirq', CELLS);
 
 describe('barrier batching in interrupt context', () => {
   it("batching in softirq defers the KFENCE pte's barrier onto A, and the softirq's own lazy_mmu_mode_disable() flushes it", () => {

@@ -2,7 +2,7 @@
  * partial-block-overlap: set_memory_ro() on two ptes and half a PMD block. BFS numbers are
  * regression numbers.
  */
-import { Set as ISet } from 'immutable';
+import { expectCells, finalStates, type Cell } from './cells.ts';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../api/check-scenario.ts';
 import { describeEntry } from '../../model/hardware/descriptor.ts';
@@ -14,26 +14,13 @@ import { getScenario } from '../../model/scenarios/index.ts';
 const SCENARIO = getScenario('partial-block-overlap');
 
 /** [verdict, property, trace length, distinct states] */
-const CELLS: Record<string, readonly [string, string | undefined, number | undefined, number]> = {
+const CELLS: Record<string, Cell> = {
   v6: ['pass', undefined, undefined, 16],
   'linear-map-blocks': ['pass', undefined, undefined, 13],
   'split-bbml2': ['pass', undefined, undefined, 27],
   'walker-without-overlap-check': ['violation', 'permission-change-stays-in-range', 8, 9],
 };
 
-/** Every reachable state with no successor (states compared by value). */
-function finalStates(m: KernelModel): KernelState[] {
-  let seen = ISet<KernelState>();
-  const out: KernelState[] = [];
-  const todo = [...m.initialStates()];
-  while (todo.length) {
-    const s = todo.pop()!;
-    const next = [...m.actions(s)].map((a) => m.nextState(s, a)!);
-    if (next.length === 0) out.push(s);
-    for (const n of next) if (!seen.has(n)) (seen = seen.add(n), todo.push(n));
-  }
-  return out;
-}
 
 /** The leaf that maps each page, as `describeEntry` shows it, with its level. */
 function leaves(m: KernelModel, s: KernelState, pages: readonly number[]): string[] {
@@ -43,21 +30,7 @@ function leaves(m: KernelModel, s: KernelState, pages: readonly number[]): strin
   });
 }
 
-describe('partial-block-overlap: every design gives its expected verdict', () => {
-  it('declares these designs', () => {
-    expect(Object.keys(SCENARIO.expectations)).toEqual(Object.keys(CELLS));
-    expect(SCENARIO.invariants).toEqual(['permission-change-stays-in-range', 'break-before-make']);
-  });
-  for (const [design, [verdict, property, steps, states]] of Object.entries(CELLS)) {
-    it(`${design}: ${verdict}${property ? ` of ${property} in ${steps} steps` : ''}, ${states} states`, () => {
-      const { report } = runScenario('partial-block-overlap', { design });
-      expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual([verdict, property, steps, states]);
-      expect(report.verdict).toBe(SCENARIO.expectations[design].verdict);
-      expect(report.property).toBe(SCENARIO.expectations[design].property);
-      expect(report.complete).toBe(verdict === 'pass');
-    });
-  }
-});
+expectCells('partial-block-overlap', CELLS);
 
 describe('what the range looks like afterwards', () => {
   const RANGE = [10, 11, 12, 13, 14, 15];

@@ -1,46 +1,22 @@
 /** split-in-atomic: KFENCE's set_memory_valid() from softirq and split_kernel_leaf_mapping()'s mutex. BFS numbers are regression numbers. */
-import { Set as ISet } from 'immutable';
+import { expectCells, reachable, type Cell } from './cells.ts';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../api/check-scenario.ts';
-import { kernelModel, type KernelModel } from '../../model/kernel-model.ts';
-import type { KernelState } from '../../model/kernel/state.ts';
+import { kernelModel } from '../../model/kernel-model.ts';
 import { getScenario } from '../../model/scenarios/index.ts';
 
 const SCENARIO = getScenario('split-in-atomic');
 const RULE = 'atomic-context-never-sleeps';
 
-const CELLS: Record<string, readonly [string, string | undefined, number | undefined, number]> = {
+const CELLS: Record<string, Cell> = {
   v6: ['pass', undefined, undefined, 142],
   'split-bbml2': ['pass', undefined, undefined, 288],
   'pte-linear-map-without-kfence-early-return': ['pass', undefined, undefined, 142],
   'split-without-kfence-early-return': ['violation', RULE, 4, 15],
 };
 
-function reachable(m: KernelModel): KernelState[] {
-  let seen = ISet<KernelState>(m.initialStates());
-  const todo = [...seen];
-  while (todo.length) {
-    const s = todo.pop()!;
-    for (const a of m.actions(s)) {
-      const n = m.nextState(s, a)!;
-      if (!seen.has(n)) (seen = seen.add(n), todo.push(n));
-    }
-  }
-  return [...seen];
-}
 
-describe('split-in-atomic: every design gives its expected verdict', () => {
-  it('declares these designs', () => {
-    expect(Object.keys(SCENARIO.expectations)).toEqual(Object.keys(CELLS));
-  });
-  for (const [design, [verdict, property, steps, states]] of Object.entries(CELLS)) {
-    it(`${design}: ${verdict}${property ? ` of ${property} in ${steps} steps` : ''}, ${states} states`, () => {
-      const { report } = runScenario('split-in-atomic', { design });
-      expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual([verdict, property, steps, states]);
-      expect(report.complete).toBe(verdict === 'pass');
-    });
-  }
-});
+expectCells('split-in-atomic', CELLS);
 
 describe('rule 12 is not vacuous', () => {
   it("without the KFENCE early return the softirq reaches mutex_lock(&pgtable_split_lock)", () => {

@@ -6,51 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { POR_EL1_INIT } from '../../../model/hardware/pkeys.ts';
 import { fullStackOf, K } from '../../../model/kernel/exec.ts';
-import type { Frame, KernelState, Task } from '../../../model/kernel/state.ts';
-import { kernelModel, type KernelModel, type KernelModelOptions } from '../../../model/kernel-model.ts';
-import { getScenario } from '../../../model/scenarios/index.ts';
+import type { Frame, KernelState } from '../../../model/kernel/state.ts';
+import { type KernelModel } from '../../../model/kernel-model.ts';
+import { A, model, run, end, cpu0, task, labels } from './seed-driver.ts';
 
-const SEED = getScenario('seed-por-reset-lazy-mmu');
-const A = 0;
-
-function model(design = 'v6', set: readonly string[] = [], opts: KernelModelOptions = {}): KernelModel {
-  return kernelModel(SEED, { design, set, ...opts });
-}
-
-function initial(m: KernelModel): KernelState {
-  const all = [...m.initialStates()];
-  expect(all).toHaveLength(1);
-  return all[0];
-}
-
-/** From `from` (default: the initial state), takes for each substring the unique enabled action whose label contains it. */
-function run(m: KernelModel, subs: readonly string[], from?: KernelState): KernelState[] {
-  let s = from ?? initial(m);
-  const states = [s];
-  subs.forEach((sub, i) => {
-    const matching = [...m.actions(s)].filter((a) => a.label.includes(sub));
-    expect(
-      matching.map((a) => a.label),
-      `step ${i + 1} "${sub}" among ${[...m.actions(s)].map((a) => a.label).join(' | ')}`,
-    ).toHaveLength(1);
-    const next = m.nextState(s, matching[0]);
-    expect(next).toBeDefined();
-    s = next!;
-    states.push(s);
-  });
-  return states;
-}
-
-const end = (states: KernelState[]) => states[states.length - 1];
-const cpu0 = (s: KernelState) => s.cpus.get(0)!;
-const task = (s: KernelState, i: number): Task => s.tasks.get(i)!;
-const labels = (m: KernelModel, s: KernelState) => [...m.actions(s)].map((a) => a.label);
 /** The innermost el1h_64_irq frame of A: the exception's pt_regs. */
 const irqFrame = (s: KernelState): Frame | undefined => task(s, A).stack.findLast((f) => f.fn === 'el1h_64_irq');
 
 const ENABLE = 'lazy_mmu_mode_enable: if (state->enable_count++ == 0) arch_enter_lazy_mmu_mode()';
 const ARCH_ENTER = 'arch_enter_lazy_mmu_mode: set_thread_flag(TIF_LAZY_MMU)';
-const XCHG = '__ptep_get_and_clear: xchg_relaxed';
 const IRQ = 'IRQ (timer)';
 const RESCHED = '[resched_curr(): set need_resched]';
 const NO_RESCHED = '[no reschedule]';

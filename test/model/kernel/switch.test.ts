@@ -8,45 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { hasUnpublished } from '../../../model/hardware/memory.ts';
 import { POR_EL1_INIT } from '../../../model/hardware/pkeys.ts';
 import { fullStackOf } from '../../../model/kernel/exec.ts';
-import type { KernelState, Task } from '../../../model/kernel/state.ts';
-import { kernelFacts, kernelModel, type KernelModel, type KernelModelOptions } from '../../../model/kernel-model.ts';
-import { getScenario } from '../../../model/scenarios/index.ts';
-
-const SEED = getScenario('seed-por-reset-lazy-mmu');
-const A = 0;
-const B = 1;
-
-function model(design = 'v6', set: readonly string[] = [], opts: KernelModelOptions = {}): KernelModel {
-  return kernelModel(SEED, { design, set, ...opts });
-}
-
-function initial(m: KernelModel): KernelState {
-  const all = [...m.initialStates()];
-  expect(all).toHaveLength(1);
-  return all[0];
-}
-
-/** From `from` (default: the initial state), takes for each substring the unique enabled action whose label contains it. */
-function run(m: KernelModel, subs: readonly string[], from?: KernelState): KernelState[] {
-  let s = from ?? initial(m);
-  const states = [s];
-  subs.forEach((sub, i) => {
-    const matching = [...m.actions(s)].filter((a) => a.label.includes(sub));
-    expect(
-      matching.map((a) => a.label),
-      `step ${i + 1} "${sub}" among ${[...m.actions(s)].map((a) => a.label).join(' | ')}`,
-    ).toHaveLength(1);
-    const next = m.nextState(s, matching[0]);
-    expect(next).toBeDefined();
-    s = next!;
-    states.push(s);
-  });
-  return states;
-}
-
-const end = (states: KernelState[]) => states[states.length - 1];
-const cpu0 = (s: KernelState) => s.cpus.get(0)!;
-const task = (s: KernelState, i: number): Task => s.tasks.get(i)!;
+import type { KernelState } from '../../../model/kernel/state.ts';
+import { kernelFacts } from '../../../model/kernel-model.ts';
+import { A, B, model, run, end, cpu0, task } from './seed-driver.ts';
 
 const ENABLE = 'lazy_mmu_mode_enable: if (state->enable_count++ == 0) arch_enter_lazy_mmu_mode()';
 const ARCH_ENTER = 'arch_enter_lazy_mmu_mode: set_thread_flag(TIF_LAZY_MMU)';
