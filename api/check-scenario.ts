@@ -22,6 +22,8 @@ export interface ScenarioCheckOptions extends CheckOptions {
   readonly params?: Partial<ScenarioParams>;
   /** Shrink dfs/random counterexamples (default true). */
   readonly shrink?: boolean;
+  /** The search bounds, as a group (same fields as the flat options, which they override). */
+  readonly bounds?: Pick<CheckOptions, 'maxDepth' | 'maxStates' | 'timeLimitSeconds' | 'maxPreemptions' | 'deadlock'>;
 }
 
 /** The JSON report (what the CLI prints with --json). */
@@ -60,8 +62,8 @@ export function buildScenarioModel(name: string, o: ScenarioCheckOptions = {}): 
 }
 
 function searchOptions(o: ScenarioCheckOptions): CheckOptions {
-  const { design: _d, set: _s, params: _p, shrink: _sh, invariants: _i, ...rest } = o;
-  return rest;
+  const { design: _d, set: _s, params: _p, shrink: _sh, invariants: _i, bounds, ...rest } = o;
+  return { ...rest, ...bounds };
 }
 
 /**

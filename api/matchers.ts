@@ -1,7 +1,7 @@
 /**
  * vitest matchers for keeping kernel rules as tests:
  *
- *   import 'mmcheck/api/matchers.ts';
+ *   import 'mmcheck/matchers';
  *   expect(checkScenario('seed-por-reset-lazy-mmu', { design: 'v6-pause-lazy-mmu-in-finish-task-switch' })).toHoldAllInvariants();
  *   expect(checkScenario('seed-por-reset-lazy-mmu', { design: 'v6' })).toViolate('pgtable-writes-hold-pgtables-overlay');
  *   expect(replayTrace(trace)).toReproduce();

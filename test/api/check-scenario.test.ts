@@ -74,3 +74,12 @@ describe('vitest matchers', () => {
     expect(message).toContain('incomplete (max-states)');
   });
 });
+
+describe('bounds as a group', () => {
+  it('bounds.maxStates stops the search like the flat option', () => {
+    const grouped = checkScenario('seed-por-reset-lazy-mmu', { design: 'no-batching', bounds: { maxStates: 50 } });
+    const flat = checkScenario('seed-por-reset-lazy-mmu', { design: 'no-batching', maxStates: 50 });
+    expect([grouped.verdict, grouped.stopReason, grouped.stats.distinctStates]).toEqual(['incomplete', 'max-states', flat.stats.distinctStates]);
+    expect(grouped.bounds).toEqual(flat.bounds);
+  });
+});

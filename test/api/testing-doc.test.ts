@@ -1,7 +1,7 @@
 // The examples of docs/testing.md, with an existing remedy design in place of `my-remedy`.
 import { describe, expect, it } from 'vitest';
-import { checkScenario } from '../../api/check-scenario.ts';
-import '../../api/matchers.ts';
+import { checkScenario } from 'mmcheck';
+import 'mmcheck/matchers';
 
 const MY_REMEDY = 'v6-pause-lazy-mmu-in-finish-task-switch';
 
