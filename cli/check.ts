@@ -1,6 +1,7 @@
 /** `mmcheck check`: one model (a file) under the chosen strategy and bounds. */
 import { checkAsync, resultToJson, UsageError, type CheckOptions, type Model, type Strategy } from '../checker/index.ts';
 import { renderResult } from '../counterexamples/summary.ts';
+import { shrinkWith } from '../counterexamples/shrink.ts';
 import { renderKernelResult } from '../counterexamples/kernel/text.ts';
 import { buildScenarioModel, reportOf, runScenarioAsync, type ScenarioCheckOptions } from '../api/check-scenario.ts';
 import type { ScenarioParams } from '../model/scenarios/index.ts';
@@ -123,7 +124,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
   for (const o of ['design', 'set', 'param'] as const)
     if (p.options[o] !== undefined) throw new UsageError(`--${o} applies to scenarios, not to --model files`);
   const model = await loadModelFile(file!);
-  const result = await runSearch(model, searchOptions(p), p);
+  const raw = await runSearch(model, searchOptions(p), p);
+  // dfs and random counterexamples are shrunk (generic: by steps and by actor preemptions).
+  const result = p.options['no-shrink'] ? raw : shrinkWith(model, raw, {});
   if (p.options.json) process.stdout.write(JSON.stringify(resultToJson(result, { timing: !p.options['no-timing'] }), null, 2) + '\n');
   else if (p.options.quiet) process.stdout.write(renderResult(result, model).split('\n')[1] + '\n');
   else process.stdout.write(renderResult(result, model) + '\n');

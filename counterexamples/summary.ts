@@ -52,7 +52,8 @@ export function traceLines<S, A>(r: CheckResult<S, A>, model: Model<S, A>): stri
   const show = (s: S) => (model.formatState ? model.formatState(s) : JSON.stringify(toPlain(s)));
   const labels = r.trace.map((t) => t.action);
   const width = Math.max(15, ...labels.map((l) => l.length)) + 2;
-  const lines = [`Trace (${r.trace.length} step${r.trace.length === 1 ? '' : 's'}${r.shrunk ? `, shrunk from ${r.originalLength}` : ''}):`];
+  const how = !r.shrunk ? '' : r.originalLength === r.trace.length ? ', fewer interrupts or preemptions than found' : `, shrunk from ${r.originalLength}`;
+  const lines = [`Trace (${r.trace.length} step${r.trace.length === 1 ? '' : 's'}${how}):`];
   lines.push(`  ${'0'.padStart(3)}  ${'(initial state)'.padEnd(width)}${show(r.path.initial)}`);
   r.path.steps.forEach((step, i) => {
     lines.push(`  ${String(i + 1).padStart(3)}  ${labels[i].padEnd(width)}${show(step.state)}`);

@@ -64,7 +64,8 @@ export function renderKernelResult(r: CheckResult<KernelState, KernelAction>, mo
   if (r.path && r.path.steps.length) {
     const views = stepViews(model, r.path);
     out.push('', ...scheduleTable(views, r.path.initial.cpus.size));
-    if (r.shrunk) out.push(`(shrunk from ${r.originalLength} steps)`);
+    if (r.shrunk)
+      out.push(r.originalLength === r.path.steps.length ? '(of the shortest schedules, one with fewer IRQs or preemptions)' : `(shrunk from ${r.originalLength} steps)`);
   }
   out.push('', statsLine(r));
   return out.join('\n');

@@ -95,7 +95,8 @@ describe('exit codes and text output', () => {
     const r = mmcheck('check', '--model', 'examples/peterson-no-turn.ts');
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toContain('✗ violation of mutual-exclusion');
-    expect(r.stdout).toContain('Trace (6 steps):');
+    // The BFS trace keeps its length; the shrinker finds one of equal length with fewer preemptions.
+    expect(r.stdout).toContain('Trace (6 steps, fewer interrupts or preemptions than found):');
     expect(r.stdout).toContain('pc=[cs,cs] flag=[true,true]');
     expect(r.stdout).toContain('21 distinct states · 32 generated · depth 7 · ');
   });
@@ -168,14 +169,16 @@ describe('--json', () => {
     expect(j.verdict).toBe('violation');
     expect(j.complete).toBe(false);
     expect(j.property).toBe('mutual-exclusion');
+    // The BFS trace (0 0 1 1 0 1, three preemptions) with preemptions shrunk at equal length: two.
     expect(j.trace).toEqual([
       { action: 'proc 0', actor: 0 },
       { action: 'proc 0', actor: 0 },
       { action: 'proc 1', actor: 1 },
       { action: 'proc 1', actor: 1 },
-      { action: 'proc 0', actor: 0 },
       { action: 'proc 1', actor: 1 },
+      { action: 'proc 0', actor: 0 },
     ]);
+    expect([j.shrunk, j.originalLength]).toEqual([true, 6]);
     expect(Object.keys(j.stats).sort()).toEqual(
       ['bytesPerState', 'collisionProbability', 'depth', 'distinctStates', 'generatedStates', 'seconds', 'statesPerSecond'].sort(),
     );
