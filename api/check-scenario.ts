@@ -106,8 +106,8 @@ export function runScenario(name: string, o: ScenarioCheckOptions = {}): Scenari
   return finish(model, check(model, searchOptions(o)), o);
 }
 
-export async function runScenarioAsync(name: string, o: ScenarioCheckOptions = {}, hooks: AsyncCheckHooks = {}): Promise<ScenarioRun> {
-  const model = buildScenarioModel(name, o);
+/** Checks an already built scenario model in slices (progress, Ctrl-C); `o` gives the search options. */
+export async function runModelAsync(model: KernelModel, o: ScenarioCheckOptions = {}, hooks: AsyncCheckHooks = {}): Promise<ScenarioRun> {
   return finish(model, await checkAsync(model, searchOptions(o), hooks), o);
 }
 

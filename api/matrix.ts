@@ -4,8 +4,8 @@
  */
 import { UsageError } from '../checker/index.ts';
 import { designNames } from '../model/designs.ts';
-import { allScenarios, getScenario, type Scenario } from '../model/scenarios/index.ts';
-import { runScenario } from './check-scenario.ts';
+import { allScenarios, getScenario, type Expectation, type Scenario } from '../model/scenarios/index.ts';
+import { runScenario, type ScenarioReport } from './check-scenario.ts';
 
 export interface MatrixCell {
   readonly scenario: string;
@@ -38,10 +38,20 @@ export function matrixPlan(o: MatrixOptions = {}): { scenario: Scenario; design:
   return plan;
 }
 
-function subsequence(needle: readonly string[], hay: readonly string[]): boolean {
+/** `needle` appears in `hay` in order, gaps allowed (an expected call trace in a real one). */
+export function isSubsequence(needle: readonly string[], hay: readonly string[]): boolean {
   let i = 0;
   for (const x of hay) if (x === needle[i]) i++;
   return i === needle.length;
+}
+
+/** Does a check's report give what the scenario expects of this design? Passes must be complete. */
+export function meetsExpectation(expected: Expectation, report: ScenarioReport): boolean {
+  return (
+    report.verdict === expected.verdict &&
+    (expected.verdict === 'pass' ? report.complete : report.property === expected.property) &&
+    (!expected.callTrace || isSubsequence(expected.callTrace, report.callTrace ?? []))
+  );
 }
 
 export function runCell(scenario: Scenario, design: string): MatrixCell {
@@ -49,10 +59,7 @@ export function runCell(scenario: Scenario, design: string): MatrixCell {
   const t0 = performance.now();
   const { report } = runScenario(scenario.name, { design });
   const seconds = Math.round(performance.now() - t0) / 1000;
-  const matches =
-    report.verdict === expected.verdict &&
-    (expected.verdict === 'pass' ? report.complete : report.property === expected.property) &&
-    (!expected.callTrace || subsequence(expected.callTrace, report.callTrace ?? []));
+  const matches = meetsExpectation(expected, report);
   return {
     scenario: scenario.name,
     design,

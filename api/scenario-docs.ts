@@ -11,6 +11,7 @@ import { RULES_BY_NAME } from '../properties/index.ts';
 import { scheduleTable } from '../counterexamples/kernel/text.ts';
 import { stepViews } from '../counterexamples/kernel/steps.ts';
 import { runScenario } from './check-scenario.ts';
+import { meetsExpectation } from './matrix.ts';
 
 const SCENARIO_DIR = new URL('../model/scenarios/', import.meta.url);
 
@@ -47,7 +48,7 @@ function section(s: Scenario): string[] {
       r.verdict === 'pass'
         ? `✓ pass (${r.stats.distinctStates} states, complete)`
         : `✗ ${r.property} (${r.trace?.length} steps)`;
-    const mismatch = r.verdict !== exp.verdict || (exp.property && r.property !== exp.property) ? ' **differs from expectation**' : '';
+    const mismatch = meetsExpectation(exp, r) ? '' : ' **differs from expectation**';
     out.push(`| \`${design}\` | ${knobDiff(getDesign(design)).map((k) => `\`${k}\``).join(' ') || '—'} | ${verdict}${mismatch} | ${exp.why.replace(/\|/g, '\\|')} |`);
   }
   out.push('');

@@ -1,9 +1,9 @@
 /** `mmcheck check`: one model (a file) under the chosen strategy and bounds. */
-import { checkAsync, resultToJson, UsageError, type CheckOptions, type Model, type Strategy } from '../checker/index.ts';
+import { checkAsync, resultToJson, UsageError, type AsyncCheckHooks, type CheckOptions, type Strategy } from '../checker/index.ts';
 import { renderResult } from '../counterexamples/summary.ts';
 import { shrinkWith } from '../counterexamples/shrink.ts';
 import { renderKernelResult } from '../counterexamples/kernel/text.ts';
-import { buildScenarioModel, reportOf, runScenarioAsync, type ScenarioCheckOptions } from '../api/check-scenario.ts';
+import { buildScenarioModel, reportOf, runModelAsync, type ScenarioCheckOptions } from '../api/check-scenario.ts';
 import type { ScenarioParams } from '../model/scenarios/index.ts';
 import { writeOutputs } from './outputs.ts';
 import { parseArgs, type CommandSpec, type Parsed } from './args.ts';
@@ -68,11 +68,12 @@ export function searchOptions(p: Parsed): CheckOptions {
   };
 }
 
-export async function runSearch<S, A>(model: Model<S, A>, options: CheckOptions, p: Parsed) {
+/** Runs a search with progress lines (when wanted) and a clean stop on Ctrl-C. */
+async function withSearchHooks<T>(p: Parsed, run: (hooks: AsyncCheckHooks) => Promise<T>): Promise<T> {
   const showProgress = !p.options.json && !p.options.quiet && (process.stderr.isTTY || !!p.options.progress);
   const interrupt = interruptSignal();
   try {
-    return await checkAsync(model, options, { onProgress: progressReporter(showProgress), signal: interrupt.signal });
+    return await run({ onProgress: progressReporter(showProgress), signal: interrupt.signal });
   } finally {
     interrupt.dispose();
   }
@@ -97,16 +98,8 @@ async function checkScenarioCommand(name: string, p: Parsed): Promise<number> {
     params: scenarioParams(p),
     shrink: !p.options['no-shrink'],
   };
-  buildScenarioModel(name, opts); // bad names and knobs fail here, before any search
-  const showProgress = !p.options.json && !p.options.quiet && (process.stderr.isTTY || !!p.options.progress);
-  const interrupt = interruptSignal();
-  let run;
-  try {
-    run = await runScenarioAsync(name, opts, { onProgress: progressReporter(showProgress), signal: interrupt.signal });
-  } finally {
-    interrupt.dispose();
-  }
-  const { model, result } = run;
+  const built = buildScenarioModel(name, opts); // bad names and knobs fail here, before any search
+  const { model, result } = await withSearchHooks(p, (hooks) => runModelAsync(built, opts, hooks));
   await writeOutputs(p, model, result);
   if (p.options.json) process.stdout.write(JSON.stringify(reportOf(model, result, !p.options['no-timing']), null, 2) + '\n');
   else if (p.options.quiet) process.stdout.write(renderKernelResult(result, model).split('\n')[1] + '\n');
@@ -124,7 +117,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   for (const o of ['design', 'set', 'param'] as const)
     if (p.options[o] !== undefined) throw new UsageError(`--${o} applies to scenarios, not to --model files`);
   const model = await loadModelFile(file!);
-  const raw = await runSearch(model, searchOptions(p), p);
+  const raw = await withSearchHooks(p, (hooks) => checkAsync(model, searchOptions(p), hooks));
   // dfs and random counterexamples are shrunk (generic: by steps and by actor preemptions).
   const result = p.options['no-shrink'] ? raw : shrinkWith(model, raw, {});
   if (p.options.json) process.stdout.write(JSON.stringify(resultToJson(result, { timing: !p.options['no-timing'] }), null, 2) + '\n');

@@ -10,7 +10,7 @@ import { entryKey, publishStores, readEntry, storeEntry } from '../hardware/memo
 import { esrOf, kernelFaultMessage, mmuAccess, type AccessOutcome, type Fault } from '../hardware/mmu.ts';
 import { por_permits, type Access } from '../hardware/pkeys.ts';
 import { tlbInvalidateRange } from '../hardware/tlb.ts';
-import { walkLatest, type WalkStep } from '../hardware/walk.ts';
+import { walkLatest, type WalkResult, type WalkStep } from '../hardware/walk.ts';
 import type { EntryFacts, PermFacts } from '../../properties/index.ts';
 import { K, type Outcome } from './exec.ts';
 import { Oops } from './state.ts';
@@ -113,6 +113,9 @@ export interface AccessInfo {
 /** A kernel load/store/fetch of `va`: the rules see it; a fault oopses. */
 export function kernelAccess(k: K, va: number, access: Access, info: AccessInfo): Outcome[] {
   const outcomes = accessOutcomes(k, va, access);
+  // What software sees in the tables now, and the change covering `va`: the same for every outcome.
+  const latest = walkLatest(k.env.geometry, k.s.memory, k.env.layout.root, va);
+  const changeReturned = k.s.prot_changes.some((c) => c.returned && va >= c.start && va < c.end);
   return outcomes.map((o) => {
     const label = outcomeLabel(o, outcomes);
     const r = o.result;
@@ -124,23 +127,18 @@ export function kernelAccess(k: K, va: number, access: Access, info: AccessInfo)
       outcome: r.ok ? 'ok' : r.fault.type === 'translation' ? 'translation-fault' : 'permission-fault',
       viaTlb: r.via === 'tlb',
       ...(r.perm ? { perm: r.perm } : {}),
-      latestAllows: latestAllows(k, va, access),
-      mappingUnpublished: mappingUnpublished(k, va),
-      changeReturned: k.s.prot_changes.some((c) => c.returned && va >= c.start && va < c.end),
+      latestAllows: latestAllows(k, latest, access),
+      mappingUnpublished: mappingUnpublished(k, latest, changeReturned),
+      changeReturned,
       ...changeInProgress(k, va),
-      unmappedAlias: k.env.layout.unmappedAliasPages.some((p) => linearAlias(k.env.geometry, p) === va) && !latestMapped(k, va),
+      unmappedAlias: !latest.ok && k.env.layout.unmappedAliasPages.some((p) => linearAlias(k.env.geometry, p) === va),
     });
     if (!r.ok) return { label, k: info.nofault ? kk.setLocal('fault', r.fault.type) : oops(kk, r.fault, 0) };
     return { label, k: kk.setCpu((c) => c.set('tlb', o.tlb)) };
   });
 }
 
-function latestMapped(k: K, va: number): boolean {
-  return walkLatest(k.env.geometry, k.s.memory, k.env.layout.root, va).ok;
-}
-
-function latestAllows(k: K, va: number, access: Access): boolean {
-  const w = walkLatest(k.env.geometry, k.s.memory, k.env.layout.root, va);
+function latestAllows(k: K, w: WalkResult, access: Access): boolean {
   if (!w.ok) return false;
   if (access === 'write' && w.leaf.rdonly) return false;
   if (access === 'exec' && w.leaf.pxn) return false;
@@ -153,9 +151,7 @@ function latestAllows(k: K, va: number, access: Access): boolean {
  * permission change that made it has returned. A CPU racing with a change still in progress
  * elsewhere is the caller's exclusivity problem, not a missing barrier.
  */
-function mappingUnpublished(k: K, va: number): boolean {
-  const w = walkLatest(k.env.geometry, k.s.memory, k.env.layout.root, va);
-  const returned = k.s.prot_changes.some((c) => c.returned && va >= c.start && va < c.end);
+function mappingUnpublished(k: K, w: WalkResult, returned: boolean): boolean {
   return w.steps.some((st) => {
     const p = k.s.memory.pending.get(entryKey(st.table, st.index));
     if (p === undefined || !isValid(st.entry) || !p.stale.some((old) => !isValid(old))) return false;

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../api/check-scenario.ts';
+import { isSubsequence } from '../../api/matrix.ts';
 import { Set as ISet } from 'immutable';
 import { getScenario } from '../../model/scenarios/index.ts';
 import type { KernelModel } from '../../model/kernel-model.ts';
@@ -13,11 +14,6 @@ import type { KernelState } from '../../model/kernel/state.ts';
 /** [verdict, property, steps, distinct states, generated states (optional)] under the default bounds. */
 export type Cell = readonly [string, string | undefined, number | undefined, number, number?];
 
-function isSubsequence(needle: readonly string[], hay: readonly string[]): boolean {
-  let i = 0;
-  for (const x of hay) if (x === needle[i]) i++;
-  return i === needle.length;
-}
 
 /**
  * `exact`: the table lists exactly the designs the scenario declares (default true);

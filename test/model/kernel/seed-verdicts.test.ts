@@ -9,15 +9,11 @@ import { kernelModel } from '../../../model/kernel-model.ts';
 import type { KernelState } from '../../../model/kernel/state.ts';
 import { seedPorResetLazyMmu } from '../../../model/scenarios/seed-por-reset-lazy-mmu.ts';
 import { getScenario } from '../../../model/scenarios/index.ts';
+import { isSubsequence } from '../../../api/matrix.ts';
 
 const SEED = getScenario('seed-por-reset-lazy-mmu');
 
 /** Is `sub` a subsequence of `seq`, in order? */
-function isSubsequence(sub: readonly string[], seq: readonly string[]): boolean {
-  let i = 0;
-  for (const x of seq) if (i < sub.length && x === sub[i]) i++;
-  return i === sub.length;
-}
 
 function lastState(r: CheckResult<KernelState, KernelAction>): KernelState {
   const path = r.path!;
@@ -26,7 +22,7 @@ function lastState(r: CheckResult<KernelState, KernelAction>): KernelState {
 
 const check_ = (m: KernelModel) => check(m) as CheckResult<KernelState, KernelAction>;
 
-describe('isSubsequence (test helper)', () => {
+describe('isSubsequence (api/matrix.ts)', () => {
   it('in order, gaps allowed; out of order or missing is not', () => {
     expect(isSubsequence(['a', 'c'], ['a', 'b', 'c'])).toBe(true);
     expect(isSubsequence(['c', 'a'], ['a', 'b', 'c'])).toBe(false);
