@@ -14,7 +14,9 @@ import { takeIrq } from './kernel/entry.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
 import type { KernelState } from './kernel/state.ts';
 import './kernel/functions.ts';
-import type { Scenario, ScenarioParams } from './scenarios/scenario.ts';
+import { List } from 'immutable';
+import { addBackgroundCpus } from './scenarios/backgrounds.ts';
+import { PARAM_LIMITS, type Scenario, type ScenarioParams } from './scenarios/scenario.ts';
 
 export interface KernelAction {
   readonly cpu: number;
@@ -47,9 +49,10 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   const base = typeof options.design === 'object' ? options.design : getDesign(options.design ?? 'v6');
   const design = withSettings(base, options.set ?? []);
   const params: ScenarioParams = { ...scenario.params, ...options.params };
-  if (!Number.isInteger(params.fanout) || params.fanout < 2 || params.fanout > 16)
-    throw new UsageError(`fanout must be an integer from 2 to 16, got ${params.fanout}`);
-  if (!Number.isInteger(params.irqs) || params.irqs < 0) throw new UsageError(`irqs must be an integer >= 0, got ${params.irqs}`);
+  for (const [name, { min, max }] of Object.entries(PARAM_LIMITS)) {
+    const v = params[name as keyof ScenarioParams];
+    if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got ${v}`);
+  }
   const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
   const names = [...(options.invariants ?? scenario.invariants)];
   for (const n of names) if (!RULES_BY_NAME.has(n)) throw new UsageError(`unknown invariant "${n}"; invariants: ${[...RULES_BY_NAME.keys()].join(', ')}`);
@@ -57,7 +60,9 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
 
   const built = scenario.build({ knobs: design.knobs, geometry, params });
   const env: Env = { design, knobs: design.knobs, geometry, layout: built.layout, recorded: new Set(names) };
-  let initial = built.state;
+  // cpus=N: N-1 more CPUs running the scenario's backgrounds; irqs=N on every CPU.
+  let initial = addBackgroundCpus(built.state, built.layout, geometry, scenario.backgrounds, params.cpus - 1);
+  initial = initial.set('irqs_left', List(initial.cpus.map(() => params.irqs)));
   initial.cpus.forEach((_, cpu) => {
     initial = settle(new K(initial, cpu, env), []).s;
   });
@@ -73,7 +78,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         cpuTransitions(s, cpu, env, prefix).forEach((t, index) => out!.push({ action: { cpu, kind: 'step', index, label: t.label }, state: t.state }));
         const c = s.cpus.get(cpu)!;
         const task = s.tasks.get(c.curr)!;
-        if (s.irqs_left > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
+        if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
           scenario.irqSources.forEach((src, index) => {
             const label = `${prefix} ${task.comm}: IRQ (${src.name})`;
             out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnNamed(src.handler)).s });

@@ -41,8 +41,9 @@ export const bbmBlockSplit: Scenario = {
   summary: 'a live PMD block of the linear map split before set_memory_ro() while another CPU reads the block: BBML2, in place, or break-before-make',
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['break-before-make', 'permission-change-stays-in-range', 'atomic-context-never-sleeps', 'pgtable-writes-hold-pgtables-overlay', 'kernel-does-not-oops'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['ptdump'],
   expectations: {
     v6: { verdict: 'pass', why: "v6's linear map is PTE-only (force_pte_mapping()): split_kernel_leaf_mapping() has nothing to split" },
     'split-bbml2': {
@@ -66,7 +67,7 @@ export const bbmBlockSplit: Scenario = {
       why: "break-before-make is architecturally safe, but R's read of the live block between pmd_clear() and __pmd_populate() takes a level 2 translation fault",
     },
   },
-  build({ knobs, geometry, params }) {
+  build({ knobs, geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
@@ -79,7 +80,6 @@ export const bbmBlockSplit: Scenario = {
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)],
-      irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
   },

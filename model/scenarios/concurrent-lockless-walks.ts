@@ -46,8 +46,9 @@ export const concurrentLocklessWalks: Scenario = {
   summary: 'set_memory_ro() and set_memory_x() on one page from two CPUs: serialised by the owner, or racing read-modify-writes',
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['no-concurrent-lockless-walks'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['set-direct-map'],
   expectations: {
     v6: { verdict: 'pass', why: 'the owner serialises its changes (a mutex around each call): the walks never overlap and the page ends read-only and executable' },
     'concurrent-walks-shared-range': {
@@ -57,7 +58,7 @@ export const concurrentLocklessWalks: Scenario = {
       why: 'nothing serialises the two callers: the second lockless walk of the page starts while the first is in progress, and one read-modify-write can undo the other',
     },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
@@ -68,7 +69,6 @@ export const concurrentLocklessWalks: Scenario = {
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('P0', 10, 0, makeReadOnly, va), runningTask('P1', 11, 1, makeExecutable, va), idleTask(0), idleTask(1)],
-      irqs_left: params.irqs,
     });
   },
 };

@@ -39,8 +39,9 @@ export const contPteByPte: Scenario = {
   summary: 'a CONT run made read-only one pte at a time while another CPU reads it: old or new permission, never a fault',
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['cont-run-decodes-old-or-new'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['kernel-page-present'],
   expectations: {
     v6: { verdict: 'pass', why: 'each pte goes from RW to RO in one store, so every read, by a walk or a TLB entry of the run, decodes RW or RO' },
     'split-bbml2': {
@@ -54,7 +55,7 @@ export const contPteByPte: Scenario = {
       why: "R's walk finds a pte of the run invalid between its two stores: a translation fault on memory mapped before and after",
     },
   },
-  build({ knobs, geometry, params }) {
+  build({ knobs, geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
@@ -70,7 +71,6 @@ export const contPteByPte: Scenario = {
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)],
-      irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
   },

@@ -41,8 +41,9 @@ export const dataBssLinearAlias: Scenario = {
   summary: 'data/bss (and maybe text/rodata) unmapped from the linear map while page_address(ZERO_PAGE(0)) and a page-table dump still read through it',
   seed: 'unmap-data-bss-from-linear-map.txt',
   invariants: ['linear-alias-protected'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['kernel-page-present'],
   expectations: {
     v6: {
       verdict: 'pass',
@@ -88,11 +89,16 @@ export const dataBssLinearAlias: Scenario = {
     const fdt = boot.alloc('the device tree blob');
     boot.map(regionBase(g, 'fixmap'), fdt, { rdonly: true });
     const fixmapTables = [...boot.names].filter(([, n]) => n.startsWith('fixmap ')).map(([p]) => p);
-    for (const p of fixmapTables) boot.names.set(p, `fixmap_pgdir: ${boot.names.get(p)}`);
-    const zeroBeside = knobs.zeroPage === 'beside-fixmap' ? boot.alloc('empty_zero_page (beside fixmap_pgdir)') : undefined;
+    const fixmapName = knobs.fixmapTables === 'bss' ? 'bm_pXd (.bss)' : 'fixmap_pgdir';
+    for (const p of fixmapTables) boot.names.set(p, `${fixmapName}: ${boot.names.get(p)}`);
+    // The zero page: with rodata (the series), in .bss (upstream) or beside fixmap_pgdir.
+    const zero = boot.alloc(
+      knobs.zeroPage === 'rodata' ? 'empty_zero_page (.rodata)' : knobs.zeroPage === 'data-bss' ? 'empty_zero_page (.bss)' : 'empty_zero_page (beside fixmap_pgdir)',
+    );
     const data = boot.alloc('init_task (.data)');
-    const zeroBss = knobs.zeroPage === 'data-bss' ? boot.alloc('empty_zero_page (.bss)') : undefined;
-    const zero = (zeroBeside ?? zeroBss)!;
+    // The zero page beside fixmap_pgdir is in .bss too when the fixmap tables are.
+    const zeroInBss = knobs.zeroPage === 'data-bss' || (knobs.zeroPage === 'beside-fixmap' && knobs.fixmapTables === 'bss');
+    const fixmapInBss = knobs.fixmapTables === 'bss';
 
     // The kernel-image mapping of text/rodata (swapper_pg_dir included): kimage VA = base + pa.
     const kimg = (pa: number) => regionBase(g, 'kernel image') + pa;
@@ -100,9 +106,9 @@ export const dataBssLinearAlias: Scenario = {
     boot.map(kimg(rodata), rodata, { rdonly: true });
     boot.map(kimg(swapper), swapper, { rdonly: true });
 
-    const textGroup = [swapper, text, rodata];
-    const kept = [...fixmapTables, ...(zeroBeside === undefined ? [] : [zeroBeside])];
-    const dataGroup = [data, ...(zeroBss === undefined ? [] : [zeroBss])];
+    const textGroup = [swapper, text, rodata, ...(knobs.zeroPage === 'rodata' ? [zero] : [])];
+    const kept = [...(fixmapInBss ? [] : fixmapTables), ...(knobs.zeroPage === 'beside-fixmap' && !zeroInBss ? [zero] : [])];
+    const dataGroup = [data, ...(zeroInBss ? [zero] : []), ...(fixmapInBss ? fixmapTables : [])];
     const aliasOf = (which: 'ro' | 'rw' | 'unmapped'): LeafAttrs =>
       which === 'ro' ? { rdonly: true } : which === 'rw' ? {} : { rdonly: true, valid: false };
     boot.mapLinear({

@@ -31,8 +31,9 @@ export const enterWindowPreempt: Scenario = {
   summary: 'the windows between enable_count++/-- and arch_enter/arch_leave_lazy_mmu_mode(), with the least code around them',
   seed: 'por-el1-reset-on-exception-entry-vs-lazy-mmu.txt',
   invariants: POR_SEED_INVARIANTS,
-  params: { irqs: 1, fanout: 4 },
+  params: { irqs: 1, fanout: 4, cpus: 1 },
   irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['idle', 'ptdump'],
   expectations: {
     v6: fault('IRQ in the enter window: the nested enable in finish_task_switch() only counts, the guard is skipped, POR_EL1 is at the default level'),
     v5: fault('the enter window is harmless with the TIF_LAZY_MMU guard, but an IRQ after arch_enter resets POR_EL1 and the guard skips'),
@@ -49,7 +50,7 @@ export const enterWindowPreempt: Scenario = {
     'v6-guard-checks-live-por': { verdict: 'pass', why: 'the guard raises POR_EL1 when needed; the reset makes the slot overwrite harmless (it saves POR_EL1_INIT)' },
     'no-batching': { verdict: 'pass', why: 'no batching: every write raises POR_EL1 itself' },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const boot = new Boot(g, 16);
     const page = boot.alloc('page to vmap');
@@ -65,7 +66,6 @@ export const enterWindowPreempt: Scenario = {
       running: [0],
       tasks: [runningTask('A', 1, 0, vmap, { table: slot.table, index: slot.index, count: 1, pa: page }, 0), exitingTask('B', 2, 0, 1), idleTask(0)],
       mms: List([new Mm({ name: "A's mm", pgd: pgdA }), new Mm({ name: "B's mm", pgd: pgdB })]),
-      irqs_left: params.irqs,
     });
   },
 };

@@ -59,8 +59,9 @@ export const hibernateCopy: Scenario = {
   summary: 'hibernation copies kernel data/bss and a direct-map-removed page whose linear aliases are unmapped (set_memory_valid toggles, safe_copy_page)',
   seed: 'unmap-data-bss-from-linear-map.txt',
   invariants: ['linear-alias-protected', 'no-access-before-pte-barriers', 'no-stale-tlb-after-permission-change'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['idle'],
   expectations: {
     v6: {
       verdict: 'pass',

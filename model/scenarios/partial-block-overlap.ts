@@ -44,8 +44,9 @@ export const partialBlockOverlap: Scenario = {
   summary: 'set_memory_ro() on two ptes and half a PMD block: WARN and -EINVAL, or (without the check) the whole block rewritten',
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['permission-change-stays-in-range', 'break-before-make'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['set-direct-map'],
   expectations: {
     v6: { verdict: 'pass', why: "v6's linear map is PTE-only (force_pte_mapping()): every page of the range has its own pte and only those change" },
     'linear-map-blocks': {
@@ -63,7 +64,7 @@ export const partialBlockOverlap: Scenario = {
       why: 'pageattr_pmd_entry() rewrites the whole block read-only, including the half the caller did not ask for',
     },
   },
-  build({ knobs, geometry, params }) {
+  build({ knobs, geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
@@ -76,7 +77,6 @@ export const partialBlockOverlap: Scenario = {
     return machine(booted, {
       running: [0],
       tasks: [runningTask('C', 10, 0, protect_range, range), idleTask(0)],
-      irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
   },

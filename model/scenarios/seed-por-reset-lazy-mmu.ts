@@ -49,8 +49,9 @@ export const seedPorResetLazyMmu: Scenario = {
   invariants: POR_SEED_INVARIANTS,
   // Two IRQs: besides the one that preempts A, one may land anywhere else (in finish_task_switch,
   // in the free path, in B's exit) — the remedies must hold there too.
-  params: { irqs: 2, fanout: 4 },
+  params: { irqs: 2, fanout: 4, cpus: 1 },
   irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['ptdump', 'set-direct-map', 'idle'],
   expectations: {
     v6: {
       verdict: 'violation',
@@ -96,7 +97,7 @@ export const seedPorResetLazyMmu: Scenario = {
     },
     'no-batching': { verdict: 'pass', why: 'every write raises and restores POR_EL1 itself' },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const boot = new Boot(g, 16);
     const vmalloc = [boot.alloc('vmalloc page 0'), boot.alloc('vmalloc page 1')];
@@ -114,7 +115,6 @@ export const seedPorResetLazyMmu: Scenario = {
       running: [0],
       tasks: [A, B, idleTask(0)],
       mms,
-      irqs_left: params.irqs,
     });
   },
 };

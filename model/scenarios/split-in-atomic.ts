@@ -39,8 +39,9 @@ export const splitInAtomic: Scenario = {
   summary: "KFENCE's set_memory_valid() from softirq reaching split_kernel_leaf_mapping()'s mutex",
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['atomic-context-never-sleeps', 'no-access-before-pte-barriers', 'pgtable-writes-hold-pgtables-overlay', 'break-before-make'],
-  params: { irqs: 1, fanout: 4 },
-  irqSources: [{ name: 'eth0', handler: 'stmmac_interrupt' }],
+  params: { irqs: 1, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'eth0', handler: 'stmmac_interrupt' }, { name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['set-direct-map', 'idle'],
   expectations: {
     v6: { verdict: 'pass', why: 'no BBML2 and a PTE-only linear map: split_kernel_leaf_mapping() returns before the mutex, in task and softirq context alike' },
     'split-bbml2': {
@@ -58,7 +59,7 @@ export const splitInAtomic: Scenario = {
       why: 'on a BBML2 system with a block-mapped linear map the softirq reaches mutex_lock(&pgtable_split_lock): sleeping in atomic context',
     },
   },
-  build({ knobs, geometry, params }) {
+  build({ knobs, geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
@@ -75,7 +76,6 @@ export const splitInAtomic: Scenario = {
     return machine(booted, {
       running: [0],
       tasks: [runningTask('A', 1, 0, work, { addr }), idleTask(0)],
-      irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
   },

@@ -32,8 +32,9 @@ export const tlbiElision: Scenario = {
   summary: 'set_memory_valid() skips the TLBI (fine); a design that also skips it for set_memory_ro() leaves a writable TLB entry',
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['no-stale-tlb-after-permission-change', 'no-access-before-pte-barriers'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['kernel-page-present'],
   expectations: {
     v6: { verdict: 'pass', why: 'only invalid -> valid skips the TLBI; an invalid entry is never cached' },
     'tlbi-elision-rw-to-ro': {
