@@ -11,14 +11,17 @@
  * page_address(ZERO_PAGE(0)); CPU1 (`cat /sys/kernel/debug/kernel_page_tables`) dumps
  * swapper_pg_dir, reading every table page.
  *
- * Layout, as in the kernel: empty_zero_page is __page_aligned_bss (arch/arm64/mm/mmu.c), so in
- * data/bss unless the design moves it (zeroPage 'beside-fixmap'); swapper_pg_dir sits after
+ * Layout: in Ard's series the zero page is with rodata (zeroPage 'rodata', the default: his
+ * answer "There is the zero page now" is why text/rodata cannot be unmapped too); upstream's
+ * empty_zero_page is __page_aligned_bss (arch/arm64/mm/mmu.c, zeroPage 'data-bss'); Kevin proposes
+ * moving it beside fixmap_pgdir ('beside-fixmap'). swapper_pg_dir sits after
  * .rodata and before __init_begin (vmlinux.lds.S), so its linear alias is part of the
  * text/rodata alias, read-only with rodata=full: reading it through that alias only breaks
  * when text/rodata is unmapped too (Kevin's question). The fixmap's tables are fixmap_pgdir,
  * a page-table area outside data/bss whose linear alias stays mapped read-only *(inferred from
- * Kevin's mention; upstream's bm_pud/bm_pmd/bm_pte are __page_aligned_bss, and a dump reaching
- * them through __va() would fault like the zero page once data/bss is unmapped)*. Unmapped
+ * Kevin's mention)*, or upstream's __page_aligned_bss bm_pud/bm_pmd/bm_pte (fixmapTables 'bss'):
+ * then a dump reaches them through __va() and faults once data/bss is unmapped, however it
+ * reads swapper_pg_dir, and the zero page "beside fixmap_pgdir" is in .bss as well. Unmapped
  * aliases keep their descriptor with PTE_VALID cleared ("toggle the valid bit").
  *
  * The linear map is mapped with ptes whatever linearMap says (blocks do not matter to readers).
@@ -47,17 +50,27 @@ export const dataBssLinearAlias: Scenario = {
   expectations: {
     v6: {
       verdict: 'pass',
-      why: 'data/bss is unmapped, but the zero page sits beside fixmap_pgdir with a mapped read-only alias and the dump reads swapper_pg_dir through init_mm.pgd',
+      why: 'data/bss is unmapped, but the zero page is with rodata (mapped read-only), the fixmap tables are in fixmap_pgdir, and the dump reads swapper_pg_dir through init_mm.pgd',
     },
     'unmap-data-bss': {
+      verdict: 'pass',
+      why: 'as posted: the zero page is with rodata, whose linear alias stays mapped read-only, and swapper_pg_dir is in .rodata too, so even a dump through its linear alias works',
+    },
+    'unmap-data-bss-zero-page-in-bss': {
       verdict: 'violation',
       property: 'linear-alias-protected',
       callTrace: ['chacha20poly1305_encrypt'],
-      why: 'empty_zero_page is in .bss, so page_address(ZERO_PAGE(0)) is an unmapped alias: the first read of it faults',
+      why: "with upstream's empty_zero_page in .bss, page_address(ZERO_PAGE(0)) is an unmapped alias: the first read of it faults",
+    },
+    'unmap-data-bss-fixmap-tables-in-bss': {
+      verdict: 'violation',
+      property: 'linear-alias-protected',
+      callTrace: PTDUMP_TRACE,
+      why: "with upstream's bm_pud/bm_pmd/bm_pte in .bss the dump reaches them through __va() (pud_offset(), pmd_offset()): their linear alias is unmapped, even when swapper_pg_dir is read through init_mm.pgd",
     },
     'unmap-data-bss-zero-page-beside-fixmap': {
       verdict: 'pass',
-      why: 'with the zero page moved, nothing reads data/bss through the linear map; swapper_pg_dir is in .rodata, whose alias stays mapped read-only, so even a dump through its linear alias works',
+      why: 'with the zero page moved beside fixmap_pgdir (outside data/bss), nothing reads data/bss through the linear map',
     },
     'unmap-kernel-image-alias': {
       verdict: 'violation',
@@ -65,9 +78,15 @@ export const dataBssLinearAlias: Scenario = {
       callTrace: PTDUMP_TRACE,
       why: 'once text/rodata is unmapped too, a dump that reaches swapper_pg_dir through its linear alias faults on its first load (Ard\'s objection)',
     },
+    'unmap-kernel-image-alias-zero-page-in-rodata': {
+      verdict: 'violation',
+      property: 'linear-alias-protected',
+      callTrace: ['chacha20poly1305_encrypt'],
+      why: 'with text/rodata unmapped, the zero page in .rodata is an unmapped alias: "There is the zero page now" (Ard\'s answer to Kevin\'s question)',
+    },
     'unmap-kernel-image-alias-fixed': {
       verdict: 'pass',
-      why: "Kevin's proposal: init_mm.pgd is the kernel-image VA of swapper_pg_dir, lower tables and the zero page keep mapped aliases, so everything else can be unmapped",
+      why: "Kevin's proposal: init_mm.pgd is the kernel-image VA of swapper_pg_dir, lower tables and the zero page (beside fixmap_pgdir) keep mapped aliases, so everything else can be unmapped",
     },
     'data-bss-ro': {
       verdict: 'pass',

@@ -49,6 +49,17 @@ export const enterWindowPreempt: Scenario = {
     'v6-pause-lazy-mmu-in-finish-task-switch': { verdict: 'pass', why: 'the nested section runs paused: its writes take the guard' },
     'v6-guard-checks-live-por': { verdict: 'pass', why: 'the guard raises POR_EL1 when needed; the reset makes the slot overwrite harmless (it saves POR_EL1_INIT)' },
     'no-batching': { verdict: 'pass', why: 'no batching: every write raises POR_EL1 itself' },
+    'v6-barriers-then-restore': fault('as v6: the IRQ lands in the enter window, before any arch_leave_lazy_mmu_mode()'),
+    'v6-hook-then-count': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      why: 'the enter window closes (POR_EL1 is raised before enable_count is stored), but the reset on IRQ entry still lowers POR_EL1 under the batch',
+    },
+    'v6-no-por-reset-hook-then-count': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      why: 'the leave window: arch_leave has restored POR_EL1 while enable_count is still 1, so the nested section in finish_task_switch() only counts and skips its guard',
+    },
   },
   build({ geometry }) {
     const g = geometry;

@@ -96,6 +96,22 @@ export const seedPorResetLazyMmu: Scenario = {
       why: 'the guard raises POR_EL1 whenever it is not already at PGTABLES',
     },
     'no-batching': { verdict: 'pass', why: 'every write raises and restores POR_EL1 itself' },
+    'v6-barriers-then-restore': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
+      why: 'the order inside arch_leave_lazy_mmu_mode() does not matter to the seed: the fault is in the enter window or after the reset, before any leave',
+    },
+    'v6-hook-then-count': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      why: 'with the enable_count store after the hook the enter window closes, but the reset still lowers POR_EL1 under the batch, and the leave window opens',
+    },
+    'v6-no-por-reset-hook-then-count': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      why: 'no reset, enable_count stored after the hook: the leave window (POR_EL1 restored, enable_count still 1) lets the nested section in finish_task_switch() skip its guard',
+    },
   },
   build({ geometry }) {
     const g = geometry;
