@@ -257,8 +257,10 @@ registerDesign('walker-without-overlap-check', 'linear-map-blocks whose pageattr
   linearMap: 'blocks',
   partialBlockCheck: false,
 });
-registerDesign('cont-invalid-then-new', 'v6 whose pageattr_pte_entry() writes each pte invalid first, then the new value, with no TLBI in between', {
+registerDesign('cont-invalid-then-new', 'split-bbml2 (CONT runs in the linear map) whose pageattr_pte_entry() writes each pte invalid first, then the new value, with no TLBI in between', {
   contUpdate: 'invalid-then-new',
+  linearMap: 'blocks',
+  bbml2: true,
 });
 registerDesign('concurrent-walks-shared-range', 'v6 whose callers of set_memory_*() do not own their range: two walks of one range run concurrently', {
   walkOwnership: 'shared',

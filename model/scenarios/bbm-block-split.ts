@@ -24,12 +24,12 @@ import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { kernel_read } from '../kernel/access.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
-import { Boot } from './boot.ts';
+import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const owner = program('protect_part_of_block', '(scenario: a caller making part of a PMD block read-only)', [
-  call('set_memory_ro(addr, 2)', set_memory_ro, (k) => ({ start: k.num('addr'), numpages: 2 })),
+  call('set_memory_ro(area, 2)', set_memory_ro, (k) => ({ start: k.num('area'), numpages: 2 })),
 ]);
 
 const reader = program('read_rest_of_block', '(scenario: another CPU using memory in the same block)', [
@@ -72,11 +72,12 @@ export const bbmBlockSplit: Scenario = {
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
     // The last two PMDs of memory are blocks when the linear map has blocks; the tables sit below.
-    const block = 2 * per;
+    const block = 3 * per;
+    const area = vmallocArea(boot, [block, block + 1]);
     boot.mapLinear({ blocks: (pa) => knobs.linearMap === 'blocks' && pa >= block });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
+    const va = { area, other: linearAlias(g, block + per - 1) };
     const booted = boot.finish();
-    const va = { addr: linearAlias(g, block), other: linearAlias(g, block + per - 1) };
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)],

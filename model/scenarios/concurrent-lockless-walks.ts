@@ -18,11 +18,11 @@
  * (a bit set by a returned change, that no other change touches, missing from the page: the
  * lost update itself).
  */
-import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
+import { pagesPerEntry } from '../hardware/geometry.ts';
 import { kfunc, local, type KFunction } from '../kernel/exec.ts';
 import { mutex_lock, mutex_unlock } from '../kernel/mutex.ts';
 import { set_memory_ro, set_memory_x } from '../kernel/pageattr.ts';
-import { Boot } from './boot.ts';
+import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { idleTask, machine, runningTask } from './tasks.ts';
 
@@ -62,10 +62,11 @@ export const concurrentLocklessWalks: Scenario = {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
-    const page = 2 * per;
+    const page = 3 * per;
+    // A page of module memory (a vmalloc area): set_memory_*() refuse linear-map addresses.
+    const va = { addr: vmallocArea(boot, [page]) };
     boot.mapLinear();
     const booted = boot.finish();
-    const va = { addr: linearAlias(g, page) };
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('P0', 10, 0, makeReadOnly, va), runningTask('P1', 11, 1, makeExecutable, va), idleTask(0), idleTask(1)],

@@ -12,21 +12,24 @@
  * pte: a translation fault on memory that is mapped both before and after the change. R's
  * loads are ordinary kernel reads, so that fault would also oops; invariant 9 is checked first.
  *
- * Abstraction: the run sits in the linear map of every design. In the kernel a linear map
- * forced to ptes (v6 here) has no CONT runs (NO_CONT_MAPPINGS); they come from BBML2 systems,
- * where split_pmd() makes them (`split-bbml2` runs the same scenario with that linear map).
+ * W enters through set_memory_ro() on a vmalloc area over the run: change_memory_common()
+ * refuses linear-map addresses, and with rodata_full updates the linear alias page by page.
+ * CONT runs exist only where the kernel makes them, in a linear map with blocks (BBML2 systems,
+ * split-bbml2, cont-invalid-then-new); v6's PTE-forced linear map has none (NO_CONT_MAPPINGS).
+ * With a CONT run and no split, the per-page alias updates would leave the run half RO, half RW
+ * (a misprogrammed Contiguous bit): split_kernel_leaf_mapping() splits it first.
  */
 import { Map as IMap } from 'immutable';
 import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { kernel_read } from '../kernel/access.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
-import { Boot } from './boot.ts';
+import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const owner = program('protect_cont_run', '(scenario: the owner of a CONT run makes it read-only)', [
-  call('set_memory_ro(run, CONT_PTES)', set_memory_ro, (k) => ({ start: k.num('run'), numpages: k.env.geometry.contPtes })),
+  call('set_memory_ro(area, CONT_PTES)', set_memory_ro, (k) => ({ start: k.num('area'), numpages: k.env.geometry.contPtes })),
 ]);
 
 const reader = program('read_cont_run', '(scenario: another CPU reading the pages of the run)', [
@@ -43,10 +46,10 @@ export const contPteByPte: Scenario = {
   irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
   backgrounds: ['kernel-page-present'],
   expectations: {
-    v6: { verdict: 'pass', why: 'each pte goes from RW to RO in one store, so every read, by a walk or a TLB entry of the run, decodes RW or RO' },
+    v6: { verdict: 'pass', why: "v6's PTE-forced linear map has no CONT runs (NO_CONT_MAPPINGS): each page's pte goes from RW to RO in one store, so every read decodes RW or RO" },
     'split-bbml2': {
       verdict: 'pass',
-      why: 'the same on a BBML2 linear map with blocks, where CONT runs really exist: the run is covered whole, so nothing splits',
+      why: 'on a BBML2 linear map with blocks, where CONT runs really exist: each per-page alias update splits the run first (split_kernel_leaf_mapping()), so every read decodes RW or RO',
     },
     'cont-invalid-then-new': {
       verdict: 'violation',
@@ -58,16 +61,19 @@ export const contPteByPte: Scenario = {
   build({ knobs, geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
-    const boot = new Boot(g, 4 * per);
+    const boot = new Boot(g, 5 * per);
     // The run is the first two pages of the third PMD; the last PMD is a block when the linear map has blocks.
-    const run = 2 * per;
+    const run = 3 * per;
+    // The owner's vmalloc area over the run (its tables are allocated first, below the run).
+    const area = vmallocArea(boot, Array.from({ length: g.contPtes }, (_, i) => run + i));
     boot.mapLinear({
-      blocks: (pa) => knobs.linearMap === 'blocks' && pa === 3 * per,
-      attrs: (pa) => (pa >= run && pa < run + g.contPtes ? { cont: true } : {}),
+      blocks: (pa) => knobs.linearMap === 'blocks' && pa === 4 * per,
+      // CONT runs exist only in a linear map with blocks (BBML2); a PTE-forced one is NO_CONT_MAPPINGS.
+      attrs: (pa) => (knobs.linearMap === 'blocks' && pa >= run && pa < run + g.contPtes ? { cont: true } : {}),
     });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
+    const va = { run: linearAlias(g, run), area };
     const booted = boot.finish();
-    const va = { run: linearAlias(g, run) };
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)],

@@ -25,13 +25,13 @@ import { kernel_write } from '../kernel/access.ts';
 import { kfunc, local } from '../kernel/exec.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
-import { Boot } from './boot.ts';
+import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { idleTask, machine, runningTask } from './tasks.ts';
 
-/** The caller: its range ends in the middle of a PMD block. Locals: `addr`, `numpages`, `neighbour`. */
+/** The caller: a vmalloc area whose pages' linear aliases end in the middle of a PMD block. Locals: `area`, `numpages`, `neighbour`. */
 const protect_range = kfunc('protect_range', '(scenario: a set_memory_ro() caller whose range ends inside a PMD block)', [
-  local('ret = set_memory_ro(addr, numpages)', (k) => k.call(set_memory_ro, { start: k.num('addr'), numpages: k.num('numpages') })),
+  local('ret = set_memory_ro(area, numpages)', (k) => k.call(set_memory_ro, { start: k.num('area'), numpages: k.num('numpages') })),
   local('(the caller sees ret)', (k) => {
     const [ret, kk] = k.takeRet();
     return kk.update((s) => s.setIn(['flags', 'set_memory_ro_ret'], ret ?? 0)).next();
@@ -70,9 +70,10 @@ export const partialBlockOverlap: Scenario = {
     const boot = new Boot(g, 4 * per);
     // The last PMD of memory is a block when the linear map has blocks; the tables sit below it.
     const blockStart = 3 * per;
+    const area = vmallocArea(boot, [blockStart - 2, blockStart - 1, blockStart, blockStart + 1]);
     boot.mapLinear({ blocks: (pa) => knobs.linearMap === 'blocks' && pa === blockStart });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
-    const range = { addr: linearAlias(g, blockStart - 2), numpages: 4, neighbour: linearAlias(g, blockStart + 2) };
+    const range = { area, numpages: 4, neighbour: linearAlias(g, blockStart + 2) };
     const booted = boot.finish();
     return machine(booted, {
       running: [0],

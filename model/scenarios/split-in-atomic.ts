@@ -24,7 +24,7 @@ import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
 import { kfencePoolVas } from '../kernel/kfence.ts';
-import { Boot } from './boot.ts';
+import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
@@ -65,12 +65,13 @@ export const splitInAtomic: Scenario = {
     const boot = new Boot(g, 4 * per);
     const object = boot.alloc('KFENCE object page (freed: protected)');
     // The KFENCE pool is pte-mapped; the last two PMDs are blocks when the linear map has blocks.
+    // A vmalloc area over the first two pages of the last PMD block: set_memory_ro() updates their linear alias (rodata_full).
+    const addr = vmallocArea(boot, [3 * per, 3 * per + 1]);
     boot.mapLinear({
-      blocks: (pa) => knobs.linearMap === 'blocks' && pa >= 2 * per,
+      blocks: (pa) => knobs.linearMap === 'blocks' && pa >= 3 * per,
       attrs: (pa) => (pa === object ? { valid: false } : {}),
     });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
-    const addr = linearAlias(g, 3 * per);
     const kfence = linearAlias(g, object);
     const booted = boot.finish({ vas: kfencePoolVas(kfence) });
     return machine(booted, {

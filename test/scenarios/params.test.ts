@@ -53,7 +53,7 @@ describe('cpus=2 and irqs=1 change the state space of every scenario', () => {
   }
   it('cpus=2 adds a CPU with its background task and idle task; irqs is a per-CPU bound', () => {
     const m = kernelModel(getScenario('seed-por-reset-lazy-mmu'), { design: 'v6', params: { cpus: 2, irqs: 1 } });
-    const s = m.initialStates()[0];
+    const [s] = [...m.initialStates()];
     expect(s.cpus.size).toBe(2);
     expect(s.irqs_left.toArray()).toEqual([1, 1]);
     expect(s.tasks.get(s.cpus.get(1)!.curr)!.comm).toBe('cat');
