@@ -180,7 +180,9 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       return { page, writable: w.ok && !w.leaf.rdonly };
     }),
   );
+  const leftOut = s.flags.get('hibernate_left_out');
   return {
+    imageLeftOut: leftOut === undefined ? [] : String(leftOut).split(' ').map(Number),
     get cpus() {
       return cpus();
     },

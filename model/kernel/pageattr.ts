@@ -306,6 +306,23 @@ export const change_memory_common = kfunc('change_memory_common', 'arch/arm64/mm
   }),
 ]);
 
+/** Pages of [start, end) (and `alias` pages' linear aliases) whose latest leaf lacks a requested bit. */
+function notApplied(k: K, start: number, end: number, masks: Record<string, Value>): { va: number; bit: string }[] {
+  const out: { va: number; bit: string }[] = [];
+  for (let va = start; va < end; va++) {
+    const leaf = leafAt(k, va);
+    const want = set_pageattr_masks(leaf, masks);
+    if (leaf === null || want === null) continue;
+    for (const [field, bit] of PERM_BITS) {
+      const m = field === 'valid' ? masks.m_valid : field === 'rdonly' ? masks.m_rdonly : field === 'pxn' ? masks.m_pxn : masks.m_poindex;
+      if (m === undefined) continue;
+      // An invalid block that is not present is a pte hole to the walker: its valid bit is what software sees.
+      if (leaf.get(field) !== m) out.push({ va, bit: `${bit}${typeof m === 'boolean' ? (m ? ' set' : ' clear') : ` = ${m}`}` });
+    }
+  }
+  return out;
+}
+
 /** A set_memory_*() entry point: `via` is change_memory_common() or, for set_memory_valid() and set_memory_pkey(), __change_memory_common() directly. */
 function setMemory(name: string, masks: (k: K) => Record<string, Value>, via: 'change_memory_common' | '__change_memory_common' = 'change_memory_common'): KFunction {
   return kfunc(name, 'arch/arm64/mm/pageattr.c', [
@@ -314,7 +331,20 @@ function setMemory(name: string, masks: (k: K) => Record<string, Value>, via: 'c
     ),
     local('return ret', (k) => {
       const [err, kk] = k.takeRet();
-      return kk.ret(err ?? 0);
+      const start = kk.num('start');
+      const end = start + kk.num('numpages');
+      const m = masks(kk);
+      let missing = notApplied(kk, start, end, m);
+      // change_memory_common() with rodata_full was also asked to change the pages' linear alias.
+      const rdonlyOnly = typeof m.m_rdonly === 'boolean' && Object.keys(m).length === 1;
+      if (via === 'change_memory_common' && rdonlyOnly && kk.knobs.rodataFull && err === 0) {
+        for (const pa of vmAllocArea(kk, start, end) ?? []) {
+          const va = linearAlias(kk.env.geometry, pa);
+          missing = missing.concat(notApplied(kk, va, va + 1, m));
+        }
+      }
+      const ret = typeof err === 'number' ? err : 0;
+      return kk.observe({ kind: 'set-memory-return', call: name, ret, range: [start, end], notApplied: missing }).ret(ret);
     }),
   ]);
 }

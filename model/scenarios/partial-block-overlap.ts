@@ -3,17 +3,16 @@
  * mappings ... Return -EINVAL in case a partial block mapping is detected" (domain.md §4:
  * set_memory_*() on part of a PMD block without a split).
  *
- * Task C calls set_memory_ro() on four pages: two mapped by ptes, then the first half of a
- * PMD block. It then writes to the page just past its range, in the same block (data the
+ * Task C calls set_memory_ro() on a vmalloc area of four pages (change_memory_common() refuses a
+ * linear-map address); with rodata_full it also makes their linear alias read-only, page by page:
+ * two mapped by ptes, then the first half of a PMD block. It then writes to the page just past its range, in the same block (data the
  * caller does not own, and which must stay writable).
  *
  * - The kernel's walker on a block-mapped linear map without BBML2 (nothing splits:
  *   split_kernel_leaf_mapping() returns at once) makes the two ptes read-only, reaches the
- *   block, WARNs and returns -EINVAL: set_memory_ro() fails half done. The ptes already visited
- *   stay read-only (domain.md: inferred; the walk does not undo them), the block's half of the
- *   range stays writable, and __change_memory_common() still flushes the TLB. Invariant 10
- *   holds; the WARN and the return value are in the final state (`flags.warn`,
- *   `flags.set_memory_ro_ret`), which the scenario's test asserts.
+ *   block, WARNs and returns -EINVAL, which change_memory_common() ignores for alias updates: the
+ *   vmalloc range changes and set_memory_ro() returns 0 with the block's half of the alias still
+ *   writable (rule 15, set-memory-return-means-done). Invariant 10 holds.
  * - With BBML2 the block is split at the range's end first, and the walk changes exactly the range.
  * - A walker without the overlap check rewrites the whole block: the page beside the range
  *   becomes read-only too (invariant 10), and C's write to it would fault.
@@ -43,15 +42,16 @@ export const partialBlockOverlap: Scenario = {
   name: 'partial-block-overlap',
   summary: 'set_memory_ro() on two ptes and half a PMD block: WARN and -EINVAL, or (without the check) the whole block rewritten',
   seed: 'permission-change-on-block-mappings.txt',
-  invariants: ['permission-change-stays-in-range', 'break-before-make'],
+  invariants: ['permission-change-stays-in-range', 'break-before-make', 'set-memory-return-means-done'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
   irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
   backgrounds: ['set-direct-map'],
   expectations: {
     v6: { verdict: 'pass', why: "v6's linear map is PTE-only (force_pte_mapping()): every page of the range has its own pte and only those change" },
     'linear-map-blocks': {
-      verdict: 'pass',
-      why: 'nothing splits without BBML2: pageattr_pmd_entry() WARNs and returns -EINVAL, leaving the two ptes read-only and the block (half the range) writable; nothing outside the range changes',
+      verdict: 'violation',
+      property: 'set-memory-return-means-done',
+      why: "nothing splits without BBML2: the linear-alias update of the block's first page WARNs and returns -EINVAL, which change_memory_common() ignores; the vmalloc range changes and set_memory_ro() returns 0 with half the alias still writable",
     },
     'split-bbml2': {
       verdict: 'pass',
