@@ -4,7 +4,8 @@
  */
 import { UsageError } from '../checker/index.ts';
 import { designNames } from '../model/designs.ts';
-import { allScenarios, getScenario, type Expectation, type Scenario } from '../model/scenarios/index.ts';
+import { allScenarios, getScenario, type Expectation, type Scenario, type ScenarioParams } from '../model/scenarios/index.ts';
+import { DEEP_PARAMS } from '../model/scenarios/scenario.ts';
 import { runScenario, type ScenarioReport } from './check-scenario.ts';
 
 export interface MatrixCell {
@@ -26,6 +27,20 @@ export interface MatrixOptions {
   readonly scenarios?: readonly string[];
   readonly designs?: readonly string[];
   readonly onCell?: (cell: MatrixCell, index: number, total: number) => void;
+  /**
+   * Wider bounds: every cell with at least two CPUs and two IRQs per CPU (DEEP_PARAMS, or the
+   * scenario's own if larger), capped at DEEP_MAX_STATES states per cell. It may take minutes.
+   */
+  readonly deep?: boolean;
+}
+
+/** The per-cell state cap of a deep run: a pass that reaches it is reported as incomplete. */
+export const DEEP_MAX_STATES = 50_000;
+
+/** The parameters a cell runs with: the scenario's defaults, or the deep bounds. */
+export function cellParams(scenario: Scenario, deep: boolean): ScenarioParams {
+  if (!deep) return scenario.params;
+  return { ...scenario.params, cpus: Math.max(scenario.params.cpus, DEEP_PARAMS.cpus), irqs: Math.max(scenario.params.irqs, DEEP_PARAMS.irqs) };
 }
 
 export function matrixPlan(o: MatrixOptions = {}): { scenario: Scenario; design: string }[] {
@@ -54,10 +69,10 @@ export function meetsExpectation(expected: Expectation, report: ScenarioReport):
   );
 }
 
-export function runCell(scenario: Scenario, design: string): MatrixCell {
+export function runCell(scenario: Scenario, design: string, o: { deep?: boolean } = {}): MatrixCell {
   const expected = scenario.expectations[design];
   const t0 = performance.now();
-  const { report } = runScenario(scenario.name, { design });
+  const { report } = runScenario(scenario.name, { design, params: cellParams(scenario, !!o.deep), ...(o.deep ? { maxStates: DEEP_MAX_STATES } : {}) });
   const seconds = Math.round(performance.now() - t0) / 1000;
   const matches = meetsExpectation(expected, report);
   return {
@@ -78,7 +93,7 @@ export function runCell(scenario: Scenario, design: string): MatrixCell {
 export function runMatrix(o: MatrixOptions = {}): MatrixCell[] {
   const plan = matrixPlan(o);
   return plan.map(({ scenario, design }, i) => {
-    const cell = runCell(scenario, design);
+    const cell = runCell(scenario, design, { deep: !!o.deep });
     o.onCell?.(cell, i, plan.length);
     return cell;
   });

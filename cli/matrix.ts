@@ -7,7 +7,7 @@ import { interruptSignal } from './progress.ts';
 
 export const MATRIX_SPEC: CommandSpec = {
   name: 'matrix',
-  usage: 'mmcheck matrix [--scenario NAME]... [--design NAME]... [--json]',
+  usage: 'mmcheck matrix [--scenario NAME]... [--design NAME]... [--deep] [--json]',
   summary:
     'Check every scenario under every design it declares and compare with its expected verdict. Exit 1 if any cell differs from its expectation.',
   maxPositionals: 0,
@@ -16,6 +16,7 @@ export const MATRIX_SPEC: CommandSpec = {
     design: { type: 'list', arg: 'NAME', help: 'only this design (repeatable)' },
     json: { type: 'boolean', help: 'print an array of {scenario, design, expected, verdict, property, traceLength, distinctStates, complete}' },
     quiet: { type: 'boolean', help: 'no progress lines' },
+    deep: { type: 'boolean', help: 'wider bounds: at least 2 CPUs and 2 IRQs per CPU, up to 50000 states a cell (takes minutes)' },
   },
   examples: ['mmcheck matrix', 'mmcheck matrix --scenario seed-por-reset-lazy-mmu', 'mmcheck matrix --json > matrix.json'],
 };
@@ -91,7 +92,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   try {
     for (const [i, { scenario, design }] of plan.entries()) {
       if (interrupt.signal.aborted) break;
-      const cell = runCell(scenario, design);
+      const cell = runCell(scenario, design, { deep: !!p.options.deep });
       cells.push(cell);
       if (progress) process.stderr.write(`[${String(i + 1).padStart(String(plan.length).length)}/${plan.length}] ${cellLine(cell)}\n`);
       await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C in between cells

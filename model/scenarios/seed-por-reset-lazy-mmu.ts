@@ -105,11 +105,13 @@ export const seedPorResetLazyMmu: Scenario = {
     'v6-hook-then-count': {
       verdict: 'violation',
       property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
       why: 'with the enable_count store after the hook the enter window closes, but the reset still lowers POR_EL1 under the batch, and the leave window opens',
     },
     'v6-no-por-reset-hook-then-count': {
       verdict: 'violation',
       property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
       why: 'no reset, enable_count stored after the hook: the leave window (POR_EL1 restored, enable_count still 1) lets the nested section in finish_task_switch() skip its guard',
     },
   },

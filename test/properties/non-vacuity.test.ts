@@ -73,8 +73,8 @@ const WITNESSES: Record<string, Witness> = {
   },
   'permission-change-stays-in-range': {
     scenario: 'partial-block-overlap',
-    bad: { design: 'walker-without-overlap-check' },
-    good: { design: 'linear-map-blocks' },
+    bad: { design: 'walker-without-overlap-check', ...only('permission-change-stays-in-range') },
+    good: { design: 'linear-map-blocks', ...only('permission-change-stays-in-range') },
     message: 'rewrote a level 2 entry',
   },
   'no-concurrent-lockless-walks': {

@@ -15,10 +15,10 @@ const SCENARIO = getScenario('partial-block-overlap');
 
 /** [verdict, property, trace length, distinct states] */
 const CELLS: Record<string, Cell> = {
-  v6: ['pass', undefined, undefined, 16],
-  'linear-map-blocks': ['pass', undefined, undefined, 13],
-  'split-bbml2': ['pass', undefined, undefined, 27],
-  'walker-without-overlap-check': ['violation', 'permission-change-stays-in-range', 8, 9],
+  v6: ['pass', undefined, undefined, 48],
+  'linear-map-blocks': ['violation', 'set-memory-return-means-done', 42, 43],
+  'split-bbml2': ['pass', undefined, undefined, 85],
+  'walker-without-overlap-check': ['violation', 'permission-change-stays-in-range', 20, 21],
 };
 
 

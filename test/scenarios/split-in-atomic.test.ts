@@ -9,10 +9,10 @@ const SCENARIO = getScenario('split-in-atomic');
 const RULE = 'atomic-context-never-sleeps';
 
 const CELLS: Record<string, Cell> = {
-  v6: ['pass', undefined, undefined, 142],
-  'split-bbml2': ['pass', undefined, undefined, 288],
-  'pte-linear-map-without-kfence-early-return': ['pass', undefined, undefined, 142],
-  'split-without-kfence-early-return': ['violation', RULE, 4, 15],
+  v6: ['pass', undefined, undefined, 627],
+  'split-bbml2': ['pass', undefined, undefined, 1208],
+  'pte-linear-map-without-kfence-early-return': ['pass', undefined, undefined, 627],
+  'split-without-kfence-early-return': ['violation', 'atomic-context-never-sleeps', 4, 29],
 };
 
 
