@@ -5,54 +5,60 @@ import { expectCells } from './cells.ts';
 const P1 = 'pgtable-writes-hold-pgtables-overlay';
 
 expectCells('seed-por-reset-lazy-mmu', {
-  v6: ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
-  v5: ['violation', 'pgtable-writes-hold-pgtables-overlay', 19, 618],
-  v4: ['violation', 'pgtable-writes-hold-pgtables-overlay', 19, 618],
-  'v6-atomic-lazy-switch': ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 369],
-  'v6-no-por-reset': ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
+  v6: ['violation', P1, 18, 508],
+  v5: ['violation', P1, 19, 618],
+  v4: ['violation', P1, 19, 618],
+  'v6-atomic-lazy-switch': ['violation', P1, 18, 369],
+  'v6-no-por-reset': ['violation', P1, 18, 508],
   'v6-no-por-reset-atomic-lazy-switch': ['pass', undefined, undefined, 730],
   'v6-pause-lazy-mmu-in-finish-task-switch': ['pass', undefined, undefined, 1279],
   'v6-guard-checks-live-por': ['pass', undefined, undefined, 1166],
   'no-batching': ['pass', undefined, undefined, 1539],
+  'v6-barriers-then-restore': ['violation', P1, 18, 508],
+  'v6-hook-then-count': ['violation', P1, 19, 552],
+  'v6-no-por-reset-hook-then-count': ['violation', P1, 22, 697],
 });
 
 expectCells('enter-window-preempt', {
-  v6: ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
-  v5: ['violation', 'pgtable-writes-hold-pgtables-overlay', 19, 618],
-  v4: ['violation', 'pgtable-writes-hold-pgtables-overlay', 19, 618],
-  'v6-atomic-lazy-switch': ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 369],
-  'v6-no-por-reset': ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
-  'v6-no-por-reset-guard-checks-live-por': ['violation', 'lazy-section-restores-por', 30, 1073],
-  'v6-no-por-reset-atomic-lazy-switch': ['pass', undefined, undefined, 730],
-  'v6-pause-lazy-mmu-in-finish-task-switch': ['pass', undefined, undefined, 1279],
-  'v6-guard-checks-live-por': ['pass', undefined, undefined, 1166],
-  'no-batching': ['pass', undefined, undefined, 1539],
+  v6: ['violation', P1, 18, 124],
+  v5: ['violation', P1, 19, 147],
+  v4: ['violation', P1, 19, 147],
+  'v6-atomic-lazy-switch': ['violation', P1, 18, 67],
+  'v6-no-por-reset': ['violation', P1, 18, 124],
+  'v6-no-por-reset-guard-checks-live-por': ['violation', 'lazy-section-restores-por', 29, 181],
+  'v6-no-por-reset-atomic-lazy-switch': ['pass', undefined, undefined, 87],
+  'v6-pause-lazy-mmu-in-finish-task-switch': ['pass', undefined, undefined, 201],
+  'v6-guard-checks-live-por': ['pass', undefined, undefined, 181],
+  'no-batching': ['pass', undefined, undefined, 182],
+  'v6-barriers-then-restore': ['violation', P1, 18, 124],
+  'v6-hook-then-count': ['violation', P1, 19, 129],
+  'v6-no-por-reset-hook-then-count': ['violation', P1, 21, 139],
 });
 
 expectCells('irq-frees-pgtable', {
-  v4: ['violation', 'pgtable-writes-hold-pgtables-overlay', 19, 618],
-  v5: ['violation', 'pgtable-writes-hold-pgtables-overlay', 19, 618],
-  v6: ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
-  'v6-no-por-reset': ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
-  'v6-no-por-restore-on-return': ['violation', 'pgtable-writes-hold-pgtables-overlay', 7, 58],
-  'lazy-mmu-disable-without-bailout': ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
-  'pgtable-free-keeps-pkey': ['violation', 'pgtable-pages-carry-pgtables-pkey', 14, 323],
+  v4: ['violation', P1, 8, 68],
+  v5: ['pass', undefined, undefined, 217],
+  v6: ['pass', undefined, undefined, 191],
+  'v6-no-por-reset': ['violation', 'el1-handlers-run-with-por-init', 3, 9],
+  'v6-no-por-restore-on-return': ['violation', 'el1-handlers-run-with-por-init', 14, 150],
+  'lazy-mmu-disable-without-bailout': ['violation', 'lazy-mmu-calls-balanced', 10, 98],
+  'pgtable-free-keeps-pkey': ['violation', 'pgtable-pages-carry-pgtables-pkey', 4, 20],
 });
 
 expectCells('nested-lazy-save-slot', {
-  'v5-nesting': ['pass', undefined, undefined, 1499],
-  'v5-nesting-per-level-slot': ['pass', undefined, undefined, 1499],
-  v6: ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
+  'v5-nesting': ['violation', 'lazy-section-restores-por', 19, 20],
+  'v5-nesting-per-level-slot': ['pass', undefined, undefined, 20],
+  v6: ['pass', undefined, undefined, 13],
 });
 
 expectCells('deferred-isb-access', {
-  v6: ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
-  'v6-pause-around-early-access': ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
+  v6: ['violation', 'no-access-before-pte-barriers', 4, 5],
+  'v6-pause-around-early-access': ['pass', undefined, undefined, 14],
 });
 
 expectCells('tlbi-elision', {
-  v6: ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
-  'tlbi-elision-rw-to-ro': ['violation', 'pgtable-writes-hold-pgtables-overlay', 18, 508],
+  v6: ['pass', undefined, undefined, 146],
+  'tlbi-elision-rw-to-ro': ['violation', 'no-stale-tlb-after-permission-change', 16, 84],
 });
 
 describe('what the counterexamples say', () => {
