@@ -91,6 +91,7 @@ function porText(por: number): string {
 }
 
 function tlbText(g: Geometry, e: TlbEntry): string {
+  if (e.kind === 'walk') return `${displayVa(g, e.va)} (${e.pages} pages) -> table pa${e.pa} (walk cache, L${e.level})`;
   return `${displayVa(g, e.va)}${e.pages > 1 ? ` (${e.pages} pages)` : ''} -> pa${e.pa} L${e.level} ${e.rdonly ? 'RO' : 'RW'}${e.pxn ? '' : ' X'} pkey${e.poIndex}`;
 }
 
