@@ -49,6 +49,8 @@ export interface Knobs {
    * fault on the old entry: the spurious fault __do_kernel_fault() fixes up (hardware/memory.ts).
    */
   readonly ets2: boolean;
+  /** __do_kernel_fault() ignores spurious translation faults (is_spurious_el1_translation_fault(), commit 42f91093b043). */
+  readonly spuriousFaultCheck: boolean;
   /**
    * What the owner of a live CONT run changes in cont-pte-by-pte: only permissions
    * (set_memory_ro()), or also the output address, one pte at a time in place (a hypothetical
@@ -121,6 +123,7 @@ export const V6_KNOBS: Knobs = {
   bbmLevel: '0',
   blockSplit: 'bbml2',
   ets2: true,
+  spuriousFaultCheck: true,
   contOutputChange: 'none',
   kfenceSplitEarlyReturn: true,
   linearMap: 'pte',
@@ -154,6 +157,7 @@ export const KNOB_SPECS: Readonly<Record<keyof Knobs, { readonly flag: string; r
   bbmLevel: { flag: 'bbm-level', values: BBM_LEVELS },
   blockSplit: { flag: 'block-split', values: ['bbml2', 'stop-machine', 'break-before-make', 'in-place'] },
   ets2: { flag: 'ets2', values: [true, false] },
+  spuriousFaultCheck: { flag: 'spurious-fault-check', values: [true, false] },
   contOutputChange: { flag: 'cont-output-change', values: ['none', 'pte-by-pte'] },
   kfenceSplitEarlyReturn: { flag: 'kfence-split-early-return', values: [true, false] },
   linearMap: { flag: 'linear-map', values: ['pte', 'blocks'] },
@@ -268,6 +272,10 @@ registerDesign('cont-remap-pte-by-pte', 'v6, and the owner of a live CONT run mo
 });
 registerDesign('no-ets2', 'v6 on a CPU without FEAT_ETS2: a walk may miss a valid-making store the CPU has already seen through a flag', {
   ets2: false,
+});
+registerDesign('no-ets2-without-spurious-fault-check', 'no-ets2 with a __do_kernel_fault() that does not check for spurious translation faults (before commit 42f91093b043)', {
+  ets2: false,
+  spuriousFaultCheck: false,
 });
 registerDesign('lazy-mmu-batches-in-interrupt', 'kpkeys without batching, and lazy MMU without the in_interrupt() bail-out (batching in interrupt context, as before commit b81c688426a9)', {
   batchingGuard: 'none',

@@ -100,7 +100,7 @@ export function handleKernelFault(k: K, f: Fault, opts: { readonly nofault: bool
     return [{ kind: 'oops', k: oops(kk, f, opts.byteOffset ?? 0), how }];
   };
   // 2. is_spurious_el1_translation_fault(): AT S1E1R now.
-  if (f.type !== 'translation' || f.access === 'exec') return rest(k, '');
+  if (f.type !== 'translation' || f.access === 'exec' || !k.knobs.spuriousFaultCheck) return rest(k, '');
   const at = mmuAccess({ geometry: g, memory: k.s.memory, root: k.env.layout.root, tlb: k.cpu.tlb, por: k.cpu.por_el1, cpu: k.cpuId, bbm: k.knobs.bbmLevel }, f.va, 'read');
   const spurious = at.some((o) => o.result.ok || o.result.fault.type !== 'translation');
   const real = at.some((o) => !o.result.ok && o.result.fault.type === 'translation');

@@ -79,7 +79,7 @@ export const contPteByPte: Scenario = {
   name: 'cont-pte-by-pte',
   summary: 'a CONT run made read-only one pte at a time while another CPU reads it: old or new permission, never a fault',
   seed: 'permission-change-on-block-mappings.txt',
-  invariants: ['cont-run-decodes-old-or-new'],
+  invariants: ['cont-run-decodes-old-or-new', 'kernel-does-not-oops'],
   params: { irqs: 0, fanout: 4 },
   irqSources: [],
   expectations: {

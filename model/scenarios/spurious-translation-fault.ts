@@ -49,6 +49,12 @@ export const spuriousTranslationFault: Scenario = {
       verdict: 'pass',
       why: "R's walk may miss the published pte and fault; __do_kernel_fault() finds it spurious (AT S1E1R translates), WARNs and retries",
     },
+    'no-ets2-without-spurious-fault-check': {
+      verdict: 'violation',
+      property: 'kernel-does-not-oops',
+      callTrace: ['wait_and_read'],
+      why: 'without is_spurious_el1_translation_fault() the same fault is a "paging request" oops on mapped memory',
+    },
   },
   build({ geometry, params }) {
     const g = geometry;
