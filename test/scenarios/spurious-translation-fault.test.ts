@@ -39,11 +39,11 @@ describe('the spurious fault is recovered, not an oops', () => {
     // __do_kernel_fault() has returned; the exception frame waits for its eret.
     const warned = reachable(m).find((s) => s.warnings.size > 0 && s.tasks.get(1)!.stack.last()?.fn === 'el1h_64_sync')!;
     expect(warned.tasks.get(1)!.stack.map((f) => f.fn).toArray()).toEqual(['wait_and_read', 'kernel_read', 'el1h_64_sync']);
-    const labels = m.actions(warned).map((a) => a.label);
-    expect(labels).toEqual(['CPU1 R: el1h_64_sync: kernel_exit 1: eret (the faulting instruction runs again)']);
-    const back = m.nextState(warned, m.actions(warned)[0])!;
-    expect(m.actions(back).map((a) => a.label)).toEqual(['CPU1 R: kernel_read: READ_ONCE(*addr)']);
-    const done = m.nextState(back, m.actions(back)[0])!;
+    const actions = (s: typeof warned) => [...m.actions(s)];
+    expect(actions(warned).map((a) => a.label)).toEqual(['CPU1 R: el1h_64_sync: kernel_exit 1: eret (the faulting instruction runs again)']);
+    const back = m.nextState(warned, actions(warned)[0])!;
+    expect(actions(back).map((a) => a.label)).toEqual(['CPU1 R: kernel_read: READ_ONCE(*addr)']);
+    const done = m.nextState(back, actions(back)[0])!;
     expect([done.oops, done.tasks.get(1)!.stack.size]).toEqual([null, 0]);
   });
 
