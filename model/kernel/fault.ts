@@ -26,14 +26,15 @@
  * retried). WARNs and KFENCE reports are recorded in the state (`warnings`): they are not oopses;
  * the opt-in rule kernel-does-not-warn (properties/rules.ts) flags them.
  *
- * Abstractions: the handler's decision is made in the faulting step (AT S1E1R's walk happens at
+ * Abstractions: the KFENCE path publishes the faulting CPU's own pending page-table stores (see
+ * there: it bounds the unprotect-and-retry loop); the handler's decision is made in the faulting step (AT S1E1R's walk happens at
  * the fault); a fixup returns to the accessor's -EFAULT path in the same step; the retried access
  * is a later step, after `kernel_exit`'s eret. POR_EL1 handling on synchronous exceptions (kpkeys
  * patch 7) is not modelled: these handlers write no page tables (kfence_unprotect()'s pageattr
  * call runs with the interrupted POR_EL1).
  */
 import { displayVa } from '../hardware/geometry.ts';
-import { contextSynchronize } from '../hardware/memory.ts';
+import { contextSynchronize, publishStores } from '../hardware/memory.ts';
 import { mmuAccess, type Fault } from '../hardware/mmu.ts';
 import { fnNamed, K, kfunc, event, local } from './exec.ts';
 import { oops } from './hw.ts';
@@ -90,6 +91,10 @@ export function handleKernelFault(k: K, f: Fault, opts: { readonly nofault: bool
     if (is_kfence_address(kk, f.va)) {
       const what = f.access === 'write' ? 'write' : 'read';
       kk = warn(kk, 'KFENCE', `BUG: KFENCE: use-after-free ${what} in ${kk.callTrace()[0] ?? 'the kernel'}`);
+      // A store reaches the table walker in finite time even without a DSB; the model takes the
+      // KFENCE path as that time, so that unprotect-and-retry cannot loop forever on this CPU's
+      // own unpublished store (each kfence_unprotect() would start another permission change).
+      kk = kk.update((s) => s.set('memory', publishStores(s.memory, kk.cpuId, { ets2: true, others: [] })));
       kk = kk
         .pushFrame(el1h_64_sync)
         .pushFrame(__do_kernel_fault)
