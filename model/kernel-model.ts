@@ -124,6 +124,18 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   };
 }
 
+const pagetablePagesCache = new WeakMap<object, WeakMap<object, KernelFacts['pagetablePages']>>();
+const textAliasesCache = new WeakMap<object, WeakMap<object, KernelFacts['textAliases']>>();
+
+/** `compute()`, memoized on two values (compared by identity). */
+function memoOn<T>(a: object, b: object, cache: WeakMap<object, WeakMap<object, T>>, compute: () => T): T {
+  let inner = cache.get(a);
+  if (!inner) cache.set(a, (inner = new WeakMap()));
+  let v = inner.get(b);
+  if (v === undefined) inner.set(b, (v = compute()));
+  return v;
+}
+
 /** The facts the rules read, from one state; each part is computed only if a rule asks for it. */
 export function kernelFacts(s: KernelState, env: Env): KernelFacts {
   const g = env.geometry;
@@ -163,17 +175,23 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       }))
       .toArray(),
   );
+  // Both depend only on the page tables (and the pages' roles), which most steps leave alone:
+  // computed once per Memory value.
   const pagetablePages = lazy(() =>
-    s.pgtable_role
-      .entrySeq()
-      .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
-      .toArray(),
+    memoOn(s.memory, s.pgtable_role, pagetablePagesCache, () =>
+      s.pgtable_role
+        .entrySeq()
+        .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
+        .toArray(),
+    ),
   );
   const textAliases = lazy(() =>
-    env.layout.textPages.map((page) => {
-      const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
-      return { page, writable: w.ok && !w.leaf.rdonly };
-    }),
+    memoOn(s.memory, env.layout, textAliasesCache, () =>
+      env.layout.textPages.map((page) => {
+        const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+        return { page, writable: w.ok && !w.leaf.rdonly };
+      }),
+    ),
   );
   return {
     get cpus() {
