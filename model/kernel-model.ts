@@ -62,11 +62,15 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     initial = settle(new K(initial, cpu, env), []).s;
   });
 
-  const successors = new WeakMap<KernelState, { action: KernelAction; state: KernelState }[]>();
+  // The checker asks actions(s) and then nextState(s, a) for each action: keep the successors
+  // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
+  // whole explored graph alive: the initial state is held here, its successors are values of
+  // its entry, their successors of theirs...)
+  let lastState: KernelState | undefined;
+  let lastSuccessors: { action: KernelAction; state: KernelState }[] = [];
   const computeSuccessors = (s: KernelState) => {
-    let out = successors.get(s);
-    if (out) return out;
-    out = [];
+    if (s === lastState) return lastSuccessors;
+    let out: { action: KernelAction; state: KernelState }[] = [];
     if (s.oops === null) {
       for (let cpu = 0; cpu < s.cpus.size; cpu++) {
         const prefix = `CPU${cpu}`;
@@ -81,7 +85,8 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         }
       }
     }
-    successors.set(s, out);
+    lastState = s;
+    lastSuccessors = out;
     return out;
   };
 
