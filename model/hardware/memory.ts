@@ -9,9 +9,8 @@
  * Abstraction: visibility is tracked per entry, not per observer, so one walk may see a newer
  * value and a later walk an older one; that over-approximates what coherence allows.
  *
- * Without FEAT_ETS2 (Arm ARM D8.16 "Translation Lookaside Buffers" with the Enhanced Translation
- * Synchronization rules; the kernel's commit 42f91093b043 "arm64: mm: Ignore spurious
- * translation faults taken from the kernel"), a walk is not ordered after the CPU's earlier loads:
+ * Without FEAT_ETS2 (Enhanced Translation Synchronization, Armv8.8; the kernel's commit
+ * 42f91093b043 "arm64: mm: Ignore spurious translation faults taken from the kernel"), a walk is not ordered after the CPU's earlier loads:
  * a CPU that has seen a flag set after a valid-making store was published may still walk the
  * old, invalid entry and take a translation fault, until its next context synchronization event
  * (ISB, exception entry). Publication then leaves the invalid old values visible to the other

@@ -9,14 +9,15 @@
  *   the tables give at any time (speculative walks). An access that hits a cached entry may
  *   therefore also find the entry a walk would give now, cached beside the old one: each access
  *   that hits has that outcome too, when the walk gives an entry the TLB does not hold.
- * - D8.16 "TLB conflict aborts" and FEAT_BBM (A2, "The Armv8.4 architecture extension",
- *   FEAT_BBM levels 0, 1 and 2): when a lookup finds entries of different sizes or output
+ * - D8.16 "TLB conflict aborts" and FEAT_BBM (Armv8.4, "Translation table break-before-make
+ *   levels" 0, 1 and 2): when a lookup finds entries of different sizes or output
  *   addresses for one VA, levels 0, 1 and 2 may raise a TLB conflict abort, or use either entry;
  *   with BBML2_NOABORT (`2-noabort`, what the kernel's
  *   has_bbml2_noabort() in arch/arm64/kernel/cpufeature.c requires before splitting live
  *   mappings) there is no abort and a lookup uses one of the entries. Entries differing only in
  *   permissions never abort: either is used.
- * - D8.6 "The Contiguous bit", "Misprogramming of the Contiguous bit": when the entries of a
+ * - "The Contiguous bit", "Misprogramming of the Contiguous bit" (D8.6 in current issues of DDI
+ *   0487; D4-1762 in issue A.k, as arch/arm64/mm/hugetlbpage.c cites it): when the entries of a
  *   contiguous run disagree, the outcome is CONSTRAINED UNPREDICTABLE: the translation (output
  *   address and attributes) of any entry of the run, or, when output addresses disagree, a TLB
  *   conflict abort. A walk through a CONT entry therefore caches the run with the bits of any
@@ -108,7 +109,7 @@ function conflictAbort(va: number, level: Level, access: Access, via: 'tlb' | 'w
 
 /**
  * The TLB entries a successful walk may allocate for `va`: its own leaf, and for a CONT leaf
- * the run as decoded from any valid CONT entry of the run (misprogramming, D8.6); `misprogrammed`
+ * the run as decoded from any valid CONT entry of the run (misprogramming of the Contiguous bit); `misprogrammed`
  * when those disagree on the output address.
  */
 export function walkedEntries(g: Geometry, mem: Memory, w: Extract<WalkResult, { ok: true }>, va: number, cpu = -1): { entries: TlbEntry[]; misprogrammed: boolean } {
@@ -117,7 +118,7 @@ export function walkedEntries(g: Geometry, mem: Memory, w: Extract<WalkResult, {
   const last = w.steps[w.steps.length - 1];
   const per = pagesPerEntry(g, w.level);
   const run = own.pages / per;
-  const first = last.index - Math.floor(((va - own.va) / per)) ;
+  const first = last.index - Math.floor((va - own.va) / per);
   const entries = [own];
   for (let j = 0; j < run; j++) {
     const index = first + j;
