@@ -88,3 +88,16 @@ describe('TLBI scope', () => {
     expect(local).toEqual([[e, keep, walk], [keep, walk]]);
   });
 });
+
+describe('recovered faults in the matrix', () => {
+  it('kfence-softirq × lazy-mmu-queues-in-interrupt: the early KFENCE write is recovered (spurious WARN or KFENCE report), never an oops', async () => {
+    const { reachable } = await import('../../scenarios/cells.ts');
+    const states = reachable(kernelModel(getScenario('kfence-softirq'), { design: 'lazy-mmu-queues-in-interrupt', invariants: ['kernel-does-not-oops'] }));
+    expect(states.filter((s) => s.oops !== null)).toEqual([]);
+    const printed = new Set(states.flatMap((s) => s.warnings.map((w) => `${w.kind}: ${w.message}`).toArray()));
+    expect([...printed].sort()).toEqual([
+      'KFENCE: BUG: KFENCE: use-after-free write in kfence_guarded_alloc',
+      'WARN: Ignoring spurious kernel translation fault at virtual address ffff000000002000',
+    ]);
+  });
+});
