@@ -28,7 +28,7 @@
 import type { List } from 'immutable';
 import { isValid, type Desc } from './descriptor.ts';
 import { pagesPerEntry, type Geometry, type Level } from './geometry.ts';
-import { walkerViews, type Memory } from './memory.ts';
+import { entryKey, walkerViews, type Memory } from './memory.ts';
 import { por_permits, type Access } from './pkeys.ts';
 import { tlbEntryFor, tlbFill, tlbHitsConflict, tlbLookup, tlbPa, walkCacheLookup, walkEntryFor, type TlbEntry } from './tlb.ts';
 import { walkOutcomes, type WalkResult, type WalkStep } from './walk.ts';
@@ -147,7 +147,14 @@ function fillWalk(g: Geometry, tlb: List<TlbEntry>, w: Extract<WalkResult, { ok:
   return out;
 }
 
-const walkHow = (w: WalkResult): string => (!w.ok ? 'walker sees an unpublished-over entry: fault' : w.sawStale ? 'walker sees the old entry' : 'walker sees the new entry');
+const walkHow = (w: WalkResult, mem?: Memory): string => {
+  if (w.ok) return w.sawStale ? 'walker sees the old entry' : 'walker sees the new entry';
+  const last = w.steps[w.steps.length - 1];
+  const p = mem?.pending.get(entryKey(last.table, last.index));
+  // Published, but this CPU's walk is not ordered after it (no FEAT_ETS2: memory.ts).
+  if (p && p.cpus.isEmpty()) return 'walker misses the published entry (no FEAT_ETS2): fault';
+  return 'walker sees an unpublished-over entry: fault';
+};
 
 /** Every possible outcome of one access by a CPU. */
 export function mmuAccess(ctx: MmuContext, va: number, access: Access): AccessOutcome[] {
@@ -175,7 +182,7 @@ export function mmuAccess(ctx: MmuContext, va: number, access: Access): AccessOu
     if (!w.ok) {
       // Invalid entries are never cached; with a hit, a faulting speculative walk changes nothing.
       if (hits.length === 0)
-        push({ result: { ok: false, via: 'walk', fault: { type: 'translation', level: w.level, overlay: false, access, va, steps: w.steps } }, tlb: ctx.tlb, sawStale: w.sawStale, how: walkHow(w) });
+        push({ result: { ok: false, via: 'walk', fault: { type: 'translation', level: w.level, overlay: false, access, va, steps: w.steps } }, tlb: ctx.tlb, sawStale: w.sawStale, how: walkHow(w, ctx.memory) });
       continue;
     }
     const { entries, misprogrammed } = walkedEntries(g, ctx.memory, w, va, ctx.cpu ?? -1);

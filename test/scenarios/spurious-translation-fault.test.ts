@@ -30,7 +30,7 @@ describe('the spurious fault is recovered, not an oops', () => {
     expect(report.trace!.slice(-3).map((t) => t.action)).toEqual([
       'CPU0 W: map_and_publish: smp_store_release(&ready, 1)',
       'CPU1 R: wait_and_read: while (!smp_load_acquire(&ready)) cpu_relax()',
-      'CPU1 R: kernel_read: READ_ONCE(*addr) [walker sees an unpublished-over entry: fault]',
+      'CPU1 R: kernel_read: READ_ONCE(*addr) [walker misses the published entry (no FEAT_ETS2): fault]',
     ]);
   });
 
