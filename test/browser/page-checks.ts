@@ -47,7 +47,7 @@ export interface Layout {
   readonly scrollWidth: number;
   readonly clientWidth: number;
   readonly scrollHeight: number;
-  /** Elements whose box pokes out past the right edge of the viewport: `tag.class right`. */
+  /** Elements and lines of text that poke out past the right edge of the viewport: `tag.class right`, `text "..." right`. */
   readonly pastRightEdge: string[];
   /** Pairs of text fragments (one per line box of a text node) that overlap by more than 2 px each way. */
   readonly overlaps: string[];
@@ -86,6 +86,7 @@ export async function measureLayout(page: Page): Promise<Layout> {
         frags.push({ top: r.top + scrollY, bottom: r.bottom + scrollY, left: r.left, right: r.right, text: n.textContent.trim().slice(0, 40), node: n });
       }
     }
+    for (const f of frags) if (f.right > width + 0.5) pastRightEdge.push(`text "${f.text}" ${Math.round(f.right)}`);
     frags.sort((a, b) => a.top - b.top);
     const overlaps: string[] = [];
     for (let i = 0; i < frags.length; i++) {
