@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) for the timeline
  * tests, and the layout measurements they assert: horizontal overflow and overlapping text,

@@ -27,7 +27,7 @@ interface Data {
   design: string;
   property: string | null;
   focus: number;
-  states: { label: string; sections: Section[] }[];
+  states: { label: string; sections: Section[]; invariants: [string, 0 | 1, string[]][] }[];
 }
 
 function dataOf(html: string): Data {
@@ -346,14 +346,14 @@ describe('what a maintainer needs on the page', () => {
     expect(html).toContain(`<tr data-i="0" id="step-0" class="init viol"><td class="n">0</td><td class="ev idle">initial state<span class="badge b-viol">VIOLATION</span>${list}`);
     const d = dataOf(html);
     expect(d.focus).toBe(0);
-    expect((d.states[0] as unknown as { invariants: unknown }).invariants).toEqual([
+    expect(d.states[0].invariants).toEqual([
       ['linear-alias-protected', 0, aliases],
       ['kernel-does-not-oops', 1, []],
     ]);
   });
 
   it('gives the status of every checked invariant at every step', () => {
-    const d = dataOf(v6Html) as Data & { states: { invariants: [string, 0 | 1, string[]][] }[] };
+    const d = dataOf(v6Html);
     const names = v6.model.invariants.map((i) => i.name);
     for (const st of d.states) expect(st.invariants.map((i) => i[0])).toEqual(names);
     for (const st of d.states.slice(0, 18)) expect(st.invariants.every((i) => i[1] === 1 && i[2].length === 0)).toBe(true);
