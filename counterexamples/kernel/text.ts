@@ -80,7 +80,7 @@ function laneRows(views: readonly StepView[], cpus: number, lane: number): Line[
 
 /** One step per block, for terminals too narrow for lanes: the state on its own line. */
 function blockRows(views: readonly StepView[], cpus: number, width: number): Line[] {
-  const out: Line[] = [{ text: `  ${'#'.padStart(3)}  step, then the state after it of the CPU that took it`, kind: 'head' }];
+  const out: Line[] = wrap('step, then the state after it of the CPU that took it', width, `  ${'#'.padStart(3)}  `, ' '.repeat(INDEX)).map((text) => ({ text, kind: 'head' }));
   const indent = ' '.repeat(INDEX);
   for (const v of views) {
     const kind = stepKind(v);
