@@ -76,8 +76,8 @@ describe('mmcheck check fits the terminal', () => {
     const lines = r.stdout.split('\n');
     expect(lines).toContain('    #  step, then the state after it of the CPU that took it');
     expect(lines).toContain('       state: CPU1 POR_EL1 0x17 DEFAULT, lazy 0/0, exc 0');
-    const narrow = await mmcheck(['check', SEED, '--design', 'v6'], { COLUMNS: '50', NO_COLOR: '1' });
-    expect(widest(narrow.stdout)).toBeLessThanOrEqual(50);
+    const { model, result } = runScenario(SEED, { design: 'v6' });
+    expect(widest(renderKernelResult(result, model, { width: 50 }))).toBeLessThanOrEqual(50);
   });
 
   it('explains every abbreviation in a legend', async () => {
