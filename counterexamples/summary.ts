@@ -1,6 +1,6 @@
 /** The human-readable summary of a check result, for any model. */
 import type { CheckResult, Model } from '../checker/index.ts';
-import { wrap, wrapLines } from './wrap.ts';
+import { wrap, wrapItems, wrapLines } from './wrap.ts';
 
 export function verdictLine(r: CheckResult, describe?: (property: string) => string | undefined): string {
   const what = r.property ? `${r.property}${describe?.(r.property) ? ` — ${describe(r.property)}` : ''}` : '';
@@ -81,6 +81,6 @@ export function renderResult<S, A>(r: CheckResult<S, A>, model: Model<S, A>, opt
   ];
   const trace = traceLines(r, model, width);
   if (trace.length) out.push('', ...trace);
-  out.push('', ...wrap(statsLine(r), width, '', '  '));
+  out.push('', ...wrapItems(statsLine(r).split(' · '), width));
   return out.join('\n');
 }

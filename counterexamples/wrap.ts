@@ -59,6 +59,22 @@ export function wrapLines(lines: readonly string[], width: number): string[] {
   });
 }
 
+/** Items joined by `sep`, wrapped between items (an item wider than the line is wrapped itself). */
+export function wrapItems(items: readonly string[], width: number, sep = ' · ', rest = '  '): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const item of items) {
+    const next = line ? `${line}${sep}${item}` : `${out.length ? rest : ''}${item}`;
+    if (columns(next) <= width || !line) line = next;
+    else {
+      out.push(`${line}${sep.trimEnd()}`);
+      line = `${rest}${item}`;
+    }
+  }
+  if (line) out.push(line);
+  return out.flatMap((l, i) => (columns(l) <= width ? [l] : wrap(l.trimStart(), width, i ? rest : '', rest)));
+}
+
 export type Paint = 'red' | 'green' | 'yellow' | 'magenta' | 'dim' | 'bold' | 'cyan';
 const CODES: Record<Paint, [number, number]> = {
   red: [31, 39],

@@ -9,7 +9,7 @@ import { RULES_BY_NAME } from '../../properties/index.ts';
 import type { KernelAction, KernelModel } from '../../model/kernel-model.ts';
 import type { KernelState } from '../../model/kernel/state.ts';
 import { statsLine, verdictLine } from '../summary.ts';
-import { painter, wrap, wrapLines, type Paint } from '../wrap.ts';
+import { columns, painter, wrap, wrapItems, wrapLines, type Paint } from '../wrap.ts';
 import { invariantStatus } from './explain.ts';
 import { scheduleCounts, stepViews, type CpuView, type StepView } from './steps.ts';
 
@@ -34,9 +34,17 @@ function stateCell(c: CpuView): string {
 }
 const STATE_HEADER = `${'CPU'.padEnd(4)} ${'POR_EL1'.padEnd(13)} ${'lazy'.padStart(5)} ${'exc'.padStart(3)}`;
 
-function stepText(v: StepView, withCpu: boolean): string {
-  const what = v.isIrq ? v.what : v.choice ? `${v.fn} → ${v.choice}: ${v.what}` : `${v.fn}: ${v.what}`;
-  return `${withCpu ? `CPU${v.cpu} ` : ''}${v.task} ${what}`;
+/**
+ * A step's text in `width` columns: `task function: line of C` on one line when it fits;
+ * otherwise the task and function (and the outcome chosen) first, the C wrapped under them.
+ */
+function stepLines(v: StepView, withCpu: boolean, width: number, first = '', rest = '  '): string[] {
+  const who = `${withCpu ? `CPU${v.cpu} ` : ''}${v.task}`;
+  if (v.isIrq) return wrap(`${who} ${v.what}`, width, first, rest);
+  const head = `${who} ${v.fn}${v.choice ? ` → ${v.choice}` : ''}:`;
+  const one = `${head} ${v.what}`;
+  if (columns(first) + columns(one) <= width) return [first + one];
+  return [...wrap(head, width, first, rest), ...wrap(v.what, width, rest, rest)];
 }
 
 type Kind = 'plain' | 'irq' | 'preempt' | 'bad' | 'skip' | 'head';
@@ -69,7 +77,7 @@ function laneRows(views: readonly StepView[], cpus: number, lane: number): Line[
   });
   for (const v of views) {
     const kind = stepKind(v);
-    const text = wrap(stepText(v, false), lane, '', '  ');
+    const text = stepLines(v, false, lane);
     const me = v.after[v.cpu];
     out.push({ text: `  ${String(v.index).padStart(3)}  ${Array.from({ length: cpus }, (_, i) => pad(i === v.cpu ? text[0] : '.')).join(' ')} ${stateCell(me)}`.trimEnd(), kind });
     for (const t of text.slice(1)) out.push({ text: row('', v.cpu, t, ''), kind });
@@ -84,7 +92,7 @@ function blockRows(views: readonly StepView[], cpus: number, width: number): Lin
   const indent = ' '.repeat(INDEX);
   for (const v of views) {
     const kind = stepKind(v);
-    const text = wrap(stepText(v, cpus > 1), width, `  ${String(v.index).padStart(3)}  `, `${indent}  `);
+    const text = stepLines(v, cpus > 1, width, `  ${String(v.index).padStart(3)}  `, `${indent}  `);
     for (const t of text) out.push({ text: t, kind });
     const me = v.after[v.cpu];
     for (const t of wrap(`state: CPU${me.cpu} POR_EL1 ${hex(me.por)} ${me.level}, lazy ${me.enableCount}/${me.pauseCount}, exc ${me.exceptionDepth}`, width, indent, `${indent}  `))
@@ -177,6 +185,6 @@ export function renderKernelResult(r: CheckResult<KernelState, KernelAction>, mo
         ),
       );
   }
-  out.push('', ...wrap(statsLine(r), width, '', '  '));
+  out.push('', ...wrapItems(statsLine(r).split(' · '), width));
   return out.join('\n');
 }

@@ -42,7 +42,7 @@ describe('mmcheck check fits the terminal', () => {
     const lines = r.stdout.split('\n');
     expect(lines).toContain('Schedule (18 steps, 1 IRQ, 1 preemption, 1 skipped operation):');
     expect(lines).toContain('    #  CPU0                                         CPU  POR_EL1        lazy exc');
-    expect(lines).toContain('    1  A lazy_mmu_mode_enable: if                   CPU0 0x17 DEFAULT    1/0   0');
+    expect(lines).toContain('    1  A lazy_mmu_mode_enable:                      CPU0 0x17 DEFAULT    1/0   0');
     expect(lines).toContain('   18  A __set_pte: WRITE_ONCE(*ptep, pte)          CPU0 0x17 DEFAULT    2/0   1');
     // The skipped guard is on the schedule, wrapped under step 17.
     expect(lines).toContain('       ↷ skipped');
