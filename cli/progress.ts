@@ -50,7 +50,7 @@ export function progressReporter(enabled: boolean, out: Out = process.stderr): P
   const report = ((p: Progress) => {
     if (live) {
       // Carriage return, the line, then erase whatever an older, longer line left.
-      out.write(`\r${progressLine(p, out.columns ?? 80)}\u001b[K`);
+      out.write(`\r${progressLine(p, out.columns || 80)}\u001b[K`);
       drawn = true;
     } else out.write(`${progressLine(p)}\n`);
   }) as ProgressReporter;
