@@ -72,7 +72,8 @@ export function searchOptions(p: Parsed): CheckOptions {
 
 /** Runs a search with progress lines (when wanted) and a clean stop on Ctrl-C. */
 async function withSearchHooks<T>(p: Parsed, run: (hooks: AsyncCheckHooks) => Promise<T>): Promise<T> {
-  const showProgress = !p.options.json && !p.options.quiet && (process.stderr.isTTY || !!p.options.progress);
+  // On a terminal unless --json or --quiet; --progress asks for it anywhere (it goes to stderr, so JSON on stdout stays clean).
+  const showProgress = !!p.options.progress || (!p.options.json && !p.options.quiet && !!process.stderr.isTTY);
   const interrupt = interruptSignal();
   const progress = progressReporter(showProgress);
   try {

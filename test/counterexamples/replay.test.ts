@@ -177,7 +177,7 @@ describe('mmcheck replay', () => {
     ];
     const results = await Promise.all(jobs.map(([, args]) => mmcheck(...args)));
     jobs.forEach(([name], i) => (runs[name] = results[i]));
-  });
+  }, 120_000); // nine CLI runs at once: on a loaded 2-core machine they take longer than the 10 s default
 
   it('exit 0 when the recorded violation reproduces, with the splat and the schedule', () => {
     const r = runs.reproduced;
