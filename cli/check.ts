@@ -27,7 +27,7 @@ export const SEARCH_OPTIONS = {
   json: { type: 'boolean', help: 'print one JSON object instead of text' },
   'no-timing': { type: 'boolean', help: 'leave seconds and states/s out of --json, so equal runs give identical bytes' },
   quiet: { type: 'boolean', help: 'print only the verdict line' },
-  progress: { type: 'boolean', help: 'print progress lines on stderr even when it is not a terminal' },
+  progress: { type: 'boolean', help: 'print progress on stderr even when it is not a terminal or with --json' },
 } as const satisfies CommandSpec['options'];
 
 export const CHECK_SPEC: CommandSpec = {
