@@ -7,6 +7,7 @@ import { RULES_BY_NAME, type KernelFacts } from '../properties/index.ts';
 import { getDesign, withSettings, type Design } from './designs.ts';
 import { DEFAULT_GEOMETRY, linearAlias, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
+import { describeTlbEntry, tlbEvict } from './hardware/tlb.ts';
 import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnNamed, K, settle } from './kernel/exec.ts';
@@ -20,8 +21,8 @@ import { PARAM_LIMITS, type Scenario, type ScenarioParams } from './scenarios/sc
 
 export interface KernelAction {
   readonly cpu: number;
-  readonly kind: 'step' | 'irq';
-  /** Which outcome of the step, or which IRQ source. */
+  readonly kind: 'step' | 'irq' | 'evict';
+  /** Which outcome of the step, which IRQ source, or which TLB entry is evicted. */
   readonly index: number;
   readonly label: string;
 }
@@ -50,9 +51,11 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   const design = withSettings(base, options.set ?? []);
   const params: ScenarioParams = { ...scenario.params, ...options.params };
   for (const [name, { min, max }] of Object.entries(PARAM_LIMITS)) {
-    const v = params[name as keyof ScenarioParams];
+    const v = params[name as keyof typeof PARAM_LIMITS];
     if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got ${v}`);
   }
+  const evictions = params.evictions ?? 0;
+  if (!Number.isInteger(evictions) || evictions < 0) throw new UsageError(`evictions must be an integer >= 0, got ${params.evictions}`);
   const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
   const names = [...(options.invariants ?? scenario.invariants)];
   for (const n of names) if (!RULES_BY_NAME.has(n)) throw new UsageError(`unknown invariant "${n}"; invariants: ${[...RULES_BY_NAME.keys()].join(', ')}`);
@@ -63,15 +66,20 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   // cpus=N: N-1 more CPUs running the scenario's backgrounds; irqs=N on every CPU.
   let initial = addBackgroundCpus(built.state, built.layout, geometry, scenario.backgrounds, params.cpus - 1);
   initial = initial.set('irqs_left', List(initial.cpus.map(() => params.irqs)));
+  if (evictions > 0) initial = initial.set('evictions_left', evictions);
   initial.cpus.forEach((_, cpu) => {
     initial = settle(new K(initial, cpu, env), []).s;
   });
 
-  const successors = new WeakMap<KernelState, { action: KernelAction; state: KernelState }[]>();
+  // The checker asks actions(s) and then nextState(s, a) for each action: keep the successors
+  // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
+  // whole explored graph alive: the initial state is held here, its successors are values of
+  // its entry, their successors of theirs...)
+  let lastState: KernelState | undefined;
+  let lastSuccessors: { action: KernelAction; state: KernelState }[] = [];
   const computeSuccessors = (s: KernelState) => {
-    let out = successors.get(s);
-    if (out) return out;
-    out = [];
+    if (s === lastState) return lastSuccessors;
+    let out: { action: KernelAction; state: KernelState }[] = [];
     if (s.oops === null) {
       for (let cpu = 0; cpu < s.cpus.size; cpu++) {
         const prefix = `CPU${cpu}`;
@@ -84,9 +92,17 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
             out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnNamed(src.handler)).s });
           });
         }
+        // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
+        if (s.evictions_left > 0)
+          c.tlb.forEach((e, index) => {
+            const label = `${prefix}: TLB evicts ${describeTlbEntry(e)}`;
+            const state = s.set('evictions_left', s.evictions_left - 1).setIn(['cpus', cpu, 'tlb'], tlbEvict(c.tlb, index));
+            out!.push({ action: { cpu, kind: 'evict', index, label }, state });
+          });
       }
     }
-    successors.set(s, out);
+    lastState = s;
+    lastSuccessors = out;
     return out;
   };
 
@@ -129,6 +145,18 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   };
 }
 
+const pagetablePagesCache = new WeakMap<object, WeakMap<object, KernelFacts['pagetablePages']>>();
+const textAliasesCache = new WeakMap<object, WeakMap<object, KernelFacts['textAliases']>>();
+
+/** `compute()`, memoized on two values (compared by identity). */
+function memoOn<T>(a: object, b: object, cache: WeakMap<object, WeakMap<object, T>>, compute: () => T): T {
+  let inner = cache.get(a);
+  if (!inner) cache.set(a, (inner = new WeakMap()));
+  let v = inner.get(b);
+  if (v === undefined) inner.set(b, (v = compute()));
+  return v;
+}
+
 /** The facts the rules read, from one state; each part is computed only if a rule asks for it. */
 export function kernelFacts(s: KernelState, env: Env): KernelFacts {
   const g = env.geometry;
@@ -168,17 +196,23 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       }))
       .toArray(),
   );
+  // Both depend only on the page tables (and the pages' roles), which most steps leave alone:
+  // computed once per Memory value.
   const pagetablePages = lazy(() =>
-    s.pgtable_role
-      .entrySeq()
-      .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
-      .toArray(),
+    memoOn(s.memory, s.pgtable_role, pagetablePagesCache, () =>
+      s.pgtable_role
+        .entrySeq()
+        .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
+        .toArray(),
+    ),
   );
   const textAliases = lazy(() =>
-    env.layout.textPages.map((page) => {
-      const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
-      return { page, writable: w.ok && !w.leaf.rdonly };
-    }),
+    memoOn(s.memory, env.layout, textAliasesCache, () =>
+      env.layout.textPages.map((page) => {
+        const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+        return { page, writable: w.ok && !w.leaf.rdonly };
+      }),
+    ),
   );
   const leftOut = s.flags.get('hibernate_left_out');
   return {
@@ -196,6 +230,7 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       return textAliases();
     },
     oops: s.oops ? s.oops.message : null,
+    warnings: s.warnings.map((w) => w.message).toArray(),
   };
 }
 

@@ -12,24 +12,62 @@
  * pte: a translation fault on memory that is mapped both before and after the change. R's
  * loads are ordinary kernel reads, so that fault would also oops; invariant 9 is checked first.
  *
- * W enters through set_memory_ro() on a vmalloc area over the run: change_memory_common()
- * refuses linear-map addresses, and with rodata_full updates the linear alias page by page.
- * CONT runs exist only where the kernel makes them, in a linear map with blocks (BBML2 systems,
- * split-bbml2, cont-invalid-then-new); v6's PTE-forced linear map has none (NO_CONT_MAPPINGS).
- * With a CONT run and no split, the per-page alias updates would leave the run half RO, half RW
- * (a misprogrammed Contiguous bit): split_kernel_leaf_mapping() splits it first.
+ * The hardware decides (model/hardware/mmu.ts, Arm ARM D8.6 "Misprogramming of the Contiguous
+ * bit"): while the run's ptes disagree, a walk through the run may cache it decoded from any of
+ * its entries. With permissions alone changing that is always RW or RO: old or new. A design
+ * whose owner moves the live run to other physical pages pte by pte (`cont-remap-pte-by-pte`)
+ * leaves entries that disagree on the output address in between: CONSTRAINED UNPREDICTABLE, and
+ * the model takes the TLB conflict abort the Arm ARM allows (R's read oopses).
+ *
+ * Abstraction: the run sits in the linear map of every design. In the kernel a linear map
+ * forced to ptes (v6 here) has no CONT runs (NO_CONT_MAPPINGS); they come from BBML2 systems,
+ * where split_pmd() makes them (`split-bbml2` runs the same scenario with that linear map).
  */
 import { Map as IMap } from 'immutable';
 import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { kernel_read } from '../kernel/access.ts';
-import { set_memory_ro } from '../kernel/pageattr.ts';
+import { kfunc, local } from '../kernel/exec.ts';
+import { leafSlot, ptep_get } from '../kernel/hw.ts';
+import { writeArgs, __set_pte } from '../kernel/kpkeys.ts';
+import { flush_tlb_kernel_range, set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
 import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
-const owner = program('protect_cont_run', '(scenario: the owner of a CONT run makes it read-only)', [
-  call('set_memory_ro(area, CONT_PTES)', set_memory_ro, (k) => ({ start: k.num('area'), numpages: k.env.geometry.contPtes })),
+/**
+ * (design cont-remap-pte-by-pte) The owner moves its live CONT run to the pages at `target`,
+ * rewriting each pte in place, then flushes the TLB: no break-before-make. Locals: `run`, `target`.
+ */
+const remap_cont_run_pte_by_pte = kfunc('remap_cont_run_pte_by_pte', '(scenario: a design that remaps a live CONT run in place)', [
+  local('ptep = pte_offset_kernel(pmdp, run); i = 0', (k) => {
+    const slot = leafSlot(k, k.num('run'))!;
+    return k.setLocals({ table: slot.table, first: slot.index, i: 0 }).next();
+  }),
+  local(
+    '__set_pte(ptep, pfn_pte(target_pfn + i, pte_pgprot(__ptep_get(ptep))))',
+    (k) => {
+      const index = k.num('first') + k.num('i');
+      const cur = ptep_get(k, k.num('table'), index)!;
+      return k.call(__set_pte, writeArgs({ table: k.num('table'), index, level: 3, value: cur.set('out', k.num('target') + k.num('i')) }));
+    },
+    { name: 'loop' },
+  ),
+  local('for (i = 0; i < CONT_PTES; i++, ptep++)', (k) => {
+    const i = k.num('i') + 1;
+    return i < k.env.geometry.contPtes ? k.setLocal('i', i).goto('loop') : k.next();
+  }),
+  local('flush_tlb_kernel_range(run, run + CONT_PTES * PAGE_SIZE)', (k) =>
+    k.setLocals({ table: undefined, first: undefined, i: undefined }).call(flush_tlb_kernel_range, { start: k.num('run'), end: k.num('run') + k.env.geometry.contPtes }),
+  ),
+]);
+
+const owner = kfunc('protect_cont_run', '(scenario: the owner of a CONT run makes it read-only, or, under cont-output-change=pte-by-pte, moves it)', [
+  local('set_memory_ro(run, CONT_PTES)', (k) =>
+    k.knobs.contOutputChange === 'pte-by-pte'
+      ? k.call(remap_cont_run_pte_by_pte, { run: k.num('run'), target: k.num('target') })
+      : k.call(set_memory_ro, { start: k.num('area'), numpages: k.env.geometry.contPtes }),
+  ),
 ]);
 
 const reader = program('read_cont_run', '(scenario: another CPU reading the pages of the run)', [
@@ -41,15 +79,21 @@ export const contPteByPte: Scenario = {
   name: 'cont-pte-by-pte',
   summary: 'a CONT run made read-only one pte at a time while another CPU reads it: old or new permission, never a fault',
   seed: 'permission-change-on-block-mappings.txt',
-  invariants: ['cont-run-decodes-old-or-new'],
+  invariants: ['cont-run-decodes-old-or-new', 'kernel-does-not-oops'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
   irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
   backgrounds: ['kernel-page-present'],
   expectations: {
-    v6: { verdict: 'pass', why: "v6's PTE-forced linear map has no CONT runs (NO_CONT_MAPPINGS): each page's pte goes from RW to RO in one store, so every read decodes RW or RO" },
+    v6: { verdict: 'pass', why: 'each pte goes from RW to RO in one store, so every read, by a walk or a TLB entry of the run, decodes RW or RO' },
     'split-bbml2': {
       verdict: 'pass',
-      why: 'on a BBML2 linear map with blocks, where CONT runs really exist: each per-page alias update splits the run first (split_kernel_leaf_mapping()), so every read decodes RW or RO',
+      why: 'the same on a BBML2 linear map with blocks, where CONT runs really exist: the run is covered whole, so nothing splits',
+    },
+    'cont-remap-pte-by-pte': {
+      verdict: 'violation',
+      property: 'kernel-does-not-oops',
+      callTrace: ['read_cont_run'],
+      why: 'between the two stores the run maps two different output ranges: CONSTRAINED UNPREDICTABLE, and R takes a TLB conflict abort',
     },
     'cont-invalid-then-new': {
       verdict: 'violation',
@@ -61,19 +105,19 @@ export const contPteByPte: Scenario = {
   build({ knobs, geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
-    const boot = new Boot(g, 5 * per);
-    // The run is the first two pages of the third PMD; the last PMD is a block when the linear map has blocks.
-    const run = 3 * per;
-    // The owner's vmalloc area over the run (its tables are allocated first, below the run).
+    const boot = new Boot(g, 6 * per);
+    // The run is the first two pages of the fifth PMD (the page tables sit below it); the last PMD is a block when the linear map has blocks.
+    const run = 4 * per;
+    // W's set_memory_ro() takes a vmalloc area over the run (change_memory_common() refuses a
+    // linear-map address); rodata_full updates the run's linear alias page by page.
     const area = vmallocArea(boot, Array.from({ length: g.contPtes }, (_, i) => run + i));
     boot.mapLinear({
-      blocks: (pa) => knobs.linearMap === 'blocks' && pa === 4 * per,
-      // CONT runs exist only in a linear map with blocks (BBML2); a PTE-forced one is NO_CONT_MAPPINGS.
-      attrs: (pa) => (knobs.linearMap === 'blocks' && pa >= run && pa < run + g.contPtes ? { cont: true } : {}),
+      blocks: (pa) => knobs.linearMap === 'blocks' && pa === 5 * per,
+      attrs: (pa) => (pa >= run && pa < run + g.contPtes ? { cont: true } : {}),
     });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
-    const va = { run: linearAlias(g, run), area };
     const booted = boot.finish();
+    const va = { run: linearAlias(g, run), target: run + per, area };
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)],

@@ -12,10 +12,12 @@ export interface ScenarioParams {
   readonly fanout: number;
   /** CPUs: the scenario's own, plus cpus - 1 more, each running one of the scenario's backgrounds. */
   readonly cpus: number;
+  /** TLB evictions the hardware may make in one run (default 0; hardware/tlb.ts). */
+  readonly evictions?: number;
 }
 
 /** The largest parameters accepted (the state space grows quickly with each). */
-export const PARAM_LIMITS: Readonly<Record<keyof ScenarioParams, { readonly min: number; readonly max: number }>> = {
+export const PARAM_LIMITS: Readonly<Record<'irqs' | 'fanout' | 'cpus', { readonly min: number; readonly max: number }>> = {
   irqs: { min: 0, max: 4 },
   fanout: { min: 2, max: 16 },
   cpus: { min: 1, max: 4 },
