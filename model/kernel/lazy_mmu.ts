@@ -90,7 +90,7 @@ export const arch_enter_lazy_mmu_mode = kfunc(
  * per-level slots). Without kpkeys batching there is nothing to restore (a local step).
  */
 const restoreSavedPor = step(
-  'kpkeys_lazy_mmu_exit(): kpkeys_restore_pkey_reg(por_el1_lazy_mmu)',
+  'kpkeys_restore_pkey_reg(por_el1_lazy_mmu) (kpkeys_lazy_mmu_exit())',
   (knobs) => (knobs.batchingGuard === 'none' ? 'local' : 'event'),
   (k) => {
     if (!batching(k)) return k.next();

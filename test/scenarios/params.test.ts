@@ -16,15 +16,16 @@ const COUNTS: Readonly<Record<string, readonly [string, number, number, number]>
   'irq-frees-pgtable': ['v5', 9, 217, 18],
   'nested-lazy-save-slot': ['v5-nesting-per-level-slot', 20, 192, 220],
   'deferred-isb-access': ['v6-pause-around-early-access', 14, 132, 210],
-  'tlbi-elision': ['v6', 146, 10328, 292],
+  'tlbi-elision': ['v6', 185, 13012, 370],
   'partial-block-overlap': ['v6', 48, 472, 784],
-  'cont-pte-by-pte': ['v6', 157, 8996, 314],
+  'cont-pte-by-pte': ['v6', 155, 9628, 310],
   'concurrent-lockless-walks': ['v6', 57, 3268, 903],
-  'bbm-block-split': ['v6', 54, 3144, 594],
+  'bbm-block-split': ['v6', 81, 5764, 891],
   'split-in-atomic': ['v6', 27, 627, 437],
   'kfence-softirq': ['v6', 6, 116, 18],
   'data-bss-linear-alias': ['v6', 34, 1944, 68],
   'hibernate-copy': ['v6', 59, 582, 177],
+  'spurious-translation-fault': ['v6', 11, 844, 88],
 };
 
 const distinct = (scenario: string, design: string, params: { irqs?: number; cpus?: number }) => {
