@@ -51,6 +51,6 @@ describe('barrier batching in interrupt context', () => {
 
   it('without the enable window (atomic lazy mode switch) it faults after the IRQ entry reset POR_EL1', () => {
     const { report } = runScenario('kfence-softirq', { design: 'v6-lazy-mmu-batches-in-interrupt', set: ['atomic-lazy-mode-switch=true'] });
-    expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual(['violation', 'pgtable-writes-hold-pgtables-overlay', 8, 24]);
+    expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual(['violation', 'pgtable-writes-hold-pgtables-overlay', 8, 52]);
   });
 });
