@@ -158,7 +158,7 @@ describe('mmcheck check --out DIR', () => {
     expect(first.oops).toEqual({ tag: 'None', value: { '#tup': [] } });
     expect(last.oops.tag).toBe('Some');
     expect(last.oops.value.message).toBe(trace.message);
-    expect(first.scenario_params).toEqual({ irqs: { '#bigint': String(PARAMS.irqs) }, fanout: { '#bigint': String(PARAMS.fanout) } });
+    expect(first.scenario_params).toEqual({ irqs: { '#bigint': String(PARAMS.irqs) }, fanout: { '#bigint': String(PARAMS.fanout) }, cpus: { '#bigint': '1' } });
   });
 
   it('timeline.html is self-contained and names the scenario, property, call trace and every step function', () => {
