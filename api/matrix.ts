@@ -3,7 +3,7 @@
  * scenario's expectation. "Which of these designs break which rules, and how?"
  */
 import { UsageError } from '../checker/index.ts';
-import { designNames } from '../model/designs.ts';
+import { designNames, type Design } from '../model/designs.ts';
 import { allScenarios, getScenario, type Expectation, type Scenario } from '../model/scenarios/index.ts';
 import { runScenario, type ScenarioReport } from './check-scenario.ts';
 
@@ -24,19 +24,32 @@ export interface MatrixCell {
 
 export interface MatrixOptions {
   readonly scenarios?: readonly string[];
-  readonly designs?: readonly string[];
+  /** Built-in design names, or designs loaded from files (`loadDesign`): those run on every scenario. */
+  readonly designs?: readonly (string | Design)[];
   readonly onCell?: (cell: MatrixCell, index: number, total: number) => void;
 }
 
-export function matrixPlan(o: MatrixOptions = {}): { scenario: Scenario; design: string }[] {
+/**
+ * The cells to run. A built-in design runs where a scenario declares it, against that
+ * expectation. A design file declares no expectations: it runs on every scenario (or the
+ * chosen ones) and is expected to pass them all, as a proposed design should.
+ */
+export function matrixPlan(o: MatrixOptions = {}): { scenario: Scenario; design: string | Design }[] {
   const known = new Set(designNames());
-  for (const d of o.designs ?? []) if (!known.has(d)) throw new UsageError(`unknown design "${d}"; designs: ${[...known].join(', ')}`);
+  const names = (o.designs ?? []).filter((d): d is string => typeof d === 'string');
+  const objects = (o.designs ?? []).filter((d): d is Design => typeof d !== 'string');
+  for (const d of names) if (!known.has(d)) throw new UsageError(`unknown design "${d}"; designs: ${[...known].join(', ')}`);
   const scenarios = o.scenarios?.length ? o.scenarios.map(getScenario) : allScenarios();
-  const plan: { scenario: Scenario; design: string }[] = [];
-  for (const scenario of scenarios)
-    for (const design of Object.keys(scenario.expectations)) if (!o.designs?.length || o.designs.includes(design)) plan.push({ scenario, design });
+  const plan: { scenario: Scenario; design: string | Design }[] = [];
+  for (const scenario of scenarios) {
+    for (const design of Object.keys(scenario.expectations)) if (!o.designs?.length || names.includes(design)) plan.push({ scenario, design });
+    for (const design of objects) plan.push({ scenario, design });
+  }
   return plan;
 }
+
+/** What a design file is expected to give on a scenario: a pass (it declares no expectations). */
+const PROPOSED_DESIGN_EXPECTATION: Expectation = { verdict: 'pass', why: 'a proposed design is expected to hold every invariant' };
 
 /** `needle` appears in `hay` in order, gaps allowed (an expected call trace in a real one). */
 export function isSubsequence(needle: readonly string[], hay: readonly string[]): boolean {
@@ -54,15 +67,15 @@ export function meetsExpectation(expected: Expectation, report: ScenarioReport):
   );
 }
 
-export function runCell(scenario: Scenario, design: string): MatrixCell {
-  const expected = scenario.expectations[design];
+export function runCell(scenario: Scenario, design: string | Design): MatrixCell {
+  const expected = typeof design === 'string' ? scenario.expectations[design] : PROPOSED_DESIGN_EXPECTATION;
   const t0 = performance.now();
   const { report } = runScenario(scenario.name, { design });
   const seconds = Math.round(performance.now() - t0) / 1000;
   const matches = meetsExpectation(expected, report);
   return {
     scenario: scenario.name,
-    design,
+    design: report.design,
     expected: { verdict: expected.verdict, ...(expected.property ? { property: expected.property } : {}) },
     verdict: report.verdict,
     ...(report.property ? { property: report.property } : {}),
