@@ -9,8 +9,9 @@
  * Everything wrong with a design file is a UsageError: one line, exit 2.
  */
 import { existsSync, statSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError, describeError } from '../checker/index.ts';
 import { RULES_BY_NAME, type KernelEvent, type KernelFacts, type KernelRule } from '../properties/index.ts';
 import { designNames, getDesign, isDesignFilePath, KNOB_SPECS, type Design, type Knobs } from './designs.ts';
@@ -232,6 +233,7 @@ export async function loadDesignFile(path: string): Promise<Design> {
   if (!existsSync(abs) || !statSync(abs).isFile()) throw new UsageError(`design file not found: ${path}`);
   let ns: Record<string, unknown>;
   try {
+    await shareMmcheckWithCommonJs();
     ns = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
     throw new UsageError(`cannot load design file ${path}: ${loadErrorLine(e, abs)}`);
@@ -243,6 +245,41 @@ export async function loadDesignFile(path: string): Promise<Design> {
   const design = designFromDefinition(def, path);
   loaded.set(abs, design);
   return design;
+}
+
+let shared = false;
+
+/**
+ * A design file outside any package is compiled as CommonJS (tsx), and its `import ... from
+ * 'mmcheck/design'` becomes a require() that Node resolves from the file's directory. Where that
+ * finds no mmcheck, it gets this running mmcheck's modules (the very instances the checker
+ * uses, not a second copy), so a design file works from anywhere on disk.
+ */
+async function shareMmcheckWithCommonJs(): Promise<void> {
+  if (shared) return;
+  shared = true;
+  const entries: Record<string, { file: string; ns: unknown }> = {
+    mmcheck: { file: fileURLToPath(new URL('../index.ts', import.meta.url)), ns: await import('../index.ts') },
+    'mmcheck/design': { file: fileURLToPath(new URL('../api/design.ts', import.meta.url)), ns: await import('../api/design.ts') },
+  };
+  const cache = createRequire(import.meta.url).cache;
+  for (const { file, ns } of Object.values(entries)) {
+    if (cache[file]) continue;
+    const m = new Module(file);
+    Object.assign(m, { filename: file, loaded: true, exports: ns });
+    cache[file] = m;
+  }
+  const M = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const resolveFilename = M._resolveFilename;
+  M._resolveFilename = function (request: string, ...rest: unknown[]): string {
+    try {
+      return resolveFilename.call(this, request, ...rest);
+    } catch (e) {
+      const own = entries[request];
+      if (own) return own.file;
+      throw e;
+    }
+  };
 }
 
 /** `--design` values: a built-in name, or a file path (loaded). */
