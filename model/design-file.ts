@@ -90,9 +90,24 @@ export function callOriginal(original: KFunction, label = `${original.name.repla
 }
 
 function nearest(name: string): string {
-  const names = allFunctions().map((f) => f.name);
-  const near = names.find((n) => n.includes(name) || name.includes(n)) ?? names.find((n) => n.slice(0, 6) === name.slice(0, 6));
-  return near ? ` (did you mean ${near}?)` : '';
+  let best: string | undefined;
+  let bestDistance = Math.max(3, Math.floor(name.length / 4)) + 1;
+  for (const f of allFunctions()) {
+    const d = editDistance(name, f.name);
+    if (d < bestDistance) (best = f.name), (bestDistance = d);
+  }
+  return best ? ` (did you mean ${best}?)` : '';
+}
+
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
 }
 
 /** Checks a definition and builds the design: knobs merged on the base, functions, invariants. */
