@@ -32,7 +32,8 @@ export interface MatrixOptions {
 /**
  * The cells to run. A built-in design runs where a scenario declares it, against that
  * expectation. A design file declares no expectations: it runs on every scenario (or the
- * chosen ones) and is expected to pass them all, as a proposed design should.
+ * chosen ones) and is held to its base design's expectations, except that passing is always
+ * welcome (see `meetsProposedDesign`).
  */
 export function matrixPlan(o: MatrixOptions = {}): { scenario: Scenario; design: string | Design }[] {
   const known = new Set(designNames());
@@ -48,8 +49,17 @@ export function matrixPlan(o: MatrixOptions = {}): { scenario: Scenario; design:
   return plan;
 }
 
-/** What a design file is expected to give on a scenario: a pass (it declares no expectations). */
+/** Where its base design is not declared, a design file is expected to hold every invariant. */
 const PROPOSED_DESIGN_EXPECTATION: Expectation = { verdict: 'pass', why: 'a proposed design is expected to hold every invariant' };
+
+/**
+ * What a design file is held to on a scenario: its base design's expectation there (or a pass),
+ * and a complete pass always meets it: a design that fixes what its base breaks is the point.
+ */
+function proposedExpectation(scenario: Scenario, design: Design): { expected: Expectation; meets: (r: ScenarioReport) => boolean } {
+  const expected = (design.base !== undefined ? scenario.expectations[design.base] : undefined) ?? PROPOSED_DESIGN_EXPECTATION;
+  return { expected, meets: (r) => (r.verdict === 'pass' && r.complete) || meetsExpectation(expected, r) };
+}
 
 /** `needle` appears in `hay` in order, gaps allowed (an expected call trace in a real one). */
 export function isSubsequence(needle: readonly string[], hay: readonly string[]): boolean {
@@ -68,11 +78,12 @@ export function meetsExpectation(expected: Expectation, report: ScenarioReport):
 }
 
 export function runCell(scenario: Scenario, design: string | Design): MatrixCell {
-  const expected = typeof design === 'string' ? scenario.expectations[design] : PROPOSED_DESIGN_EXPECTATION;
+  const { expected, meets } =
+    typeof design === 'string' ? { expected: scenario.expectations[design], meets: (r: ScenarioReport) => meetsExpectation(scenario.expectations[design], r) } : proposedExpectation(scenario, design);
   const t0 = performance.now();
   const { report } = runScenario(scenario.name, { design });
   const seconds = Math.round(performance.now() - t0) / 1000;
-  const matches = meetsExpectation(expected, report);
+  const matches = meets(report);
   return {
     scenario: scenario.name,
     design: report.design,

@@ -12,7 +12,7 @@ export const MATRIX_SPEC: CommandSpec = {
   usage: 'mmcheck matrix [--scenario NAME]... [--design NAME|FILE]... [--json]',
   summary:
     'Check every scenario under every design it declares and compare with its expected verdict. Exit 1 if any cell differs from its expectation.\n' +
-    'A design file runs on every scenario and is expected to pass each (it declares no expectations).',
+    "A design file runs on every scenario, held to its base design's expectations (a pass always meets them; where the base is not declared, a pass is expected).",
   maxPositionals: 0,
   options: {
     scenario: { type: 'list', arg: 'NAME', help: 'only this scenario (repeatable)' },
