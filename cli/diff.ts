@@ -30,6 +30,8 @@ export const DIFF_SPEC: CommandSpec = {
   ],
 };
 
+const scenarios = (n: number) => `${n} scenario${n === 1 ? '' : 's'}`;
+
 function verdictText(s: DiffSide): string {
   if (s.verdict === 'pass') return s.complete ? 'pass' : 'pass (incomplete)';
   if (s.verdict === 'violation') return `violation of ${s.property}`;
@@ -42,7 +44,7 @@ function indent(text: string, by: string): string[] {
 
 /** The diff as text: changes first, then what is reachable, then state counts. */
 export function renderDiff(diff: DesignDiff): string {
-  const lines = [`mmcheck diff: ${diff.base} → ${diff.new} (${diff.scenarios.length} scenarios, the same bounds for both)`];
+  const lines = [`mmcheck diff: ${diff.base} → ${diff.new} (${scenarios(diff.scenarios.length)}, the same bounds for both)`];
   if (diff.unchanged) {
     lines.push('', `No change: every scenario gives the same verdict, reaches the same page-table stores and accesses, and the same number of states under both designs.`);
     return lines.join('\n');
@@ -57,7 +59,7 @@ export function renderDiff(diff: DesignDiff): string {
     if (run) lines.push(...indent(renderKernelResult(run.result, run.model).split('\n').slice(1, -2).join('\n'), '  '));
   }
   const moved = diff.scenarios.filter((d) => d.nowReachable.length || d.noLongerReachable.length);
-  lines.push('', moved.length ? `Where both pass, what ${diff.new} changes (${moved.length} scenarios):` : `Where both pass: the same page-table stores and accesses are reachable.`);
+  lines.push('', moved.length ? `Where both pass, what ${diff.new} changes (${scenarios(moved.length)}):` : `Where both pass: the same page-table stores and accesses are reachable.`);
   for (const d of moved) {
     lines.push(`  ${d.scenario}:`);
     for (const e of d.nowReachable) lines.push(`    + now reachable:      ${e}`);

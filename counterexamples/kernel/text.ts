@@ -3,7 +3,7 @@
  * its call trace, and the schedule: one lane per CPU, one row per step, the state that matters.
  */
 import type { CheckResult } from '../../checker/index.ts';
-import { RULES_BY_NAME } from '../../properties/index.ts';
+import { RULES } from '../../properties/index.ts';
 import type { KernelAction, KernelModel } from '../../model/kernel-model.ts';
 import type { KernelState } from '../../model/kernel/state.ts';
 import { statsLine, verdictLine } from '../summary.ts';
@@ -55,10 +55,12 @@ export function violationLines(r: CheckResult<KernelState, KernelAction>): strin
 }
 
 export function renderKernelResult(r: CheckResult<KernelState, KernelAction>, model: KernelModel): string {
-  const rule = r.property ? RULES_BY_NAME.get(r.property) : undefined;
+  // A design file may add invariants of its own: the model's env knows them.
+  const ruleOf = (p: string) => (model.env.rules ?? RULES).find((x) => x.name === p);
+  const rule = r.property ? ruleOf(r.property) : undefined;
   const out = [
     `mmcheck: ${model.scenario.name} under ${model.design.name} (${r.strategy}${r.seed !== undefined ? `, seed ${r.seed}` : ''})`,
-    verdictLine(r, (p) => RULES_BY_NAME.get(p)?.statement),
+    verdictLine(r, (p) => ruleOf(p)?.statement),
   ];
   if (rule && r.verdict === 'violation') out.push(...violationLines(r));
   if (r.path && r.path.steps.length) {

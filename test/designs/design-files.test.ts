@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../checker/index.ts';
 import { checkScenario, runScenario } from '../../api/check-scenario.ts';
 import { runMatrix } from '../../api/matrix.ts';
+import { renderKernelResult } from '../../counterexamples/kernel/text.ts';
 import { defineDesign, event, kernelFunction, local, loadDesign, type DesignDefinition } from '../../api/design.ts';
 import { designFromDefinition } from '../../model/design-file.ts';
 import { getDesign } from '../../model/designs.ts';
@@ -37,6 +38,14 @@ describe('a design file with invariants of its own', () => {
     const bad = checkScenario(SEED, { design: v6WithOwnInvariants, invariants: ['finish-task-switch-stores-hold-pgtables-overlay'] });
     expect([bad.verdict, bad.property, bad.trace?.length]).toEqual(['violation', 'finish-task-switch-stores-hold-pgtables-overlay', 18]);
     expect(bad.detail).toBe('pageattr_pte_entry stored to a page table from finish_task_switch() on CPU0 without W on pkey PGTABLES');
+  });
+
+  it('the text report gives its statement and what it saw, as for a built-in invariant', () => {
+    const { model, result } = runScenario(SEED, { design: v6WithOwnInvariants, invariants: ['finish-task-switch-stores-hold-pgtables-overlay'] });
+    expect(renderKernelResult(result, model).split('\n').slice(1, 3)).toEqual([
+      '✗ violation of finish-task-switch-stores-hold-pgtables-overlay — Page-table stores made from finish_task_switch() (the last mmdrop of the previous mm) run with POR_EL1 granting W to pkey PGTABLES.',
+      '  pageattr_pte_entry stored to a page table from finish_task_switch() on CPU0 without W on pkey PGTABLES',
+    ]);
   });
 
   it('state predicate: holds under a single pause, violated by a design that pauses twice over', () => {
