@@ -273,9 +273,11 @@ let shared = false;
 async function shareMmcheckWithCommonJs(): Promise<void> {
   if (shared) return;
   shared = true;
+  // Source (.ts under tsx) or a compiled build (.js): the entry files sit beside this one alike.
+  const ext = import.meta.url.endsWith('.js') ? '.js' : '.ts';
   const entries: Record<string, { file: string; ns: unknown }> = {
-    mmcheck: { file: fileURLToPath(new URL('../index.ts', import.meta.url)), ns: await import('../index.ts') },
-    'mmcheck/design': { file: fileURLToPath(new URL('../api/design.ts', import.meta.url)), ns: await import('../api/design.ts') },
+    mmcheck: { file: fileURLToPath(new URL(`../index${ext}`, import.meta.url)), ns: await import('../index.ts') },
+    'mmcheck/design': { file: fileURLToPath(new URL(`../api/design${ext}`, import.meta.url)), ns: await import('../api/design.ts') },
   };
   const cache = createRequire(import.meta.url).cache;
   for (const { file, ns } of Object.values(entries)) {
