@@ -20,6 +20,8 @@ export const DIFF_SPEC: CommandSpec = {
     scenario: { type: 'list', arg: 'NAME', help: 'only this scenario (repeatable; default: every scenario)' },
     param: { type: 'list', arg: 'NAME=VALUE', help: 'scenario parameter for both designs: irqs=N, fanout=N (repeatable)' },
     ...SEARCH,
+    'max-states': { ...SEARCH['max-states'], help: 'stop each search after N distinct states (its verdict is then incomplete, and claims no regression)' },
+    'time-limit': { ...SEARCH['time-limit'], help: 'stop each search after this many seconds (incomplete, as --max-states)' },
     json,
     'no-timing': noTiming,
   },
