@@ -122,13 +122,19 @@ function side(r: CheckResult): DiffSide {
   };
 }
 
-/** Does BASE hold `property` on this scenario (a complete search finds no violation of it)? */
-function baseHolds(scenario: string, base: Design, baseRun: Run, property: string, o: DiffOptions): boolean {
+/**
+ * Does BASE hold `property` on this scenario (a complete search finds no violation of it)? An
+ * invariant of NEW's own (a design file's) is checked on BASE too: the question is the same.
+ */
+function baseHolds(scenario: string, base: Design, baseRun: Run, property: string, next: Design, o: DiffOptions): boolean {
   const r = baseRun.result;
-  if (r.verdict === 'pass') return r.complete;
-  if (r.property === property) return false;
-  // BASE stopped at another violation: search again for this invariant alone, past other violations.
-  const again = run(scenario, base, o, { invariants: [property], continueAfterViolation: true }).result;
+  const checked = baseRun.model.invariants.some((i) => i.name === property);
+  if (checked && r.verdict === 'pass') return r.complete;
+  if (checked && r.property === property) return false;
+  const own = next.invariants?.find((i) => i.name === property);
+  const withIt = !checked && own && !base.invariants?.some((i) => i.name === property) ? { ...base, invariants: [...(base.invariants ?? []), own] } : base;
+  // Search again for this invariant alone, past violations of others.
+  const again = run(scenario, withIt, o, { invariants: [property], continueAfterViolation: true }).result;
   return again.complete && !(again.violations ?? []).some((v) => v.property === property) && again.property !== property;
 }
 
@@ -145,7 +151,7 @@ export function diffDesigns(baseSpec: string | Design | DesignDefinition, newSpe
     const ns = side(n.result);
     const verdictChanged = bs.verdict !== ns.verdict || bs.property !== ns.property;
     const newViolation = ns.verdict === 'violation' && verdictChanged;
-    const regression = newViolation && baseHolds(scenario, base, b, ns.property!, o);
+    const regression = newViolation && baseHolds(scenario, base, b, ns.property!, next, o);
     const bothPass = bs.verdict === 'pass' && ns.verdict === 'pass';
     const d: ScenarioDiff = {
       scenario,

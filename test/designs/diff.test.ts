@@ -4,6 +4,9 @@ import { diffDesigns, eventContext } from '../../api/diff.ts';
 import { renderDiff } from '../../cli/diff.ts';
 import example from '../../examples/designs/pause-lazy-mmu-in-finish-task-switch.ts';
 import { defineDesign, local } from '../../api/design.ts';
+import doublePause from './fixtures/double-pause.ts';
+
+const SEED = 'seed-por-reset-lazy-mmu';
 
 describe('diffDesigns', () => {
   it('where both pass: what became reachable, in the kernel\'s terms (no POR reset: a softirq runs at the interrupted level)', () => {
@@ -42,6 +45,15 @@ describe('diffDesigns', () => {
     expect([back.verdictChanged, back.regression]).toEqual([true, true]);
     const same = diffDesigns('v6-no-por-reset', 'v6-no-por-restore-on-return', { scenarios: ['irq-frees-pgtable'] }).scenarios[0];
     expect([same.verdictChanged, same.regression]).toEqual([false, false]);
+  });
+
+  it('a violation of NEW\'s own invariant is a regression when BASE, checked against it, holds it', () => {
+    // double-pause's own invariant (pause_count <= 1), which v6-pause-lazy-mmu-in-finish-task-switch holds.
+    const d = diffDesigns('v6-pause-lazy-mmu-in-finish-task-switch', doublePause, { scenarios: [SEED] });
+    expect([d.scenarios[0].new.property, d.scenarios[0].regression]).toEqual(['lazy-mmu-paused-at-most-once', true]);
+    // v6 holds it too (it never pauses), while violating pgtable-writes-hold-pgtables-overlay.
+    const fromV6 = diffDesigns('v6', doublePause, { scenarios: [SEED] }).scenarios[0];
+    expect([fromV6.base.property, fromV6.new.property, fromV6.regression]).toEqual(['pgtable-writes-hold-pgtables-overlay', 'lazy-mmu-paused-at-most-once', true]);
   });
 
   it('a fix is no regression: violation → pass, with both state counts', () => {
