@@ -35,16 +35,24 @@ export interface MatrixOptions {
  * chosen ones) and is held to its base design's expectations, except that passing is always
  * welcome (see `meetsProposedDesign`).
  */
-export function matrixPlan(o: MatrixOptions = {}): { scenario: Scenario; design: string | Design }[] {
+export interface MatrixPlanEntry {
+  readonly scenario: Scenario;
+  /** The design's name. */
+  readonly design: string;
+  /** A design file's design (not declared by the scenario: see `runCell`). */
+  readonly proposed?: Design;
+}
+
+export function matrixPlan(o: MatrixOptions = {}): MatrixPlanEntry[] {
   const known = new Set(designNames());
   const names = (o.designs ?? []).filter((d): d is string => typeof d === 'string');
   const objects = (o.designs ?? []).filter((d): d is Design => typeof d !== 'string');
   for (const d of names) if (!known.has(d)) throw new UsageError(`unknown design "${d}"; designs: ${[...known].join(', ')}`);
   const scenarios = o.scenarios?.length ? o.scenarios.map(getScenario) : allScenarios();
-  const plan: { scenario: Scenario; design: string | Design }[] = [];
+  const plan: MatrixPlanEntry[] = [];
   for (const scenario of scenarios) {
     for (const design of Object.keys(scenario.expectations)) if (!o.designs?.length || names.includes(design)) plan.push({ scenario, design });
-    for (const design of objects) plan.push({ scenario, design });
+    for (const proposed of objects) plan.push({ scenario, design: proposed.name, proposed });
   }
   return plan;
 }
@@ -101,8 +109,8 @@ export function runCell(scenario: Scenario, design: string | Design): MatrixCell
 
 export function runMatrix(o: MatrixOptions = {}): MatrixCell[] {
   const plan = matrixPlan(o);
-  return plan.map(({ scenario, design }, i) => {
-    const cell = runCell(scenario, design);
+  return plan.map(({ scenario, design, proposed }, i) => {
+    const cell = runCell(scenario, proposed ?? design);
     o.onCell?.(cell, i, plan.length);
     return cell;
   });

@@ -4,6 +4,7 @@ import { RULES_BY_NAME } from '../properties/index.ts';
 import { resolveDesign } from '../model/design-file.ts';
 import { isDesignFilePath } from '../model/designs.ts';
 import { parseArgs, type CommandSpec } from './args.ts';
+import { wrap } from '../counterexamples/wrap.ts';
 import { EXIT } from './exit.ts';
 import { interruptSignal } from './progress.ts';
 
@@ -81,8 +82,18 @@ export function matrixTable(cells: readonly MatrixCell[], width = 120): string[]
   }
   lines.push(
     '',
-    '✓ N: pass, N states, whole bounded space · ✗I S/N: violates invariant I of domain.md §3 (0: the kernel oopsed), S steps, N states · · not declared · ! differs from expectation',
+    ...wrap(
+      '✓ N: pass, N states, whole bounded space · ✗I S/N: violates invariant I (numbered below), S steps, N states · · not declared · ! differs from expectation',
+      width,
+      '',
+      '  ',
+    ),
   );
+  // The invariants the ✗I numbers name, as they appear in the table.
+  const numbered = [...new Set(cells.filter((c) => c.verdict === 'violation').map((c) => c.property ?? ''))]
+    .map((name) => [RULES_BY_NAME.get(name)?.number ?? '?', name] as const)
+    .sort((a, b) => Number(a[0]) - Number(b[0]));
+  if (numbered.length) lines.push('Invariants (✗I):', ...numbered.map(([n, name]) => `  ${String(n).padStart(2)}  ${name}`));
   return lines;
 }
 
@@ -97,9 +108,9 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   const cells: MatrixCell[] = [];
   const t0 = performance.now();
   try {
-    for (const [i, { scenario, design }] of plan.entries()) {
+    for (const [i, { scenario, design, proposed }] of plan.entries()) {
       if (interrupt.signal.aborted) break;
-      const cell = runCell(scenario, design);
+      const cell = runCell(scenario, proposed ?? design);
       cells.push(cell);
       if (progress) process.stderr.write(`[${String(i + 1).padStart(String(plan.length).length)}/${plan.length}] ${cellLine(cell)}\n`);
       await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C in between cells

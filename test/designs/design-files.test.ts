@@ -42,7 +42,7 @@ describe('a design file with invariants of its own', () => {
 
   it('the text report gives its statement and what it saw, as for a built-in invariant', () => {
     const { model, result } = runScenario(SEED, { design: v6WithOwnInvariants, invariants: ['finish-task-switch-stores-hold-pgtables-overlay'] });
-    expect(renderKernelResult(result, model).split('\n').slice(1, 3)).toEqual([
+    expect(renderKernelResult(result, model, { width: 400 }).split('\n').slice(1, 3)).toEqual([
       '✗ violation of finish-task-switch-stores-hold-pgtables-overlay — Page-table stores made from finish_task_switch() (the last mmdrop of the previous mm) run with POR_EL1 granting W to pkey PGTABLES.',
       '  pageattr_pte_entry stored to a page table from finish_task_switch() on CPU0 without W on pkey PGTABLES',
     ]);
