@@ -81,15 +81,6 @@ describe('--design FILE', () => {
     expect(bad.stdout).toMatch(/seed-por-reset-lazy-mmu × double-pause: ✗ lazy-mmu-paused-at-most-once \(\d+ steps, \d+ states\) \d+\.\d\d s  MISMATCH: expected pass/);
   });
 
-  it('replay: a v6 counterexample no longer reproduces under the design file', () => {
-    const out = join(dir, 'seed-v6');
-    expect(mmcheck('check', 'seed-por-reset-lazy-mmu', '--design', 'v6', '--out', out, '--quiet').status).toBe(1);
-    const r = mmcheck('replay', join(out, 'trace.json'), '--design', EXAMPLE, '--quiet');
-    expect(r.status).toBe(1);
-    expect(r.stdout).toContain('under pause-lazy-mmu-in-finish-task-switch');
-    expect(mmcheck('replay', join(out, 'trace.json'), '--quiet').status).toBe(0);
-  });
-
   it('replay: a trace recorded under a design file replays with --design FILE, and says so without it', () => {
     const out = join(dir, 'own-invariant');
     const fixture = 'test/designs/fixtures/v6-with-own-invariants.ts';

@@ -16,6 +16,8 @@ import { getScenario } from '../../model/scenarios/index.ts';
 import wrapFix from './fixtures/wrap-finish-task-switch.ts';
 import v6WithOwnInvariants from './fixtures/v6-with-own-invariants.ts';
 import doublePause from './fixtures/double-pause.ts';
+import example from '../../examples/designs/pause-lazy-mmu-in-finish-task-switch.ts';
+import { replayTrace } from '../../api/replay.ts';
 
 const SEED = 'seed-por-reset-lazy-mmu';
 
@@ -146,5 +148,18 @@ describe('a broken definition is one clear UsageError', () => {
       functions: { finish_task_switch: { replace: [event('finish_lock_switch(rq)', () => { throw new Error('rq is not locked'); })] } },
     });
     expect(() => checkScenario(SEED, { design: throwing })).toThrow(/threw in .*: rq is not locked$/);
+  });
+});
+
+describe('replaying under a design file', () => {
+  it('the v6 counterexample of the seed no longer replays under the example design (the pause adds steps)', () => {
+    const { report } = runScenario(SEED, { design: 'v6' });
+    const trace = { scenario: SEED, design: 'v6', property: report.property!, steps: report.trace!.map((s) => ({ action: s.action, actor: s.actor })) };
+    expect(replayTrace(trace as never, { design: designFromDefinition(example) })).toMatchObject({
+      status: 'diverged',
+      design: 'pause-lazy-mmu-in-finish-task-switch',
+      label: expect.stringContaining('finish_task_switch'),
+    });
+    expect(replayTrace(trace as never).status).toBe('reproduced');
   });
 });
