@@ -11,6 +11,9 @@ import { allScenarios } from '../../model/scenarios/index.ts';
 import { fnNamed } from '../../model/kernel/exec.ts';
 import { loadDesignFile } from '../../model/design-file.ts';
 import example from '../../examples/designs/pause-lazy-mmu-in-finish-task-switch.ts';
+import * as root from 'mmcheck';
+import * as designApi from 'mmcheck/design';
+import { diffDesigns } from '../../api/diff.ts';
 
 const BUILT_IN = 'v6-pause-lazy-mmu-in-finish-task-switch';
 
@@ -54,5 +57,17 @@ describe('the example design file gives what the built-in design gives', () => {
     expect(fnNamed('finish_task_switch')).toBe(global);
     const v6 = runScenario('seed-por-reset-lazy-mmu', { design: 'v6' }).report;
     expect([v6.verdict, v6.property, v6.trace?.length]).toEqual(['violation', 'pgtable-writes-hold-pgtables-overlay', 18]);
+  });
+
+  it('the design API is exported from the package root and from mmcheck/design', () => {
+    expect([root.defineDesign, root.loadDesign, root.kernelFunction, root.callOriginal, root.diffDesigns]).toEqual([
+      designApi.defineDesign,
+      designApi.loadDesign,
+      designApi.kernelFunction,
+      designApi.callOriginal,
+      diffDesigns,
+    ]);
+    expect(typeof designApi.event).toBe('function');
+    expect(typeof designApi.local).toBe('function');
   });
 });
