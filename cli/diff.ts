@@ -57,8 +57,12 @@ export function renderDiff(diff: DesignDiff): string {
   for (const d of flips.filter((x) => x.counterexample)) {
     const run = newRunOf(d);
     lines.push('', `${d.scenario} under ${diff.new}${d.regression ? ` (${diff.base} holds ${d.new.property} here)` : ''}:`);
-    // The counterexample as `mmcheck check` shows it, without its header and its timing line.
-    if (run) lines.push(...indent(renderKernelResult(run.result, run.model).split('\n').slice(1, -2).join('\n'), '  '));
+    // The counterexample as `mmcheck check` shows it (80 columns with the indent), without its header and its statistics.
+    if (run) {
+      const text = renderKernelResult(run.result, run.model, { width: 78 }).split('\n');
+      const statistics = text.lastIndexOf(''); // the statistics follow the last blank line
+      lines.push(...indent(text.slice(1, statistics).join('\n').trimEnd(), '  '));
+    }
   }
   const moved = diff.scenarios.filter((d) => d.nowReachable.length || d.noLongerReachable.length);
   lines.push('', moved.length ? `Where both pass, what ${diff.new} changes (${scenarios(moved.length)}):` : `Where both pass: the same page-table stores and accesses are reachable.`);
