@@ -8,6 +8,7 @@ import { withSettings, type Design } from './designs.ts';
 import { designOf, type DesignDefinition } from './design-file.ts';
 import { DEFAULT_GEOMETRY, linearAlias, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
+import { describeTlbEntry, tlbEvict } from './hardware/tlb.ts';
 import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnIn, K, settle } from './kernel/exec.ts';
@@ -19,8 +20,8 @@ import type { Scenario, ScenarioParams } from './scenarios/scenario.ts';
 
 export interface KernelAction {
   readonly cpu: number;
-  readonly kind: 'step' | 'irq';
-  /** Which outcome of the step, or which IRQ source. */
+  readonly kind: 'step' | 'irq' | 'evict';
+  /** Which outcome of the step, which IRQ source, or which TLB entry is evicted. */
   readonly index: number;
   readonly label: string;
 }
@@ -53,6 +54,8 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   if (!Number.isInteger(params.fanout) || params.fanout < 2 || params.fanout > 16)
     throw new UsageError(`fanout must be an integer from 2 to 16, got ${params.fanout}`);
   if (!Number.isInteger(params.irqs) || params.irqs < 0) throw new UsageError(`irqs must be an integer >= 0, got ${params.irqs}`);
+  const evictions = params.evictions ?? 0;
+  if (!Number.isInteger(evictions) || evictions < 0) throw new UsageError(`evictions must be an integer >= 0, got ${params.evictions}`);
   const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
   // A design file may add invariants of its own: checked in every scenario run under it.
   const ownRules = design.invariants ?? [];
@@ -73,7 +76,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     ...(ownRules.length ? { rules } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   };
-  let initial = built.state;
+  let initial = evictions > 0 ? built.state.set('evictions_left', evictions) : built.state;
   initial.cpus.forEach((_, cpu) => {
     initial = settle(new K(initial, cpu, env), []).s;
   });
@@ -99,6 +102,13 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
             out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).s });
           });
         }
+        // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
+        if (s.evictions_left > 0)
+          c.tlb.forEach((e, index) => {
+            const label = `${prefix}: TLB evicts ${describeTlbEntry(e)}`;
+            const state = s.set('evictions_left', s.evictions_left - 1).setIn(['cpus', cpu, 'tlb'], tlbEvict(c.tlb, index));
+            out!.push({ action: { cpu, kind: 'evict', index, label }, state });
+          });
       }
     }
     lastState = s;
@@ -228,6 +238,7 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       return textAliases();
     },
     oops: s.oops ? s.oops.message : null,
+    warnings: s.warnings.map((w) => w.message).toArray(),
   };
 }
 
