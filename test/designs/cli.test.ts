@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allScenarios } from '../../model/scenarios/index.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const EXAMPLE = 'examples/designs/pause-lazy-mmu-in-finish-task-switch.ts';
@@ -139,7 +140,7 @@ describe('mmcheck diff', () => {
     const r = mmcheck('diff', 'v6', 'v6');
     expect([r.status, r.stdout]).toEqual([
       0,
-      'mmcheck diff: v6 → v6 (14 scenarios, the same bounds for both)\n\nNo change: every scenario gives the same verdict, reaches the same page-table stores and accesses, and the same number of states under both designs.\n',
+      `mmcheck diff: v6 → v6 (${allScenarios().length} scenarios, the same bounds for both)\n\nNo change: every scenario gives the same verdict, reaches the same page-table stores and accesses, and the same number of states under both designs.\n`,
     ]);
   });
 
