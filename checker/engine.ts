@@ -7,6 +7,7 @@ import { ModelError, UsageError } from './errors.ts';
 import {
   extendFingerprint,
   fingerprintFromOverride,
+  fingerprintInto,
   fingerprintOf,
   wordOf,
   type Fingerprint,
@@ -154,6 +155,24 @@ export class Engine<S, A> {
       return this.fpOverride ? fingerprintFromOverride(this.fpOverride(state)) : fingerprintOf(state);
     } catch (e) {
       throw new ModelError(this.model.name, this.fpOverride ? 'fingerprint' : 'fingerprint (default)', undefined, undefined, e);
+    }
+  }
+
+  /**
+   * `nodeFingerprint` into `out`: the search's hot path, which allocates nothing for the
+   * default fingerprint of an unbounded search.
+   */
+  nodeFingerprintInto(state: S, ctx: PreemptionContext, out: { hi: number; lo: number }): void {
+    if (this.fpOverride || this.bounded) {
+      const fp = this.nodeFingerprint(state, ctx);
+      out.hi = fp.hi;
+      out.lo = fp.lo;
+      return;
+    }
+    try {
+      fingerprintInto(state, out);
+    } catch (e) {
+      throw new ModelError(this.model.name, 'fingerprint (default)', undefined, undefined, e);
     }
   }
 
