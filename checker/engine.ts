@@ -34,6 +34,12 @@ export interface CheckOptions {
   readonly continueAfterViolation?: boolean;
   /** Check only these invariants (by name); default all of the model's. */
   readonly invariants?: readonly string[];
+  /**
+   * Worker threads for bfs (default 1: the search runs on the calling thread). Counts, verdict
+   * and counterexample are those of one worker. Needs `model.workerSource`; dfs and random
+   * refuse more than one.
+   */
+  readonly workers?: number;
 }
 
 /** A successor with the index of the action (in `actions(state)` order) that produced it. */
@@ -70,6 +76,10 @@ export function validateOptions(model: Model<unknown, unknown>, o: CheckOptions)
   nonNegInt('maxPreemptions', o.maxPreemptions);
   nonNegInt('walks', o.walks, 1);
   nonNegInt('seed', o.seed);
+  nonNegInt('workers', o.workers, 1);
+  if (o.workers !== undefined && o.workers > 1 && (o.strategy ?? 'bfs') !== 'bfs')
+    throw new UsageError(`workers > 1 is for the bfs strategy; ${o.strategy} runs on one thread (drop --workers or use --strategy bfs)`);
+  if (o.workers !== undefined && o.workers > 255) throw new UsageError(`workers must be at most 255, got ${o.workers}`);
   if (o.timeLimitSeconds !== undefined && !(o.timeLimitSeconds > 0))
     throw new UsageError(`timeLimitSeconds must be > 0, got ${o.timeLimitSeconds}`);
   if (o.maxPreemptions !== undefined && typeof model.actor !== 'function')

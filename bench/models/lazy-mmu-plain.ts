@@ -220,6 +220,8 @@ export function lazyMmuPlainModel({ rounds, irqs = 2 }: LazyMmuOptions): Model<L
     ],
     actor: (a) => (a === 'irq' ? 'irq' : 'cpu'),
     isFinal: (s) => done(s.tasks.A) && done(s.tasks.B),
+    // Worker threads build the same model by calling this factory with the same options.
+    workerSource: { module: import.meta.url, export: 'lazyMmuPlainModel', args: { rounds, irqs } },
   };
 }
 
