@@ -6,3 +6,4 @@ export { resultToJson, collisionProbability } from './result.ts';
 export { FINGERPRINT, fingerprintOf, fingerprintToHex, type Fingerprint, type SelfFingerprinting } from './fingerprint.ts';
 export { VisitedTable } from './visited.ts';
 export { ModelError, UsageError, describeError } from './errors.ts';
+export { immutableCodec, type RecordType } from './codec.ts';

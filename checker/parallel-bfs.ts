@@ -163,7 +163,7 @@ export class ParallelBfsSearch<S, A> implements Search<S, A> {
     const r = m.message as Reply;
     if (r.t === 'failed') {
       this.close();
-      throw this.errorFrom(r.model, r.message, 'worker setup');
+      throw this.errorFrom(r.model, r.message, t === 'ready' ? 'worker setup' : 'worker');
     }
     if (r.t !== t) throw new Error(`internal: worker ${w} replied ${r.t}, expected ${t}`);
     return r as Extract<Reply, { t: T }>;

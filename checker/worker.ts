@@ -8,6 +8,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { Engine, NO_CONTEXT, type PreemptionContext } from './engine.ts';
 import { ModelError, describeError } from './errors.ts';
 import type { Model } from './model.ts';
+import { assertCloneable } from './codec.ts';
 import type { Command, ExpandReply, Reply, WorkerInit, WorkerModelError } from './parallel-protocol.ts';
 
 interface Entry {
@@ -191,6 +192,7 @@ function handle(cmd: Command): void {
       const out = Array.from(cmd.locals, (i) => {
         const entry = frontier[i]!;
         frontier[i] = undefined;
+        if (!codec) assertCloneable(entry.state, model.name);
         return { s: codec ? codec.encode(entry.state) : entry.state, a: entry.ctx.lastActor, p: entry.ctx.preemptions };
       });
       peers[cmd.to]!.postMessage(out);
