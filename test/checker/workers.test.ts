@@ -2,8 +2,11 @@
  * Parallel BFS (`workers > 1`) gives exactly what one worker gives: the same JSON (counts,
  * verdict, trace), whatever the bounds, and the same one-line errors.
  */
-import { pathToFileURL } from 'node:url';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { check, ModelError, resultToJson, UsageError, type CheckOptions, type Model } from '../../checker/index.ts';
 import peterson from '../../examples/peterson.ts';
@@ -111,5 +114,39 @@ describe('errors', () => {
     expect(() => check(PETERSON, { workers: 2, strategy: 'dfs' })).toThrow('workers > 1 is for the bfs strategy; dfs runs on one thread');
     expect(() => check(PETERSON, { workers: 2, strategy: 'random' })).toThrow(UsageError);
     expect(() => check(PETERSON, { workers: 0 })).toThrow('workers must be an integer >= 1, got 0');
+  });
+});
+
+describe('mmcheck check --workers', () => {
+  const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+  const run = (...args: string[]) => spawnSync(process.execPath, ['bin/mmcheck.js', 'check', ...args], { cwd: ROOT, encoding: 'utf8' });
+
+  it('--model FILE --json --no-timing: byte-identical output with 1 and 2 workers', () => {
+    const one = run('--model', 'examples/peterson-no-turn.ts', '--json', '--no-timing');
+    const two = run('--model', 'examples/peterson-no-turn.ts', '--json', '--no-timing', '--workers', '2');
+    expect(one.status).toBe(1);
+    expect(two.status).toBe(1);
+    expect(two.stdout).toBe(one.stdout);
+    expect(JSON.parse(two.stdout).trace).toHaveLength(6);
+  });
+
+  it('a --model file that throws in a worker: one line on stderr, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
+    const file = join(dir, 'throws.ts');
+    writeFileSync(
+      file,
+      `export default {
+  name: 'throws-late',
+  initialStates: () => [0],
+  actions: () => ['a', 'b'],
+  nextState: (s: number, a: string) => { if (s >= 40) throw new Error('boom at ' + s); return a === 'a' ? s + 1 : s + 2; },
+  invariants: [],
+};
+`,
+    );
+    const r = run('--model', file, '--workers', '2');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('mmcheck: model "throws-late" threw in nextState(action "a") at step 21: boom at 40\n');
+    expect(run('--model', file).stderr).toBe(r.stderr);
   });
 });
