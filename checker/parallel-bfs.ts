@@ -86,6 +86,8 @@ export class ParallelBfsSearch<S, A> implements Search<S, A> {
   private nextCount: number[];
   /** Keep bits of each worker's last batch, sent with its next command. */
   private keep: (Uint8Array | undefined)[];
+  /** Workers that must advance to the next level before their next command. */
+  private mustAdvance: boolean[];
 
   constructor(
     private readonly model: Model<S, A>,
@@ -100,6 +102,7 @@ export class ParallelBfsSearch<S, A> implements Search<S, A> {
       );
     this.nextCount = new Array<number>(this.nWorkers).fill(0);
     this.keep = new Array<Uint8Array | undefined>(this.nWorkers).fill(undefined);
+    this.mustAdvance = new Array<boolean>(this.nWorkers).fill(false);
   }
 
   private get distinct(): number {
@@ -205,7 +208,7 @@ export class ParallelBfsSearch<S, A> implements Search<S, A> {
       keep.push(i);
     }
     this.spawn();
-    this.post(0, { t: 'init', keep: Int32Array.from(keep) });
+    this.post(0, { t: 'init', initial: Int32Array.from(keep) });
     this.await(0, 'ok');
     return true;
   }
@@ -312,19 +315,21 @@ export class ParallelBfsSearch<S, A> implements Search<S, A> {
     return this.errorFrom(err.model, err.message, 'worker');
   }
 
-  /** Sends a command, with the keep bits of the worker's previous batch. */
+  /** Sends a command, with the keep bits of the worker's previous batch and a pending advance. */
   private send(w: number, cmd: Command): void {
     const keep = this.keep[w];
+    const advance = this.mustAdvance[w];
     this.keep[w] = undefined;
-    const full = keep && (cmd.t === 'expand' || cmd.t === 'has-successor' || cmd.t === 'advance') ? { ...cmd, keep } : cmd;
+    this.mustAdvance[w] = false;
+    const full = keep || advance ? { ...cmd, ...(keep ? { keep } : {}), ...(advance ? { advance } : {}) } : cmd;
     this.post(w, full, keep ? [keep.buffer as ArrayBuffer] : []);
   }
 
   /** Moves to the next level; false when it is empty (the search is over). */
   private advance(): boolean {
     const W = this.nWorkers;
-    for (let w = 0; w < W; w++) this.send(w, { t: 'advance' });
-    for (let w = 0; w < W; w++) this.await(w, 'ok');
+    // The workers advance with their next command (their next frontier is the main thread's `next`).
+    for (let w = 0; w < W; w++) this.mustAdvance[w] = true;
     this.level = this.next;
     this.next = newLevel(Math.max(16, this.level.size));
     const counts = this.nextCount;
@@ -358,9 +363,9 @@ export class ParallelBfsSearch<S, A> implements Search<S, A> {
       deficit[to]--;
     }
     for (const mv of moves) {
-      this.post(mv.from, { t: 'send', to: mv.to, locals: Int32Array.from(mv.globals, (g) => lv.local[g]) });
+      this.send(mv.from, { t: 'send', to: mv.to, locals: Int32Array.from(mv.globals, (g) => lv.local[g]) });
       this.await(mv.from, 'ok');
-      this.post(mv.to, { t: 'receive', from: mv.from });
+      this.send(mv.to, { t: 'receive', from: mv.from });
       this.await(mv.to, 'ok');
       for (const g of mv.globals) {
         lv.owner[g] = mv.to;

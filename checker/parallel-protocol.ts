@@ -16,19 +16,23 @@ export interface WorkerInit {
   readonly signal: SharedArrayBuffer;
 }
 
-export type Command =
+/**
+ * Every command may carry, first, the keep bits of the worker's last batch and an `advance`
+ * (make the next frontier the current one), so a level costs one round trip per worker.
+ */
+export type Command = (
+
   /** Keep these initial states (indices into `initialStates()`) as the frontier. */
-  | { readonly t: 'init'; readonly keep: Int32Array }
+  | { readonly t: 'init'; readonly initial: Int32Array }
   /** Apply `keep` to the last batch's successors, then expand frontier states `locals`. */
   | { readonly t: 'expand'; readonly keep?: Uint8Array; readonly locals: Int32Array; readonly steps: number }
   /** Depth bound reached: does any of these states have an enabled action? (They are dropped.) */
   | { readonly t: 'has-successor'; readonly keep?: Uint8Array; readonly locals: Int32Array }
-  /** Apply `keep`, then make the next frontier the current one. */
-  | { readonly t: 'advance'; readonly keep?: Uint8Array }
   /** Move frontier states `locals` to worker `to` (over the direct channel). */
-  | { readonly t: 'send'; readonly to: number; readonly locals: Int32Array }
+  | { readonly t: 'send'; readonly keep?: Uint8Array; readonly to: number; readonly locals: Int32Array }
   /** Append the states worker `from` sent to the frontier. */
-  | { readonly t: 'receive'; readonly from: number };
+  | { readonly t: 'receive'; readonly keep?: Uint8Array; readonly from: number }
+) & { readonly advance?: boolean };
 
 /** A model error raised in a worker, with what the main thread needs to raise the same one. */
 export interface WorkerModelError {

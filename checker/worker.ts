@@ -94,7 +94,7 @@ function expand(locals: Int32Array, steps: number): { r: ExpandReply; transfer: 
     }
     const wasCut = e.preemptionBoundReached;
     e.preemptionBoundReached = false;
-    const allowed = bounded ? e.bound(succs, entry.ctx) : succs.map((succ) => ({ succ, ctx: NO_CONTEXT }));
+    const allowed = bounded ? e.bound(succs, entry.ctx) : unbounded(succs);
     if (e.preemptionBoundReached) flags[k] |= 2;
     e.preemptionBoundReached = wasCut;
     for (let j = 0; j < allowed.length; j++) {
@@ -154,6 +154,13 @@ function expand(locals: Int32Array, steps: number): { r: ExpandReply; transfer: 
   return { r, transfer: transfer as ArrayBuffer[] };
 }
 
+/** Successors as `bound` returns them, for an unbounded search. */
+function unbounded<T>(succs: readonly T[]): { succ: T; ctx: PreemptionContext }[] {
+  const out = new Array<{ succ: T; ctx: PreemptionContext }>(succs.length);
+  for (let i = 0; i < succs.length; i++) out[i] = { succ: succs[i], ctx: NO_CONTEXT };
+  return out;
+}
+
 function growU32(a: Uint32Array, cap: number): Uint32Array<ArrayBuffer> {
   const b = new Uint32Array(cap);
   b.set(a);
@@ -161,19 +168,22 @@ function growU32(a: Uint32Array, cap: number): Uint32Array<ArrayBuffer> {
 }
 
 function handle(cmd: Command): void {
+  if (cmd.t !== 'init') applyKeep(cmd.keep);
+  if (cmd.advance) {
+    frontier = next;
+    next = [];
+  }
   switch (cmd.t) {
     case 'init': {
       const inits = engine.initialStates();
-      frontier = Array.from(cmd.keep, (i) => ({ state: inits[i], ctx: NO_CONTEXT }));
+      frontier = Array.from(cmd.initial, (i) => ({ state: inits[i], ctx: NO_CONTEXT }));
       return reply({ t: 'ok' });
     }
     case 'expand': {
-      applyKeep(cmd.keep);
       const { r, transfer } = expand(cmd.locals, cmd.steps);
       return reply(r, transfer);
     }
     case 'has-successor': {
-      applyKeep(cmd.keep);
       let found = false;
       for (const i of cmd.locals) {
         const entry = frontier[i]!;
@@ -182,11 +192,6 @@ function handle(cmd: Command): void {
       }
       return reply({ t: 'has-successor', found });
     }
-    case 'advance':
-      applyKeep(cmd.keep);
-      frontier = next;
-      next = [];
-      return reply({ t: 'ok' });
     case 'send': {
       const codec = model.codec;
       const out = Array.from(cmd.locals, (i) => {
