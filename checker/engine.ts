@@ -198,9 +198,11 @@ export class Engine<S, A> {
    * successors (for error messages). Counts each as generated.
    */
   successors(state: S, step: number): Successor<S, A>[] {
-    let actions: A[];
+    let actions: readonly A[];
     try {
-      actions = [...this.model.actions(state)];
+      // An array is read as it is (never written): no copy per state.
+      const listed = this.model.actions(state);
+      actions = Array.isArray(listed) ? (listed as readonly A[]) : [...listed];
     } catch (e) {
       throw new ModelError(this.model.name, 'actions', undefined, step, e);
     }

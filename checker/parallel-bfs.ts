@@ -263,9 +263,9 @@ export class ParallelBfsSearch<S, A> implements Search<S, A> {
     if (o.maxDepth !== undefined && this.steps >= o.maxDepth) {
       // Depth bound: these nodes are not expanded; the one-thread search still stops at max-states first.
       if (o.maxStates !== undefined && this.distinct >= o.maxStates) return 'max-states';
-      const ask = !e.depthBoundReached;
+      if (e.depthBoundReached) return undefined; // known already: the states are dropped at the next advance
       for (let w = 0; w < W; w++) if (counts[w] > 0) this.send(w, { t: 'has-successor', locals: locals[w] });
-      for (let w = 0; w < W; w++) if (counts[w] > 0 && this.await(w, 'has-successor').found && ask) e.depthBoundReached = true;
+      for (let w = 0; w < W; w++) if (counts[w] > 0 && this.await(w, 'has-successor').found) e.depthBoundReached = true;
       return undefined;
     }
 
