@@ -199,6 +199,7 @@ function runChild(spec: ChildSpec, heapMiB: number): ChildResult | string {
     timeout: (spec.timeLimit + 60) * 1000,
     maxBuffer: 1 << 20,
   });
+  process.stderr.write(`bench: ${JSON.stringify(spec)}: ${r.status === 0 ? r.stdout.trim() : `exit ${r.status ?? r.signal}`}\n`);
   if (r.error) return `child failed: ${r.error.message}`;
   if (r.status !== 0) return `child exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-1)[0] ?? ''}`;
   return JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]) as ChildResult;
