@@ -306,8 +306,8 @@ if (quick) {
 }
 if (long) {
   plainBench('≈5 M', LAZY_MMU_SIZES['5M'], 300, 4096);
-  plainBench('≈12 M', LAZY_MMU_SIZES['12M'], 600, 6144);
-  plainBench('≈25 M', LAZY_MMU_SIZES['25M'], 1200, 8192);
+  plainBench('≈12 M', LAZY_MMU_SIZES['12M'], 900, 6144);
+  plainBench('≈25 M', LAZY_MMU_SIZES['25M'], 1800, 8192);
 }
 kernelBench('kernel bfs, 1 CPU', {
   model: 'kernel',

@@ -12,7 +12,7 @@
  *
  * Size knob `rounds`: how many page-table update rounds each task performs. Distinct states
  * grow roughly with rounds²; `LAZY_MMU_SIZES` lists the values that give ≈1 M, 5 M, 12 M
- * and 25 M distinct states (measured; the exact counts are in the table).
+ * and 25 M distinct states.
  */
 import type { Model } from '../../checker/index.ts';
 
@@ -227,9 +227,10 @@ export function lazyMmuPlainModel({ rounds, irqs = 2 }: LazyMmuOptions): Model<L
 
 /**
  * `rounds` for the benchmark's sizes (irqs = 4). Measured: rounds 16 → 185,829 distinct
- * states, 36 → 991,789; the larger ones follow distinct ≈ c·rounds^2.07 and are printed by
- * `npm run bench -- --long` with their exact counts.
+ * states, 26 → 509,009, 36 → 991,789, 79 → 4,886,385, 171 → 23,130,169; distinct grows as
+ * about rounds^2.01, which gives 80 → ≈5.0 M, 124 → ≈12 M and 178 → ≈25 M (`npm run bench --
+ * --long` prints the exact counts).
  */
-export const LAZY_MMU_SIZES = { '0.19M': 16, '0.5M': 26, '1M': 36, '5M': 79, '12M': 120, '25M': 171 } as const;
+export const LAZY_MMU_SIZES = { '0.19M': 16, '0.5M': 26, '1M': 36, '5M': 80, '12M': 124, '25M': 178 } as const;
 
 export default lazyMmuPlainModel({ rounds: 20 });
