@@ -9,9 +9,9 @@
 import { List, Map, OrderedMap, OrderedSet, Set, Stack, isImmutable, isIndexed, isKeyed, isOrdered, isRecord, isStack } from 'immutable';
 import type { StateCodec } from './model.ts';
 
-/** A Record type (the factory `Record({...})` returns). */
+/** A Record type: the factory `Record({...})` returns, or a class that extends one. */
 export interface RecordType {
-  (values?: Record<string, unknown>): unknown;
+  new (values?: Record<string, unknown>): unknown;
   readonly prototype: object;
 }
 
@@ -35,7 +35,8 @@ const enum T {
  */
 export function immutableCodec<S>(recordTypes: readonly RecordType[]): StateCodec<S> {
   const index = new globalThis.Map<object, number>(recordTypes.map((r, i) => [r.prototype, i]));
-  const keysOf = recordTypes.map((r) => [...((r() as { toSeq(): { keySeq(): Iterable<string> } }).toSeq().keySeq())]);
+  // `new` works for both kinds of Record type (a class must be called with it).
+  const keysOf = recordTypes.map((R) => [...(new R() as { toSeq(): { keySeq(): Iterable<string> } }).toSeq().keySeq()]);
 
   function encode(v: unknown): unknown {
     if (v === null || typeof v !== 'object') return v;
@@ -43,7 +44,9 @@ export function immutableCodec<S>(recordTypes: readonly RecordType[]): StateCode
     if (isRecord(v)) {
       const i = index.get(Object.getPrototypeOf(v) as object);
       if (i === undefined)
-        throw new TypeError(`immutableCodec: a Record type not in the list (${(v as { _name?: string })._name ?? 'unnamed'}): pass it to immutableCodec([...])`);
+        throw new TypeError(
+          `immutableCodec: a Record type not in the list (${(v as { _name?: string })._name ?? (v as object).constructor?.name ?? 'unnamed'}): pass it to immutableCodec([...])`,
+        );
       const rec = v as unknown as { get(k: string): unknown };
       return [T.Record, i, ...keysOf[i].map((k) => encode(rec.get(k)))];
     }
@@ -82,7 +85,7 @@ export function immutableCodec<S>(recordTypes: readonly RecordType[]): StateCode
         const i = x[1] as number;
         const values: Record<string, unknown> = {};
         keysOf[i].forEach((k, j) => (values[k] = decode(x[j + 2])));
-        return recordTypes[i](values);
+        return new recordTypes[i](values);
       }
       case T.List:
         return List(x.slice(1).map(decode));

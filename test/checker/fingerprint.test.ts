@@ -400,6 +400,21 @@ describe('immutableCodec: states that cross worker threads come back equal', () 
     expect(Object.getPrototypeOf(back)).toBe(Object.getPrototypeOf(v));
   });
 
+  it('Records declared as classes (class X extends Record(...)) come back as instances of the class', () => {
+    class Point extends Record({ x: 0, y: 0 }) {
+      norm(): number {
+        return Math.abs(this.x) + Math.abs(this.y);
+      }
+    }
+    const codec = immutableCodec<List<Point>>([Point]);
+    const v = List([new Point({ x: 1, y: -2 }), new Point()]);
+    const back = codec.decode(structuredClone(codec.encode(v)));
+    expect(back.get(0)).toBeInstanceOf(Point);
+    expect(back.get(0)!.norm()).toBe(3);
+    expect(is(back, v)).toBe(true);
+    expect(key(back)).toBe(key(v));
+  });
+
   it('a Record type the codec was not given is an error naming the fix', () => {
     const Unlisted = Record({ a: 0 }, 'Unlisted');
     expect(() => immutableCodec([]).encode(List([Unlisted()]))).toThrow('immutableCodec: a Record type not in the list (Unlisted): pass it to immutableCodec([...])');
