@@ -3,7 +3,7 @@
  * in slices (async, for the command line: progress lines and a clean stop on Ctrl-C).
  */
 import type { Model } from './model.ts';
-import { validateOptions, type CheckOptions, type Progress, type Search } from './engine.ts';
+import type { CheckOptions, Progress, Search } from './engine.ts';
 import type { CheckResult } from './result.ts';
 import { BfsSearch } from './bfs.ts';
 import { ParallelBfsSearch } from './parallel-bfs.ts';
@@ -14,11 +14,7 @@ import { UsageError } from './errors.ts';
 export function createSearch<S, A>(model: Model<S, A>, options: CheckOptions = {}): Search<S, A> {
   switch (options.strategy ?? 'bfs') {
     case 'bfs':
-      if ((options.workers ?? 1) > 1) {
-        validateOptions(model as Model<unknown, unknown>, options);
-        return new ParallelBfsSearch(model, options);
-      }
-      return new BfsSearch(model, options);
+      return (options.workers ?? 1) > 1 ? new ParallelBfsSearch(model, options) : new BfsSearch(model, options);
     case 'dfs':
       return new DfsSearch(model, options);
     case 'random':

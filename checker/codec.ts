@@ -126,7 +126,7 @@ export function assertCloneable(v: unknown, modelName: string): void {
   if (proto !== Object.prototype && proto !== null) {
     const what = isImmutable(v) ? 'an Immutable.js value' : `a ${proto?.constructor?.name ?? 'class instance'}`;
     throw new TypeError(
-      `states of model "${modelName}" cannot cross threads as they are (${what} inside a state): give the model a codec (immutableCodec from mmcheck's checker/codec.ts)`,
+      `states of model "${modelName}" cannot cross threads as they are (${what} inside a state): give the model a codec (for example immutableCodec([...Record types]), exported by mmcheck)`,
     );
   }
   for (const k in v) assertCloneable((v as Record<string, unknown>)[k], modelName);
