@@ -228,7 +228,7 @@ export function lazyMmuPlainModel({ rounds, irqs = 2 }: LazyMmuOptions): Model<L
 /**
  * `rounds` for the benchmark's sizes (irqs = 4). Measured: rounds 16 → 185,829 distinct
  * states, 26 → 509,009, 36 → 991,789, 79 → 4,886,385, 171 → 23,130,169; distinct grows as
- * about rounds^2.01, which gives 80 → ≈5.0 M, 124 → 12,122,205 (measured) and 178 → ≈25 M (`npm run bench --
+ * about rounds^2.01, which gives 80 → ≈5.0 M; measured: 124 → 12,122,205 and 178 → 25,071,297 (`npm run bench --
  * --long` prints the exact counts).
  */
 export const LAZY_MMU_SIZES = { '0.19M': 16, '0.5M': 26, '1M': 36, '5M': 80, '12M': 124, '25M': 178 } as const;
