@@ -25,6 +25,7 @@ export const SEARCH_OPTIONS = {
   walks: { type: 'int', arg: 'N', min: 1, help: 'number of random walks (default 1000)' },
   invariant: { type: 'list', arg: 'NAME', help: 'check only this invariant (repeatable)' },
   continue: { type: 'boolean', help: 'keep exploring after a violation (first violation per invariant is kept)' },
+  workers: { type: 'int', arg: 'N', min: 1, help: 'bfs on N worker threads (default 1); same counts, verdict and trace as one' },
   json: { type: 'boolean', help: 'print one JSON object instead of text' },
   'no-timing': { type: 'boolean', help: 'leave seconds and states/s out of --json, so equal runs give identical bytes' },
   quiet: { type: 'boolean', help: 'print only the verdict line' },
@@ -68,6 +69,7 @@ export function searchOptions(p: Parsed): CheckOptions {
     walks: o.walks as number | undefined,
     invariants: o.invariant as string[] | undefined,
     continueAfterViolation: (o.continue as boolean | undefined) ?? false,
+    workers: o.workers as number | undefined,
   };
 }
 
