@@ -93,7 +93,8 @@ export function eventContext(e: KernelEvent, k: K): string | undefined {
 const newRuns = new WeakMap<ScenarioDiff, Run>();
 
 function search(o: DiffOptions): CheckOptions {
-  const { scenarios: _s, params: _p, timing: _t, onScenario: _o, ...rest } = o;
+  // One thread: the reachable-event summary is collected here as the search explores.
+  const { scenarios: _s, params: _p, timing: _t, onScenario: _o, workers: _w, ...rest } = o;
   return rest;
 }
 

@@ -7,7 +7,8 @@ import { parseArgs, type CommandSpec } from './args.ts';
 import { scenarioParams, searchOptions, SEARCH_OPTIONS } from './check.ts';
 import { EXIT } from './exit.ts';
 
-const { json, 'no-timing': noTiming, quiet: _q, progress: _p, ...SEARCH } = SEARCH_OPTIONS;
+// Not --workers: the reachable-event summary is collected in this thread, as the search explores.
+const { json, 'no-timing': noTiming, quiet: _q, progress: _p, workers: _w, ...SEARCH } = SEARCH_OPTIONS;
 
 export const DIFF_SPEC: CommandSpec = {
   name: 'diff',
