@@ -32,6 +32,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
   private initialIndex = 0;
   private finished = false;
   private stoppedBy: StopReason | undefined;
+  private readonly scratch = { hi: 0, lo: 0 };
 
   constructor(model: Model<S, A>, options: CheckOptions) {
     this.engine = new Engine(model, options);
@@ -49,7 +50,9 @@ export class BfsSearch<S, A> implements Search<S, A> {
   /** Records a new node; returns false when the search must stop (a violation, no -continue). */
   private visit(state: S, parent: number, action: number, steps: number, ctx: PreemptionContext): boolean {
     const e = this.engine;
-    const id = this.table.insert(e.nodeFingerprint(state, ctx), parent, action);
+    const fp = this.scratch;
+    e.nodeFingerprintInto(state, ctx, fp);
+    const id = this.table.insertHiLo(fp.hi, fp.lo, parent, action);
     if (id < 0) return true;
     let isNewModelState = true;
     if (this.modelStates) isNewModelState = this.modelStates.insert(e.fingerprint(state)) >= 0;
@@ -102,6 +105,11 @@ export class BfsSearch<S, A> implements Search<S, A> {
           this.findings.push({ property: 'deadlock', path: this.rebuild(node.id) });
           if (!o.continueAfterViolation) return this.finish();
         }
+        continue;
+      }
+      if (!e.bounded) {
+        for (const succ of succs)
+          if (!this.visit(succ.state, node.id, succ.actionIndex, node.steps + 1, NO_CONTEXT)) return this.finish();
         continue;
       }
       for (const { succ, ctx } of e.bound(succs, node.ctx)) {

@@ -6,6 +6,7 @@ import { colourEnabled, terminalWidth } from './terminal.ts';
 import { shrinkWith } from '../counterexamples/shrink.ts';
 import { renderKernelResult } from '../counterexamples/kernel/text.ts';
 import { buildScenarioModel, reportOf, runModelAsync, type ScenarioCheckOptions } from '../api/check-scenario.ts';
+import { resolveDesign } from '../model/design-file.ts';
 import type { ScenarioParams } from '../model/scenarios/index.ts';
 import { writeOutputs } from './outputs.ts';
 import { parseArgs, type CommandSpec, type Parsed } from './args.ts';
@@ -24,6 +25,7 @@ export const SEARCH_OPTIONS = {
   walks: { type: 'int', arg: 'N', min: 1, help: 'number of random walks (default 1000)' },
   invariant: { type: 'list', arg: 'NAME', help: 'check only this invariant (repeatable)' },
   continue: { type: 'boolean', help: 'keep exploring after a violation (first violation per invariant is kept)' },
+  workers: { type: 'int', arg: 'N', min: 1, help: 'bfs on N worker threads (default 1); same counts, verdict and trace as one' },
   json: { type: 'boolean', help: 'print one JSON object instead of text' },
   'no-timing': { type: 'boolean', help: 'leave seconds and states/s out of --json, so equal runs give identical bytes' },
   quiet: { type: 'boolean', help: 'print only the verdict line' },
@@ -32,11 +34,11 @@ export const SEARCH_OPTIONS = {
 
 export const CHECK_SPEC: CommandSpec = {
   name: 'check',
-  usage: 'mmcheck check SCENARIO [--design NAME] [--set knob=value]... [options]\n       mmcheck check --model FILE [options]',
+  usage: 'mmcheck check SCENARIO [--design NAME|FILE] [--set knob=value]... [options]\n       mmcheck check --model FILE [options]',
   summary: 'Explore a scenario under a design (or a model file) and report the first invariant violation, with its trace.',
   maxPositionals: 1,
   options: {
-    design: { type: 'string', arg: 'NAME', help: "the design to check the scenario under (default v6; see 'mmcheck list')" },
+    design: { type: 'string', arg: 'NAME|FILE', help: "the design to check the scenario under: a name (default v6; see 'mmcheck list') or a design file (docs/designs.md)" },
     set: { type: 'list', arg: 'KNOB=VALUE', help: 'override one knob of the design (repeatable)' },
     param: { type: 'list', arg: 'NAME=VALUE', help: 'scenario parameter: irqs=N (IRQs per CPU, 0-4), cpus=N (the scenario CPUs plus N-1 background CPUs, 1-4), fanout=N (2-16), evictions=N (TLB evictions the hardware may make; default 0) (repeatable)' },
     model: { type: 'string', arg: 'FILE', help: 'check a .ts or .js file whose default export is a Model, instead of a scenario' },
@@ -67,6 +69,7 @@ export function searchOptions(p: Parsed): CheckOptions {
     walks: o.walks as number | undefined,
     invariants: o.invariant as string[] | undefined,
     continueAfterViolation: (o.continue as boolean | undefined) ?? false,
+    workers: o.workers as number | undefined,
   };
 }
 
@@ -98,7 +101,7 @@ export function scenarioParams(p: Parsed): Partial<ScenarioParams> {
 async function checkScenarioCommand(name: string, p: Parsed): Promise<number> {
   const opts: ScenarioCheckOptions = {
     ...searchOptions(p),
-    ...(p.options.design ? { design: p.options.design as string } : {}),
+    ...(p.options.design ? { design: await resolveDesign(p.options.design as string) } : {}),
     ...(p.options.set ? { set: p.options.set as string[] } : {}),
     params: scenarioParams(p),
     shrink: !p.options['no-shrink'],

@@ -3,14 +3,15 @@
  * each of their outcomes) and the environment's IRQs; the invariants are the scenario's rules.
  */
 import { UsageError, type Invariant, type Model } from '../checker/index.ts';
-import { RULES_BY_NAME, type KernelFacts } from '../properties/index.ts';
-import { getDesign, withSettings, type Design } from './designs.ts';
+import { RULES, type KernelEvent, type KernelFacts, type KernelRule } from '../properties/index.ts';
+import { withSettings, type Design } from './designs.ts';
+import { designOf, type DesignDefinition } from './design-file.ts';
 import { DEFAULT_GEOMETRY, linearAlias, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
 import { describeTlbEntry, tlbEvict } from './hardware/tlb.ts';
 import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
-import { cpuTransitions, fnNamed, K, settle } from './kernel/exec.ts';
+import { cpuTransitions, fnIn, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
 import type { KernelState } from './kernel/state.ts';
@@ -35,19 +36,21 @@ export interface KernelModel extends Model<KernelState, KernelAction> {
 }
 
 export interface KernelModelOptions {
-  /** Design name (default v6) or a design object. */
-  readonly design?: string | Design;
+  /** Design name (default v6), a design object, or a design file's definition (`defineDesign`). */
+  readonly design?: string | Design | DesignDefinition;
   /** `knob=value` overrides. */
   readonly set?: readonly string[];
   readonly params?: Partial<ScenarioParams>;
-  /** Check these invariants instead of the scenario's. */
+  /** Check these invariants instead of the scenario's (and the design's own). */
   readonly invariants?: readonly string[];
+  /** Sees every kernel event reported while the model runs (see Env.onEvent). */
+  readonly onEvent?: (e: KernelEvent, k: K) => void;
 }
 
 const CATCH_ALL = 'kernel-does-not-oops';
 
 export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}): KernelModel {
-  const base = typeof options.design === 'object' ? options.design : getDesign(options.design ?? 'v6');
+  const base = designOf(options.design ?? 'v6');
   const design = withSettings(base, options.set ?? []);
   const params: ScenarioParams = { ...scenario.params, ...options.params };
   for (const [name, { min, max }] of Object.entries(PARAM_LIMITS)) {
@@ -57,12 +60,25 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   const evictions = params.evictions ?? 0;
   if (!Number.isInteger(evictions) || evictions < 0) throw new UsageError(`evictions must be an integer >= 0, got ${params.evictions}`);
   const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
-  const names = [...(options.invariants ?? scenario.invariants)];
-  for (const n of names) if (!RULES_BY_NAME.has(n)) throw new UsageError(`unknown invariant "${n}"; invariants: ${[...RULES_BY_NAME.keys()].join(', ')}`);
+  // A design file may add invariants of its own: checked in every scenario run under it.
+  const ownRules = design.invariants ?? [];
+  const rules: readonly KernelRule[] = ownRules.length ? [...RULES, ...ownRules] : RULES;
+  const rulesByName = new Map(rules.map((r) => [r.name, r]));
+  const names = [...(options.invariants ?? [...scenario.invariants, ...ownRules.map((r) => r.name)])];
+  for (const n of names) if (!rulesByName.has(n)) throw new UsageError(`unknown invariant "${n}"; invariants: ${[...rulesByName.keys()].join(', ')}`);
   if (!names.includes(CATCH_ALL)) names.push(CATCH_ALL);
 
   const built = scenario.build({ knobs: design.knobs, geometry, params });
-  const env: Env = { design, knobs: design.knobs, geometry, layout: built.layout, recorded: new Set(names) };
+  const env: Env = {
+    design,
+    knobs: design.knobs,
+    geometry,
+    layout: built.layout,
+    recorded: new Set(names),
+    ...(design.functions?.size ? { functions: design.functions } : {}),
+    ...(ownRules.length ? { rules } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  };
   // cpus=N: N-1 more CPUs running the scenario's backgrounds; irqs=N on every CPU.
   let initial = addBackgroundCpus(built.state, built.layout, geometry, scenario.backgrounds, params.cpus - 1);
   initial = initial.set('irqs_left', List(initial.cpus.map(() => params.irqs)));
@@ -89,7 +105,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
           scenario.irqSources.forEach((src, index) => {
             const label = `${prefix} ${task.comm}: IRQ (${src.name})`;
-            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnNamed(src.handler)).s });
+            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).s });
           });
         }
         // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
@@ -117,7 +133,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   };
 
   const invariants: Invariant<KernelState>[] = names.map((name) => {
-    const rule = RULES_BY_NAME.get(name)!;
+    const rule = rulesByName.get(name)!;
     return {
       name,
       description: rule.statement,
