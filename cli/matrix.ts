@@ -3,7 +3,7 @@ import { runCell, matrixPlan, type MatrixCell } from '../api/matrix.ts';
 import { RULES_BY_NAME } from '../properties/index.ts';
 import { parseArgs, type CommandSpec } from './args.ts';
 import { EXIT } from './exit.ts';
-import { interruptSignal } from './progress.ts';
+import { interruptedExitCode, searchPhase } from './signals.ts';
 
 export const MATRIX_SPEC: CommandSpec = {
   name: 'matrix',
@@ -73,7 +73,7 @@ export function matrixTable(cells: readonly MatrixCell[], width = 120): string[]
   }
   lines.push(
     '',
-    '✓ N: pass, N states, whole bounded space · ✗I S/N: violates invariant I of domain.md §3 (0: the kernel oopsed), S steps, N states · · not declared · ! differs from expectation',
+    '✓ N: pass, N states, whole bounded space · ✗I S/N: violates invariant I of docs/invariants.md (0: the kernel oopsed), S steps, N states · · not declared · ! differs from expectation',
   );
   return lines;
 }
@@ -85,7 +85,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
     ...(p.options.design ? { designs: p.options.design as string[] } : {}),
   });
   const progress = !p.options.json && !p.options.quiet;
-  const interrupt = interruptSignal();
+  const interrupt = searchPhase();
   const cells: MatrixCell[] = [];
   const t0 = performance.now();
   try {
@@ -97,7 +97,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
       await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C in between cells
     }
   } finally {
-    interrupt.dispose();
+    interrupt.done();
   }
   const mismatches = cells.filter((c) => !c.matches);
   if (p.options.json) {
@@ -122,6 +122,6 @@ export async function matrixCommand(argv: string[]): Promise<number> {
     for (const m of mismatches) lines.push(`  ${cellLine(m)}`);
     process.stdout.write(lines.join('\n') + '\n');
   }
-  if (cells.length < plan.length) return EXIT.interrupted;
+  if (cells.length < plan.length) return interruptedExitCode();
   return mismatches.length ? EXIT.violation : EXIT.ok;
 }

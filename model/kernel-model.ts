@@ -43,13 +43,24 @@ export interface KernelModelOptions {
 
 const CATCH_ALL = 'kernel-does-not-oops';
 
+/**
+ * The documented range of each scenario parameter (`--param`). Each IRQ multiplies the
+ * interleavings, and the fanout the pages a walk visits: beyond these the state space outgrows
+ * any machine, so they are refused rather than left to the memory guard.
+ */
+export const PARAM_LIMITS: Readonly<Record<keyof ScenarioParams, { readonly min: number; readonly max: number }>> = {
+  irqs: { min: 0, max: 8 },
+  fanout: { min: 2, max: 16 },
+};
+
 export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}): KernelModel {
   const base = typeof options.design === 'object' ? options.design : getDesign(options.design ?? 'v6');
   const design = withSettings(base, options.set ?? []);
   const params: ScenarioParams = { ...scenario.params, ...options.params };
-  if (!Number.isInteger(params.fanout) || params.fanout < 2 || params.fanout > 16)
-    throw new UsageError(`fanout must be an integer from 2 to 16, got ${params.fanout}`);
-  if (!Number.isInteger(params.irqs) || params.irqs < 0) throw new UsageError(`irqs must be an integer >= 0, got ${params.irqs}`);
+  for (const [name, { min, max }] of Object.entries(PARAM_LIMITS)) {
+    const v = params[name as keyof ScenarioParams];
+    if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got ${v}`);
+  }
   const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
   const names = [...(options.invariants ?? scenario.invariants)];
   for (const n of names) if (!RULES_BY_NAME.has(n)) throw new UsageError(`unknown invariant "${n}"; invariants: ${[...RULES_BY_NAME.keys()].join(', ')}`);
