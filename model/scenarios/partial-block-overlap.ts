@@ -1,6 +1,6 @@
 /**
  * Seed 002, "We require that the start and end of a given range do not partially overlap block
- * mappings ... Return -EINVAL in case a partial block mapping is detected" (domain.md §4:
+ * mappings ... Return -EINVAL in case a partial block mapping is detected" (docs/background.md:
  * set_memory_*() on part of a PMD block without a split).
  *
  * Task C calls set_memory_ro() on four pages: two mapped by ptes, then the first half of a
@@ -10,7 +10,7 @@
  * - The kernel's walker on a block-mapped linear map without BBML2 (nothing splits:
  *   split_kernel_leaf_mapping() returns at once) makes the two ptes read-only, reaches the
  *   block, WARNs and returns -EINVAL: set_memory_ro() fails half done. The ptes already visited
- *   stay read-only (domain.md: inferred; the walk does not undo them), the block's half of the
+ *   stay read-only (inferred, not read in the kernel; the walk does not undo them), the block's half of the
  *   range stays writable, and __change_memory_common() still flushes the TLB. Invariant 10
  *   holds; the WARN and the return value are in the final state (`flags.warn`,
  *   `flags.set_memory_ro_ret`), which the scenario's test asserts.
