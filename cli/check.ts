@@ -57,7 +57,7 @@ export const SEARCH_OPTIONS = {
   invariant: { type: 'list', arg: 'NAME', help: 'check only this invariant (repeatable)' },
   continue: { type: 'boolean', help: 'keep exploring after a violation (first violation per invariant is kept)' },
   json: { type: 'boolean', help: 'print one JSON object instead of text' },
-  'no-timing': { type: 'boolean', help: 'leave seconds and states/s out of --json, so equal runs give identical bytes' },
+  'no-timing': { type: 'boolean', help: 'leave the measurements (seconds, states/s, bytes/state) out of --json, so equal runs give identical bytes' },
   quiet: { type: 'boolean', help: 'print only the verdict line' },
   progress: { type: 'boolean', help: 'print progress lines on stderr even when it is not a terminal' },
 } as const satisfies CommandSpec['options'];
