@@ -13,10 +13,11 @@ process.on('SIGINT', startupHandlers.SIGINT);
 process.on('SIGTERM', startupHandlers.SIGTERM);
 
 // The CLI runs from the compiled JavaScript in dist/ (built by `npm ci` through `prepare`).
-// MMCHECK_SOURCE=1 runs the TypeScript sources instead (the test suite does, so it never tests
-// a stale build). Either way tsx is registered, for users' .ts model and design files:
-// its CommonJS and ESM hooks cover both kinds of .ts file.
-const fromSource = process.env.MMCHECK_SOURCE === '1';
+// It runs the TypeScript sources instead with MMCHECK_SOURCE=1 (the test suite does), and in a
+// checkout whose sources are newer than the build, so an edit is never hidden by a stale
+// dist/. Either way tsx is registered, for users' .ts model and design files: its CommonJS and
+// ESM hooks cover both kinds of .ts file.
+const fromSource = process.env.MMCHECK_SOURCE === '1' || (await buildIsStale());
 let cli;
 try {
   const [{ register: registerCjs }, { register: registerEsm }] = await Promise.all([import('tsx/cjs/api'), import('tsx/esm/api')]);
@@ -30,3 +31,19 @@ try {
   process.exit(2);
 }
 await cli.runCli(process.argv.slice(2), startupHandlers);
+
+/** In a checkout (the sources are there): is any source file newer than dist/? */
+async function buildIsStale() {
+  const { existsSync, readdirSync, statSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  if (!existsSync(`${root}cli/main.ts`)) return false; // an installed package: dist/ only
+  const built = `${root}dist/cli/main.js`;
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  const newer = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).some((e) =>
+      e.isDirectory() ? newer(`${dir}/${e.name}`) : e.name.endsWith('.ts') && statSync(`${dir}/${e.name}`).mtimeMs > builtAt,
+    );
+  return ['api', 'checker', 'cli', 'counterexamples', 'model', 'properties'].some((d) => newer(`${root}${d}`)) || statSync(`${root}index.ts`).mtimeMs > builtAt;
+}

@@ -9,7 +9,7 @@
  * reached for what it lacks). The test timeout is a bound against a hang, not a speed guess.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,7 +91,7 @@ beforeAll(async () => {
   tarballFiles = info!.files.map((f) => f.path);
   consumer = join(dir, 'consumer');
   const tarball = join(dir, info!.filename);
-  await run('mkdir', [consumer], dir);
+  mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }, null, 2));
   writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
   writeFileSync(join(consumer, 'consumer.ts'), CONSUMER_TS);
