@@ -111,18 +111,22 @@ export class K {
     return new K(s, this.cpuId, this.env, moved);
   }
 
+  // The running CPU, task and frame, looked up once per context (a context never changes).
+  private cpuCache: Cpu | undefined;
+  private taskCache: Task | undefined;
+
   get knobs(): Knobs {
     return this.env.knobs;
   }
   get cpu(): Cpu {
-    return this.s.cpus.get(this.cpuId)!;
+    return (this.cpuCache ??= this.s.cpus.get(this.cpuId)!);
   }
   /** rq->curr */
   get taskId(): number {
     return this.cpu.curr;
   }
   get task(): Task {
-    return this.s.tasks.get(this.taskId)!;
+    return (this.taskCache ??= this.s.tasks.get(this.taskId)!);
   }
   get frame(): Frame {
     return this.task.stack.last()!;
@@ -140,10 +144,14 @@ export class K {
     return this.with(f(this.s));
   }
   setCpu(f: (c: Cpu) => Cpu, cpu = this.cpuId): K {
-    return this.with(this.s.updateIn(['cpus', cpu], (c) => f(c as Cpu)));
+    const cpus = this.s.cpus;
+    const c = cpu === this.cpuId ? this.cpu : cpus.get(cpu)!;
+    return this.with(this.s.set('cpus', cpus.set(cpu, f(c))));
   }
   setTask(f: (t: Task) => Task, task = this.taskId): K {
-    return this.with(this.s.updateIn(['tasks', task], (t) => f(t as Task)));
+    const tasks = this.s.tasks;
+    const t = task === this.taskId ? this.task : tasks.get(task)!;
+    return this.with(this.s.set('tasks', tasks.set(task, f(t))));
   }
   private setTop(f: (fr: Frame) => Frame): K {
     const stack = this.task.stack;
@@ -223,7 +231,18 @@ export class K {
 
   /** Reports an event to the rules; violations of the checked rules are recorded. */
   observe(e: DistributiveOmit<KernelEvent, 'cpu' | 'task' | 'callTrace'>): K {
-    const full = { ...e, cpu: this.cpuId, task: this.task.comm, callTrace: this.callTrace() } as KernelEvent;
+    // The call trace is built only if a rule reads it (most events break no rule).
+    let trace: string[] | undefined;
+    const taskId = this.taskId;
+    const s0 = this.s;
+    const full = {
+      ...e,
+      cpu: this.cpuId,
+      task: this.task.comm,
+      get callTrace(): string[] {
+        return (trace ??= callTraceOf(s0.tasks.get(taskId)!));
+      },
+    } as KernelEvent;
     let s = this.s;
     for (const rule of RULES) {
       if (!rule.check || !this.env.recorded.has(rule.name) || s.violations.has(rule.name)) continue;
