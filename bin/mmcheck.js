@@ -17,7 +17,7 @@ process.on('SIGTERM', startupHandlers.SIGTERM);
 // checkout whose sources are newer than the build, so an edit is never hidden by a stale
 // dist/. Either way tsx is registered, for users' .ts model and design files: its CommonJS and
 // ESM hooks cover both kinds of .ts file.
-const fromSource = process.env.MMCHECK_SOURCE === '1' || (await buildIsStale());
+const fromSource = process.env.MMCHECK_SOURCE === '1' || (await import('./build-freshness.js')).buildIsStale();
 let cli;
 try {
   const [{ register: registerCjs }, { register: registerEsm }] = await Promise.all([import('tsx/cjs/api'), import('tsx/esm/api')]);
@@ -32,18 +32,3 @@ try {
 }
 await cli.runCli(process.argv.slice(2), startupHandlers);
 
-/** In a checkout (the sources are there): is any source file newer than dist/? */
-async function buildIsStale() {
-  const { existsSync, readdirSync, statSync } = await import('node:fs');
-  const { fileURLToPath } = await import('node:url');
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  if (!existsSync(`${root}cli/main.ts`)) return false; // an installed package: dist/ only
-  const built = `${root}dist/cli/main.js`;
-  if (!existsSync(built)) return true;
-  const builtAt = statSync(built).mtimeMs;
-  const newer = (dir) =>
-    readdirSync(dir, { withFileTypes: true }).some((e) =>
-      e.isDirectory() ? newer(`${dir}/${e.name}`) : e.name.endsWith('.ts') && statSync(`${dir}/${e.name}`).mtimeMs > builtAt,
-    );
-  return ['api', 'checker', 'cli', 'counterexamples', 'model', 'properties'].some((d) => newer(`${root}${d}`)) || statSync(`${root}index.ts`).mtimeMs > builtAt;
-}
