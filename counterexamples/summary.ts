@@ -28,7 +28,7 @@ function stopWhy(r: CheckResult): string {
     case 'max-memory':
       return 'the memory guard (--max-memory)';
     case 'interrupted':
-      return 'Ctrl-C';
+      return 'a signal (Ctrl-C or SIGTERM)';
     default:
       return 'a limit';
   }
