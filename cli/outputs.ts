@@ -95,13 +95,13 @@ export function checkOutputTargets(p: Parsed): void {
   }
 }
 
-interface OutputFile {
+export interface OutputFile {
   readonly path: string;
   readonly text: string;
 }
 
 /** Writes every file to a temporary sibling, then renames them all; nothing is left half-written. */
-function writeAll(files: readonly OutputFile[], outDir: string | undefined): void {
+export function writeAll(files: readonly OutputFile[], outDir: string | undefined): void {
   if (outDir !== undefined) {
     try {
       mkdirSync(outDir, { recursive: true });
