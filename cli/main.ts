@@ -10,7 +10,7 @@ import { listCommand, LIST_SPEC } from './list.ts';
 import { replayCommand, REPLAY_SPEC } from './replay.ts';
 import { matrixCommand, MATRIX_SPEC } from './matrix.ts';
 import { docsCommand, DOCS_SPEC } from './docs.ts';
-import { takeOverSignals } from './signals.ts';
+import { finishing, takeOverSignals } from './signals.ts';
 import { packageVersion } from '../api/package-root.ts';
 
 interface Command {
@@ -90,6 +90,7 @@ export async function runCli(argv: string[], startupHandlers: { SIGINT?: () => v
     }
     code = EXIT.usage;
   }
+  finishing();
   // Let stdout drain before exiting (large JSON on a pipe).
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit(code);

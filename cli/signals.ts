@@ -84,6 +84,11 @@ export function searchPhase(): { signal: AbortSignal; done(): void } {
   };
 }
 
+/** The command has done its work and is printing or exiting: a signal exits at once. */
+export function finishing(): void {
+  phase = 'finishing';
+}
+
 /** The exit code of a search stopped by a signal. */
 export function interruptedExitCode(): number {
   return SIGNAL_EXIT[received ?? 'SIGINT'];
