@@ -59,7 +59,7 @@ export const SEARCH_OPTIONS = {
   json: { type: 'boolean', help: 'print one JSON object instead of text' },
   'no-timing': { type: 'boolean', help: 'leave the measurements (seconds, states/s, bytes/state) out of --json, so equal runs give identical bytes' },
   quiet: { type: 'boolean', help: 'print only the verdict line' },
-  progress: { type: 'boolean', help: 'print progress lines on stderr even when it is not a terminal' },
+  progress: { type: 'boolean', help: 'print progress lines on stderr every second (by default only on a terminal, and not with --json or --quiet)' },
 } as const satisfies CommandSpec['options'];
 
 export const CHECK_SPEC: CommandSpec = {
