@@ -34,6 +34,22 @@ export function traceFileOf(model: KernelModel, r: CheckResult<KernelState, Kern
   };
 }
 
+/** The counterexample in ITF, with the scenario's parameters and the design's knobs as trace parameters. */
+export function itfTraceOf(model: KernelModel, r: CheckResult<KernelState, KernelAction>): Record<string, unknown> {
+  return toItfTrace(
+    r.path!,
+    {
+      source: `mmcheck ${model.scenario.name}`,
+      description: `${model.scenario.name} under ${model.design.name}: violation of ${r.property}`,
+      actions: r.trace!.map((t) => t.action),
+      scenario: model.scenario.name,
+      design: model.design.name,
+      property: r.property,
+    },
+    { scenario_params: { ...model.params }, design_knobs: { ...model.design.knobs } },
+  );
+}
+
 /**
  * The replayable trace of a counterexample of a model file. `model` is the file's path relative
  * to the directory of the trace (which is how `mmcheck replay` finds it), so a folder of
@@ -149,14 +165,7 @@ export function writeScenarioOutputs(p: Parsed, model: KernelModel, r: CheckResu
   const trace = traceFileOf(model, r, (p.options.set as string[] | undefined) ?? []);
   const files: OutputFile[] = [];
   if (out) {
-    const itf = toItfTrace(r.path!, {
-      source: `mmcheck ${model.scenario.name}`,
-      description: `${model.scenario.name} under ${model.design.name}: violation of ${r.property}`,
-      actions: r.trace!.map((t) => t.action),
-      scenario: model.scenario.name,
-      design: model.design.name,
-      property: r.property,
-    });
+    const itf = itfTraceOf(model, r);
     const testPath = join(out, 'regression.test.ts');
     files.push(
       { path: join(out, 'trace.json'), text: JSON.stringify(trace, null, 2) + '\n' },

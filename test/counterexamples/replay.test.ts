@@ -162,7 +162,7 @@ describe.concurrent('mmcheck replay', () => {
     expect(lines[1]).toBe(`✓ the recorded violation of ${OVERLAY} reproduces under design v6 at step 18`);
     expect(r.stdout).toContain('Unable to handle kernel write to read-only memory at virtual address ffff00000000b000');
     expect(r.stdout).toContain('Call trace:\n pageattr_pte_entry\n');
-    expect(r.stdout).toContain('Schedule (18 steps, 1 IRQ, 1 preemption):');
+    expect(r.stdout).toContain('Schedule (18 steps, 1 IRQ, 1 preemption, 1 skipped operation):');
   });
 
   it('exit 1 when a step diverges, naming the step and what is enabled there', async () => {
