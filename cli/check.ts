@@ -75,7 +75,7 @@ export const CHECK_SPEC: CommandSpec = {
     param: {
       type: 'list',
       arg: 'NAME=VALUE',
-      help: `scenario parameter (repeatable): irqs=N, IRQs the environment raises (${PARAM_LIMITS.irqs.min} to ${PARAM_LIMITS.irqs.max}); fanout=N, entries per page table (${PARAM_LIMITS.fanout.min} to ${PARAM_LIMITS.fanout.max})`,
+      help: `scenario parameter (repeatable): irqs=N, IRQs the environment raises (${PARAM_LIMITS.irqs.min} to ${PARAM_LIMITS.irqs.max}); fanout=N, entries per page table (${PARAM_LIMITS.fanout.min} to ${PARAM_LIMITS.fanout.max}); evictions=N, TLB evictions the hardware may make (${PARAM_LIMITS.evictions.min} to ${PARAM_LIMITS.evictions.max}, default 0)`,
     },
     model: { type: 'string', arg: 'FILE', help: 'check a .ts or .js file whose default export is a Model, instead of a scenario' },
     ...SEARCH_OPTIONS,

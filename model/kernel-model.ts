@@ -7,6 +7,7 @@ import { RULES_BY_NAME, type KernelFacts } from '../properties/index.ts';
 import { getDesign, withSettings, type Design } from './designs.ts';
 import { DEFAULT_GEOMETRY, linearAlias, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
+import { describeTlbEntry, tlbEvict } from './hardware/tlb.ts';
 import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnNamed, K, settle } from './kernel/exec.ts';
@@ -18,8 +19,8 @@ import type { Scenario, ScenarioParams } from './scenarios/scenario.ts';
 
 export interface KernelAction {
   readonly cpu: number;
-  readonly kind: 'step' | 'irq';
-  /** Which outcome of the step, or which IRQ source. */
+  readonly kind: 'step' | 'irq' | 'evict';
+  /** Which outcome of the step, which IRQ source, or which TLB entry is evicted. */
   readonly index: number;
   readonly label: string;
 }
@@ -51,6 +52,8 @@ const CATCH_ALL = 'kernel-does-not-oops';
 export const PARAM_LIMITS: Readonly<Record<keyof ScenarioParams, { readonly min: number; readonly max: number }>> = {
   irqs: { min: 0, max: 8 },
   fanout: { min: 2, max: 16 },
+  /** TLB evictions the hardware may make in one run: each is an environment step anywhere. */
+  evictions: { min: 0, max: 8 },
 };
 
 export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}): KernelModel {
@@ -58,9 +61,10 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   const design = withSettings(base, options.set ?? []);
   const params: ScenarioParams = { ...scenario.params, ...options.params };
   for (const [name, { min, max }] of Object.entries(PARAM_LIMITS)) {
-    const v = params[name as keyof ScenarioParams];
+    const v = params[name as keyof ScenarioParams] ?? 0; // evictions is optional (default 0)
     if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got ${v}`);
   }
+  const evictions = params.evictions ?? 0;
   const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
   const names = [...(options.invariants ?? scenario.invariants)];
   for (const n of names) if (!RULES_BY_NAME.has(n)) throw new UsageError(`unknown invariant "${n}"; invariants: ${[...RULES_BY_NAME.keys()].join(', ')}`);
@@ -68,7 +72,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
 
   const built = scenario.build({ knobs: design.knobs, geometry, params });
   const env: Env = { design, knobs: design.knobs, geometry, layout: built.layout, recorded: new Set(names) };
-  let initial = built.state;
+  let initial = evictions > 0 ? built.state.set('evictions_left', evictions) : built.state;
   initial.cpus.forEach((_, cpu) => {
     initial = settle(new K(initial, cpu, env), []).s;
   });
@@ -94,6 +98,13 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
             out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnNamed(src.handler)).s });
           });
         }
+        // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
+        if (s.evictions_left > 0)
+          c.tlb.forEach((e, index) => {
+            const label = `${prefix}: TLB evicts ${describeTlbEntry(e)}`;
+            const state = s.set('evictions_left', s.evictions_left - 1).setIn(['cpus', cpu, 'tlb'], tlbEvict(c.tlb, index));
+            out!.push({ action: { cpu, kind: 'evict', index, label }, state });
+          });
       }
     }
     lastState = s;
@@ -223,6 +234,7 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       return textAliases();
     },
     oops: s.oops ? s.oops.message : null,
+    warnings: s.warnings.map((w) => w.message).toArray(),
   };
 }
 
