@@ -11,7 +11,7 @@
  */
 export * from './checker/index.ts';
 export { checkScenario, runScenario, type ScenarioCheckOptions, type ScenarioReport, type ScenarioRun } from './api/check-scenario.ts';
-export { replayTrace, type ReplayReport, type ReplayOptions } from './api/replay.ts';
+export { replayTrace, replayModelTrace, type ReplayReport, type ReplayOptions } from './api/replay.ts';
 export { runMatrix, type MatrixCell, type MatrixOptions } from './api/matrix.ts';
 export { kernelModel, type KernelAction, type KernelModel, type KernelModelOptions } from './model/kernel-model.ts';
 export { allDesigns, getDesign, registerDesign, type Design, type Knobs } from './model/designs.ts';

@@ -12,13 +12,19 @@ import { getScenario } from '../model/scenarios/index.ts';
 import { violationDetails } from './check-scenario.ts';
 
 export interface ReplayReport {
-  readonly status: 'reproduced' | 'not-reproduced' | 'diverged';
+  /**
+   * reproduced: the violation happens at the trace's last step. violated-early: it happens
+   * before, and the trace goes on past it (a recorded counterexample ends at its violation).
+   */
+  readonly status: 'reproduced' | 'violated-early' | 'not-reproduced' | 'diverged';
   readonly scenario?: string;
   readonly design?: string;
   readonly property: string;
   /** Steps that replayed. */
   readonly replayed: number;
   readonly violatedAt?: number;
+  /** Steps the trace records. */
+  readonly recorded?: number;
   /** diverged: the step (1-based) that is not enabled, its label, and what is enabled there. */
   readonly step?: number;
   readonly label?: string;
@@ -55,9 +61,20 @@ export function explainReplay<S, A>(
   outcome: ReplayOutcome<S, A>,
   property: string,
   under: string,
-): Pick<ReplayReport, 'status' | 'replayed' | 'violatedAt' | 'step' | 'label' | 'enabled' | 'explanation'> {
+  recorded: number,
+): Pick<ReplayReport, 'status' | 'replayed' | 'violatedAt' | 'recorded' | 'step' | 'label' | 'enabled' | 'explanation'> {
   switch (outcome.status) {
     case 'reproduced':
+      if (outcome.violatedAt < recorded)
+        return {
+          status: 'violated-early',
+          replayed: outcome.path.steps.length,
+          violatedAt: outcome.violatedAt,
+          recorded,
+          explanation:
+            `the trace stops reproducing at step ${outcome.violatedAt + 1}: ${property} is already violated at step ${outcome.violatedAt} under ${under}, ` +
+            `but the trace records ${recorded} steps (a counterexample ends at its violation)`,
+        };
       return {
         status: 'reproduced',
         replayed: outcome.path.steps.length,
@@ -98,7 +115,7 @@ export function replayScenarioTrace(t: TraceFile, o: ReplayOptions = {}): { mode
     scenario: t.scenario!,
     design: model.design.name,
     property: t.property,
-    ...explainReplay(outcome, t.property, `design ${model.design.name}`),
+    ...explainReplay(outcome, t.property, `design ${model.design.name}`, t.steps.length),
     ...details,
   };
   return { model, outcome, report };
@@ -107,7 +124,7 @@ export function replayScenarioTrace(t: TraceFile, o: ReplayOptions = {}): { mode
 /** Replays a trace of a user model (already loaded). */
 export function replayModelTrace<S, A>(model: Model<S, A>, t: TraceFile): { outcome: ReplayOutcome<S, A>; report: ReplayReport } {
   const outcome = replayLabels(model, t.steps.map((s) => s.action), t.property);
-  return { outcome, report: { property: t.property, ...explainReplay(outcome, t.property, `model ${model.name}`) } };
+  return { outcome, report: { property: t.property, ...explainReplay(outcome, t.property, `model ${model.name}`, t.steps.length) } };
 }
 
 /** For tests: replay a scenario trace and get the report. */

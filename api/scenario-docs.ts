@@ -4,7 +4,8 @@
  * every ✗. Deterministic: no timings.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './package-root.ts';
 import { getDesign, knobDiff } from '../model/designs.ts';
 import { allScenarios, type Scenario } from '../model/scenarios/index.ts';
 import { RULES_BY_NAME } from '../properties/index.ts';
@@ -13,13 +14,15 @@ import { stepViews } from '../counterexamples/kernel/steps.ts';
 import { runScenario } from './check-scenario.ts';
 import { meetsExpectation } from './matrix.ts';
 
-const SCENARIO_DIR = new URL('../model/scenarios/', import.meta.url);
+// The scenario sources (shipped in the package too): relative to the package root, since this
+// module also runs compiled from dist/.
+const SCENARIO_DIR = join(PACKAGE_ROOT, 'model', 'scenarios');
 
 /** The header comment of a scenario's file, as plain text. */
 export function scenarioDescription(name: string): string {
   let src: string;
   try {
-    src = readFileSync(fileURLToPath(new URL(`${name}.ts`, SCENARIO_DIR)), 'utf8');
+    src = readFileSync(join(SCENARIO_DIR, `${name}.ts`), 'utf8');
   } catch {
     return '';
   }
@@ -34,7 +37,7 @@ export function scenarioDescription(name: string): string {
 
 function section(s: Scenario): string[] {
   const out: string[] = [`## ${s.name}`, '', `*${s.summary}*`, ''];
-  if (s.seed) out.push(`Seed: \`../shared/seeds/${s.seed}\`. Parameters: ${Object.entries(s.params).map(([k, v]) => `${k}=${v}`).join(', ')}.`, '');
+  if (s.seed) out.push(`Seed: \`${s.seed.replace(/\.txt$/, '')}\` ([background](background.md#the-three-seeds)). Parameters: ${Object.entries(s.params).map(([k, v]) => `${k}=${v}`).join(', ')}.`, '');
   const desc = scenarioDescription(s.name);
   if (desc) out.push(desc, '');
   out.push('Checks, in this order:', '');

@@ -100,7 +100,8 @@ function search(strategy: Strategy, share: number): CheckResult | undefined {
   rows.push({ what: `${strategy}: distinct states/s`, value: fmtInt(s.distinctStates / seconds), unit: 'states/s', note: `${fmtInt(s.distinctStates)} in ${s.seconds.toFixed(2)} s, ${how}` });
   rows.push({ what: `${strategy}: generated states/s`, value: fmtInt(s.generatedStates / seconds), unit: 'states/s', note: `${fmtInt(s.generatedStates)} generated` });
   const held = strategy === 'bfs' ? 'fingerprints + parent links' : 'fingerprints only';
-  rows.push({ what: `${strategy}: visited table per state`, value: s.bytesPerState.toFixed(1), unit: 'B/state', note: `${held}; frontier not counted` });
+  rows.push({ what: `${strategy}: visited table per state`, value: s.tableBytesPerState.toFixed(1), unit: 'B/state', note: `${held}; frontier not counted` });
+  rows.push({ what: `${strategy}: search memory per state`, value: s.bytesPerState.toFixed(1), unit: 'B/state', note: 'visited table + peak heap growth (frontier, states)' });
   return r;
 }
 

@@ -88,6 +88,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
         if (now >= deadline) return false;
       }
       if (o.maxStates !== undefined && this.distinct >= o.maxStates) return this.finish('max-states');
+      if (e.overMemory()) return this.finish('max-memory');
       const node = this.queue[this.head];
       this.queue[this.head++] = undefined as unknown as Node<S>; // let the state be collected
       if (this.head > 65536 && this.head * 2 > this.queue.length) {

@@ -91,6 +91,7 @@ export class DfsSearch<S, A> implements Search<S, A> {
         if (performance.now() >= deadline) return false;
       }
       if (o.maxStates !== undefined && this.distinct >= o.maxStates) return this.finish('max-states');
+      if (e.overMemory()) return this.finish('max-memory');
       if (this.stack.length === 0) {
         if (this.nextInit >= this.inits.length) return this.finish();
         const s = this.inits[this.nextInit++];

@@ -40,7 +40,16 @@ export interface CheckOptions {
    * refuse more than one.
    */
   readonly workers?: number;
+  /**
+   * Stop (verdict `incomplete`, reason `max-memory`) once the JavaScript heap in use passes
+   * this many bytes, sampled every MEMORY_SAMPLE_EVERY states: a clean stop with statistics
+   * instead of V8 dying at its heap limit.
+   */
+  readonly maxMemoryBytes?: number;
 }
+
+/** States (expanded or walked) between two samples of the heap: sampling costs microseconds. */
+export const MEMORY_SAMPLE_EVERY = 4096;
 
 /** A successor with the index of the action (in `actions(state)` order) that produced it. */
 export interface Successor<S, A> {
@@ -80,6 +89,7 @@ export function validateOptions(model: Model<unknown, unknown>, o: CheckOptions)
   if (o.workers !== undefined && o.workers > 1 && (o.strategy ?? 'bfs') !== 'bfs')
     throw new UsageError(`workers > 1 is for the bfs strategy; ${o.strategy} runs on one thread (drop --workers or use --strategy bfs)`);
   if (o.workers !== undefined && o.workers > 255) throw new UsageError(`workers must be at most 255, got ${o.workers}`);
+  nonNegInt('maxMemoryBytes', o.maxMemoryBytes, 1);
   if (o.timeLimitSeconds !== undefined && !(o.timeLimitSeconds > 0))
     throw new UsageError(`timeLimitSeconds must be > 0, got ${o.timeLimitSeconds}`);
   if (o.maxPreemptions !== undefined && typeof model.actor !== 'function')
@@ -99,6 +109,9 @@ export class Engine<S, A> {
   depthBoundReached = false;
   preemptionBoundReached = false;
   readonly startedAt = performance.now();
+  private readonly heapAtStart = process.memoryUsage().heapUsed;
+  private peakHeap = this.heapAtStart;
+  private untilMemorySample = MEMORY_SAMPLE_EVERY;
   private readonly hasActor: boolean;
   private readonly fpOverride: ((s: S) => bigint | string) | undefined;
 
@@ -126,12 +139,30 @@ export class Engine<S, A> {
     return t !== undefined && this.elapsedSeconds() >= t;
   }
 
+  /** Called once per state a strategy expands: true when a sample finds the heap over the limit. */
+  overMemory(): boolean {
+    if (--this.untilMemorySample > 0) return false;
+    this.untilMemorySample = MEMORY_SAMPLE_EVERY;
+    return this.memoryExceeded();
+  }
+
+  /** Samples the heap; true when over `maxMemoryBytes`. */
+  memoryExceeded(): boolean {
+    const used = process.memoryUsage().heapUsed;
+    if (used > this.peakHeap) this.peakHeap = used;
+    return this.options.maxMemoryBytes !== undefined && used > this.options.maxMemoryBytes;
+  }
+
   initialStates(): S[] {
+    let inits: S[];
     try {
-      return [...this.model.initialStates()];
+      inits = [...this.model.initialStates()];
     } catch (e) {
       throw new ModelError(this.model.name, 'initialStates', undefined, undefined, e);
     }
+    // An empty space would "pass" every invariant: a model mistake, not a verdict.
+    if (inits.length === 0) throw ModelError.contract(this.model.name, 'initialStates', 'initialStates() returned no state: there is nothing to check');
+    return inits;
   }
 
   label(action: A): string {
@@ -219,7 +250,24 @@ export class Engine<S, A> {
       this.generated++;
       out.push({ actionIndex: i, action, state: next, actor: this.actorOf(action) });
     }
+    if (out.length > 1 && this.model.formatAction) this.requireDistinctLabels(out, step);
     return out;
+  }
+
+  /** Replay finds actions by label: two enabled actions with one label would be ambiguous. */
+  private requireDistinctLabels(succs: readonly Successor<S, A>[], step: number): void {
+    const seen = new Set<string>();
+    for (const s of succs) {
+      const label = this.label(s.action);
+      if (seen.has(label))
+        throw ModelError.contract(
+          this.model.name,
+          'formatAction',
+          `two actions enabled in one state have the same label "${label}" (formatAction must tell enabled actions apart: replay finds them by label)`,
+          step,
+        );
+      seen.add(label);
+    }
   }
 
   /** Does `state` have an enabled action? (Not counted as generated: used to report bounds.) */
@@ -283,13 +331,17 @@ export class Engine<S, A> {
 
   stats(distinct: number, tableBytes: number): Stats {
     const seconds = this.elapsedSeconds();
+    this.memoryExceeded(); // a last sample of the peak
+    // The table lives outside the JS heap (typed arrays); the frontier, states and paths in it.
+    const searchBytes = tableBytes + (this.peakHeap - this.heapAtStart);
     return {
       distinctStates: distinct,
       generatedStates: this.generated,
       depth: this.maxDepthSeen,
       seconds: round(seconds, 3),
       statesPerSecond: seconds > 0 ? Math.round(distinct / seconds) : 0,
-      bytesPerState: distinct > 0 ? round(tableBytes / distinct, 1) : 0,
+      bytesPerState: distinct > 0 ? round(searchBytes / distinct, 1) : 0,
+      tableBytesPerState: distinct > 0 ? round(tableBytes / distinct, 1) : 0,
       collisionProbability: collisionProbability(distinct, this.generated),
     };
   }

@@ -194,7 +194,8 @@ function hashInto(value: unknown): void {
     case 'bigint':
       return rawStringInto(value.toString(16), Tag.BigInt);
     case 'symbol':
-      return rawStringInto(String(value.description), Tag.Symbol);
+      // Two distinct Symbols can share a description: hashing it would merge distinct states.
+      throw new TypeError(`cannot fingerprint a Symbol (${String(value)}) inside a state: distinct Symbols with one description would look equal; use a string or a number, or define fingerprint(state)`);
     case 'function':
       throw new TypeError('cannot fingerprint a function inside a state');
   }

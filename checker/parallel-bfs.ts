@@ -236,6 +236,8 @@ export class ParallelBfsSearch<S, A> implements Search<S, A> {
         }
       }
       if (e.timeUp()) return this.finish('time-limit');
+      // The main thread holds the visited table and merges: its heap is the one to guard.
+      if (e.options.maxMemoryBytes !== undefined && e.memoryExceeded()) return this.finish('max-memory');
       const stop = this.batch();
       if (stop !== undefined) return this.finish(stop === 'stop' ? undefined : stop);
       if (performance.now() >= deadline) return false;

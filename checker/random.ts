@@ -126,6 +126,7 @@ export class RandomSearch<S, A> implements Search<S, A> {
     const o = this.engine.options;
     if (o.maxStates !== undefined && this.table.size >= o.maxStates) this.stopRequest = 'max-states';
     else if (this.engine.timeUp()) this.stopRequest = 'time-limit';
+    else if (o.maxMemoryBytes !== undefined && this.engine.memoryExceeded()) this.stopRequest = 'max-memory'; // once per walk
     return this.stopRequest !== undefined;
   }
 

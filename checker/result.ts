@@ -4,7 +4,7 @@ export type Verdict = 'pass' | 'violation' | 'deadlock' | 'incomplete';
 export type Strategy = 'bfs' | 'dfs' | 'random';
 
 /** Why a search stopped before it could give a verdict. */
-export type StopReason = 'max-states' | 'time-limit' | 'interrupted';
+export type StopReason = 'max-states' | 'time-limit' | 'max-memory' | 'interrupted';
 
 export interface TraceStep {
   /** The action's label (`formatAction`), which is how replay finds it again. */
@@ -24,8 +24,14 @@ export interface Stats {
   readonly depth: number;
   readonly seconds: number;
   readonly statesPerSecond: number;
-  /** Bytes of the visited table per distinct state (the frontier is not counted). */
+  /**
+   * Memory of the search per distinct state: the visited table plus the peak growth of the
+   * JavaScript heap during the search (the frontier, the states in it). A measurement: left
+   * out of `--no-timing` JSON, like seconds.
+   */
   readonly bytesPerState: number;
+  /** Bytes of the visited table alone per distinct state (deterministic). */
+  readonly tableBytesPerState: number;
   /** TLC's optimistic estimate: distinct * (generated - distinct) / 2^64. */
   readonly collisionProbability: number;
 }
@@ -84,6 +90,7 @@ export function resultToJson(result: CheckResult, options: { timing?: boolean } 
   if (!timing) {
     delete statsOut.seconds;
     delete statsOut.statesPerSecond;
+    delete statsOut.bytesPerState;
   }
   return { ...rest, stats: statsOut };
 }

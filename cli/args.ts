@@ -1,7 +1,7 @@
 /** A small declarative option parser: every mistake becomes one UsageError line. */
 import { UsageError } from '../checker/errors.ts';
 
-export type OptionType = 'string' | 'int' | 'number' | 'boolean' | 'list';
+export type OptionType = 'string' | 'int' | 'number' | 'boolean' | 'list' | 'size';
 
 export interface OptionSpec {
   readonly type: OptionType;
@@ -10,6 +10,8 @@ export interface OptionSpec {
   readonly arg?: string;
   readonly choices?: readonly string[];
   readonly min?: number;
+  /** The documented maximum (int, number, size): beyond it the option is refused. */
+  readonly max?: number;
 }
 
 export interface CommandSpec {
@@ -73,7 +75,25 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): Parsed {
   return { options, positionals };
 }
 
+/** `512M`, `2G`, `65536K` or plain bytes, binary units. */
+export function parseSize(value: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)(?:i?B)?$/i.exec(value.trim());
+  if (!m) return undefined;
+  const unit = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Math.floor(Number(m[1]) * unit);
+}
+
+export function formatSize(bytes: number): string {
+  return bytes >= 2 ** 30 && bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30}G` : `${Math.round(bytes / 2 ** 20)}M`;
+}
+
 function convert(name: string, opt: OptionSpec, value: string, previous: unknown): string | number | string[] {
+  // An empty value is never meant: `--design ""` must not silently mean the default.
+  if (value.trim() === '') throw new UsageError(`--${name} needs a value${opt.arg ? ` (${opt.arg})` : ''}; got an empty string`);
+  const atMost = (n: number, shown: string): void => {
+    if (opt.max !== undefined && n > opt.max)
+      throw new UsageError(`--${name} ${shown} is over its maximum of ${opt.type === 'size' ? formatSize(opt.max) : opt.max}`);
+  };
   switch (opt.type) {
     case 'string':
       if (opt.choices && !opt.choices.includes(value))
@@ -85,12 +105,20 @@ function convert(name: string, opt: OptionSpec, value: string, previous: unknown
       const min = opt.min ?? 0;
       if (!/^-?\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value)))
         throw new UsageError(`--${name} must be an integer >= ${min}; got '${value}'`);
+      atMost(Number(value), value);
       return Number(value);
     }
     case 'number': {
       const n = Number(value);
-      if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
-        throw new UsageError(`--${name} must be a positive number; got '${value}'`);
+      if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number; got '${value}'`);
+      atMost(n, value);
+      return n;
+    }
+    case 'size': {
+      const n = parseSize(value);
+      if (n === undefined || n <= 0) throw new UsageError(`--${name} must be a size such as 512M or 2G; got '${value}'`);
+      if (opt.min !== undefined && n < opt.min) throw new UsageError(`--${name} ${value} is under the minimum of ${formatSize(opt.min)}`);
+      atMost(n, value);
       return n;
     }
     default:
@@ -103,7 +131,8 @@ export function helpText(spec: CommandSpec): string {
   const rows = Object.entries(spec.options).map(([name, o]) => {
     const left = `  --${name}${o.type === 'boolean' ? '' : ` ${o.arg ?? 'VALUE'}`}`;
     const choices = o.choices ? ` (${o.choices.join(' | ')})` : '';
-    return [left, o.help + choices] as const;
+    const max = o.max !== undefined ? ` (at most ${o.type === 'size' ? formatSize(o.max) : o.max})` : '';
+    return [left, o.help + choices + max] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   for (const [l, r] of rows) lines.push(l.padEnd(width) + r);

@@ -1,5 +1,6 @@
 /** `mmcheck check`: one model (a file) under the chosen strategy and bounds. */
-import { checkAsync, resultToJson, UsageError, type AsyncCheckHooks, type CheckOptions, type Strategy } from '../checker/index.ts';
+import { getHeapStatistics } from 'node:v8';
+import { checkAsync, resultToJson, UsageError, type AsyncCheckHooks, type CheckOptions, type CheckResult, type Strategy } from '../checker/index.ts';
 import { renderResult, verdictLine } from '../counterexamples/summary.ts';
 import { RULES_BY_NAME } from '../properties/index.ts';
 import { colourEnabled, terminalWidth } from './terminal.ts';
@@ -8,26 +9,59 @@ import { renderKernelResult } from '../counterexamples/kernel/text.ts';
 import { buildScenarioModel, reportOf, runModelAsync, type ScenarioCheckOptions } from '../api/check-scenario.ts';
 import { resolveDesign } from '../model/design-file.ts';
 import type { ScenarioParams } from '../model/scenarios/index.ts';
-import { writeOutputs } from './outputs.ts';
-import { parseArgs, type CommandSpec, type Parsed } from './args.ts';
+import { PARAM_LIMITS } from '../model/kernel-model.ts';
+import { checkOutputTargets, writeModelOutputs, writeScenarioOutputs } from './outputs.ts';
+import { formatSize, parseArgs, type CommandSpec, type Parsed } from './args.ts';
 import { exitCodeOf } from './exit.ts';
 import { loadModelFile } from './load-model.ts';
-import { interruptSignal, progressReporter } from './progress.ts';
+import { progressReporter } from './progress.ts';
+import { searchPhase } from './signals.ts';
+
+/**
+ * V8's heap limit (node --max-old-space-size, plus the young generation): a search that
+ * reaches it dies with a native stack (exit 134), and V8 gives up a little before the limit,
+ * when garbage collection stops freeing enough. --max-memory stops the search cleanly before:
+ * by default at 3/5 of the limit (measured: with --max-old-space-size=160, V8 died with
+ * 130 MB in use, 5/8 of its 208 MB limit), and at most at 4/5.
+ */
+export const HEAP_LIMIT = getHeapStatistics().heap_size_limit;
+export const DEFAULT_MAX_MEMORY = Math.floor(HEAP_LIMIT * 0.6);
+const MIN_MAX_MEMORY = 32 * 2 ** 20;
+
+/** Documented maxima of the bounds: beyond them a search cannot finish or the tables overflow. */
+export const BOUND_LIMITS = {
+  maxDepth: 1_000_000,
+  /** Node ids of the visited table are 32-bit signed. */
+  maxStates: 2 ** 31 - 1,
+  maxPreemptions: 64,
+  walks: 100_000_000,
+  /** fast-check seeds are 32-bit. */
+  seed: 2 ** 31 - 1,
+  /** A week. */
+  timeLimitSeconds: 604_800,
+} as const;
 
 export const SEARCH_OPTIONS = {
   strategy: { type: 'string', arg: 'NAME', choices: ['bfs', 'dfs', 'random'], help: 'search strategy (default bfs: shortest counterexample)' },
-  'max-depth': { type: 'int', arg: 'N', help: 'explore behaviours of at most N steps (random: walk length, default 100)' },
-  'max-states': { type: 'int', arg: 'N', min: 1, help: 'stop after N distinct states (verdict incomplete, exit 3)' },
-  'time-limit': { type: 'number', arg: 'SECONDS', help: 'stop after this many seconds (verdict incomplete, exit 3)' },
-  'max-preemptions': { type: 'int', arg: 'K', help: 'context bound: at most K switches away from an actor that could still step' },
+  'max-depth': { type: 'int', arg: 'N', max: BOUND_LIMITS.maxDepth, help: 'explore behaviours of at most N steps (random: walk length, default 100)' },
+  'max-states': { type: 'int', arg: 'N', min: 1, max: BOUND_LIMITS.maxStates, help: 'stop after N distinct states (verdict incomplete, exit 3)' },
+  'time-limit': { type: 'number', arg: 'SECONDS', max: BOUND_LIMITS.timeLimitSeconds, help: 'stop after this many seconds (verdict incomplete, exit 3)' },
+  'max-memory': {
+    type: 'size',
+    arg: 'SIZE',
+    min: MIN_MAX_MEMORY,
+    max: Math.floor(HEAP_LIMIT * 0.8),
+    help: `stop when the JavaScript heap in use passes SIZE, e.g. 512M or 2G (verdict incomplete, exit 3); default ${formatSize(DEFAULT_MAX_MEMORY)}, 3/5 of Node's heap limit here (node --max-old-space-size=MB raises it)`,
+  },
+  'max-preemptions': { type: 'int', arg: 'K', max: BOUND_LIMITS.maxPreemptions, help: 'context bound: at most K switches away from an actor that could still step' },
   deadlock: { type: 'boolean', help: 'report a state with no enabled action that is not a proper end state' },
-  seed: { type: 'int', arg: 'N', help: 'seed of the random strategy (default 0)' },
-  walks: { type: 'int', arg: 'N', min: 1, help: 'number of random walks (default 1000)' },
+  seed: { type: 'int', arg: 'N', max: BOUND_LIMITS.seed, help: 'seed of the random strategy (default 0)' },
+  walks: { type: 'int', arg: 'N', min: 1, max: BOUND_LIMITS.walks, help: 'number of random walks (default 1000)' },
   invariant: { type: 'list', arg: 'NAME', help: 'check only this invariant (repeatable)' },
   continue: { type: 'boolean', help: 'keep exploring after a violation (first violation per invariant is kept)' },
   workers: { type: 'int', arg: 'N', min: 1, help: 'bfs on N worker threads (default 1); same counts, verdict and trace as one' },
   json: { type: 'boolean', help: 'print one JSON object instead of text' },
-  'no-timing': { type: 'boolean', help: 'leave seconds and states/s out of --json, so equal runs give identical bytes' },
+  'no-timing': { type: 'boolean', help: 'leave the measurements (seconds, states/s, bytes/state) out of --json, so equal runs give identical bytes' },
   quiet: { type: 'boolean', help: 'print only the verdict line' },
   progress: { type: 'boolean', help: 'print progress on stderr even when it is not a terminal or with --json' },
 } as const satisfies CommandSpec['options'];
@@ -40,11 +74,19 @@ export const CHECK_SPEC: CommandSpec = {
   options: {
     design: { type: 'string', arg: 'NAME|FILE', help: "the design to check the scenario under: a name (default v6; see 'mmcheck list') or a design file (docs/designs.md)" },
     set: { type: 'list', arg: 'KNOB=VALUE', help: 'override one knob of the design (repeatable)' },
-    param: { type: 'list', arg: 'NAME=VALUE', help: 'scenario parameter: irqs=N (IRQs per CPU, 0-4), cpus=N (the scenario CPUs plus N-1 background CPUs, 1-4), fanout=N (2-16), evictions=N (TLB evictions the hardware may make; default 0) (repeatable)' },
+    param: {
+      type: 'list',
+      arg: 'NAME=VALUE',
+      help: `scenario parameter (repeatable): irqs=N, IRQs the environment raises on each CPU (${PARAM_LIMITS.irqs.min} to ${PARAM_LIMITS.irqs.max}); cpus=N, the scenario's CPUs plus N-1 background CPUs (${PARAM_LIMITS.cpus.min} to ${PARAM_LIMITS.cpus.max}); fanout=N, entries per page table (${PARAM_LIMITS.fanout.min} to ${PARAM_LIMITS.fanout.max}); evictions=N, TLB evictions the hardware may make (${PARAM_LIMITS.evictions.min} to ${PARAM_LIMITS.evictions.max}, default 0)`,
+    },
     model: { type: 'string', arg: 'FILE', help: 'check a .ts or .js file whose default export is a Model, instead of a scenario' },
     ...SEARCH_OPTIONS,
     'no-shrink': { type: 'boolean', help: 'show dfs/random counterexamples as found, without shrinking' },
-    out: { type: 'string', arg: 'DIR', help: 'write trace.json, trace.itf.json, timeline.html and regression.test.ts for a violation' },
+    out: {
+      type: 'string',
+      arg: 'DIR',
+      help: 'write trace.json, trace.itf.json and regression.test.ts for a violation (scenarios: timeline.html too); all or none',
+    },
     'emit-test': { type: 'string', arg: 'FILE', help: 'write a vitest regression test that replays the violation' },
   },
   examples: [
@@ -70,30 +112,45 @@ export function searchOptions(p: Parsed): CheckOptions {
     invariants: o.invariant as string[] | undefined,
     continueAfterViolation: (o.continue as boolean | undefined) ?? false,
     workers: o.workers as number | undefined,
+    maxMemoryBytes: (o['max-memory'] as number | undefined) ?? DEFAULT_MAX_MEMORY,
   };
 }
 
-/** Runs a search with progress lines (when wanted) and a clean stop on Ctrl-C. */
+/** Runs a search with progress lines (when wanted) and a clean stop on SIGINT or SIGTERM. */
 async function withSearchHooks<T>(p: Parsed, run: (hooks: AsyncCheckHooks) => Promise<T>): Promise<T> {
   // On a terminal unless --json or --quiet; --progress asks for it anywhere (it goes to stderr, so JSON on stdout stays clean).
   const showProgress = !!p.options.progress || (!p.options.json && !p.options.quiet && !!process.stderr.isTTY);
-  const interrupt = interruptSignal();
+  const phase = searchPhase();
   const progress = progressReporter(showProgress);
   try {
-    return await run({ onProgress: progress, signal: interrupt.signal });
+    return await run({ onProgress: progress, signal: phase.signal });
   } finally {
     progress?.finish();
-    interrupt.dispose();
+    phase.done();
   }
 }
 
-/** `--param irqs=2` into scenario parameters. */
+/** The memory guard stopped the search: say what to do about it (after the statistics). */
+function memoryHint(r: CheckResult, p: Parsed): void {
+  if (r.stopReason !== 'max-memory') return;
+  const limit = formatSize((p.options['max-memory'] as number | undefined) ?? DEFAULT_MAX_MEMORY);
+  process.stderr.write(
+    `mmcheck: stopped by the memory guard: the heap passed ${limit} (--max-memory); bound the search (--max-depth, --max-preemptions, --max-states, a smaller --param) or give it more (node --max-old-space-size=MB and --max-memory)\n`,
+  );
+}
+
+/** `--param irqs=2` into scenario parameters, each within its documented range. */
 export function scenarioParams(p: Parsed): Partial<ScenarioParams> {
   const out: Record<string, number> = {};
+  const names = Object.keys(PARAM_LIMITS);
   for (const setting of (p.options.param as string[] | undefined) ?? []) {
-    const m = /^(irqs|fanout|cpus|evictions)=(\d+)$/.exec(setting);
-    if (!m) throw new UsageError(`--param takes irqs=N, cpus=N, fanout=N or evictions=N, got "${setting}"`);
-    out[m[1]] = Number(m[2]);
+    const m = /^([a-z]+)=(\d+)$/.exec(setting);
+    const limits = m ? PARAM_LIMITS[m[1] as keyof ScenarioParams] : undefined;
+    if (!m || !limits) throw new UsageError(`--param takes ${names.map((n) => `${n}=N`).join(' or ')}, got "${setting}"`);
+    const value = Number(m[2]);
+    if (value < limits.min || value > limits.max)
+      throw new UsageError(`--param ${setting} is out of range: ${m[1]} must be from ${limits.min} to ${limits.max}`);
+    out[m[1]!] = value;
   }
   return out;
 }
@@ -107,11 +164,13 @@ async function checkScenarioCommand(name: string, p: Parsed): Promise<number> {
     shrink: !p.options['no-shrink'],
   };
   const built = buildScenarioModel(name, opts); // bad names and knobs fail here, before any search
+  checkOutputTargets(p); // and files it could not write
   const { model, result } = await withSearchHooks(p, (hooks) => runModelAsync(built, opts, hooks));
-  await writeOutputs(p, model, result);
+  writeScenarioOutputs(p, model, result);
   if (p.options.json) process.stdout.write(JSON.stringify(reportOf(model, result, !p.options['no-timing']), null, 2) + '\n');
   else if (p.options.quiet) process.stdout.write(verdictLine(result, (r) => RULES_BY_NAME.get(r)?.statement) + '\n');
   else process.stdout.write(renderKernelResult(result, model, { width: terminalWidth(), colour: colourEnabled() }) + '\n');
+  memoryHint(result, p);
   return exitCodeOf(result);
 }
 
@@ -125,11 +184,14 @@ export async function checkCommand(argv: string[]): Promise<number> {
   for (const o of ['design', 'set', 'param'] as const)
     if (p.options[o] !== undefined) throw new UsageError(`--${o} applies to scenarios, not to --model files`);
   const model = await loadModelFile(file!);
+  checkOutputTargets(p);
   const raw = await withSearchHooks(p, (hooks) => checkAsync(model, searchOptions(p), hooks));
   // dfs and random counterexamples are shrunk (generic: by steps and by actor preemptions).
   const result = p.options['no-shrink'] ? raw : shrinkWith(model, raw, {});
+  writeModelOutputs(p, model, file!, result);
   if (p.options.json) process.stdout.write(JSON.stringify(resultToJson(result, { timing: !p.options['no-timing'] }), null, 2) + '\n');
   else if (p.options.quiet) process.stdout.write(renderResult(result, model, { width: Infinity }).split('\n')[1] + '\n');
   else process.stdout.write(renderResult(result, model, { width: terminalWidth() }) + '\n');
+  memoryHint(result, p);
   return exitCodeOf(result);
 }

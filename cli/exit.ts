@@ -6,13 +6,16 @@ export const EXIT = {
   violation: 1,
   /** Bad usage or bad input: one line on stderr. */
   usage: 2,
-  /** Stopped by --max-states or --time-limit before a verdict. */
+  /** Stopped by --max-states, --time-limit or --max-memory before a verdict. */
   incomplete: 3,
-  /** Stopped by Ctrl-C (statistics so far are printed). */
+  /** Stopped by Ctrl-C, SIGINT (statistics so far are printed). */
   interrupted: 130,
+  /** Stopped by SIGTERM (statistics so far are printed). */
+  terminated: 143,
 } as const;
 
 import type { CheckResult } from '../checker/index.ts';
+import { interruptedExitCode } from './signals.ts';
 
 export function exitCodeOf(r: CheckResult): number {
   switch (r.verdict) {
@@ -22,6 +25,6 @@ export function exitCodeOf(r: CheckResult): number {
     case 'deadlock':
       return EXIT.violation;
     case 'incomplete':
-      return r.stopReason === 'interrupted' ? EXIT.interrupted : EXIT.incomplete;
+      return r.stopReason === 'interrupted' ? interruptedExitCode() : EXIT.incomplete;
   }
 }

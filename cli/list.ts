@@ -9,7 +9,7 @@ import { UsageError } from '../checker/index.ts';
 export const LIST_SPEC: CommandSpec = {
   name: 'list',
   usage: 'mmcheck list [scenarios|designs|invariants|knobs] [--json]',
-  summary: 'List scenarios, designs, invariants and design knobs with one-line descriptions.',
+  summary: 'List scenarios, designs, invariants and design knobs with one-line descriptions (docs/invariants.md explains each invariant).',
   maxPositionals: 1,
   options: { json: { type: 'boolean', help: 'print JSON' } },
   examples: ['mmcheck list', 'mmcheck list designs'],

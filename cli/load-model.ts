@@ -6,17 +6,26 @@ import { UsageError, describeError, type Model } from '../checker/index.ts';
 
 export async function loadModelFile(path: string): Promise<Model<unknown, unknown>> {
   const abs = resolve(path);
-  if (!existsSync(abs) || !statSync(abs).isFile()) throw new UsageError(`model file not found: ${path}`);
+  if (!existsSync(abs)) throw new UsageError(`model file not found: ${path}`);
+  if (statSync(abs).isDirectory()) throw new UsageError(`model file ${path} is a directory (give the .ts or .js file that default-exports the Model)`);
+  if (!statSync(abs).isFile()) throw new UsageError(`model file ${path} is not a regular file`);
   let ns: Record<string, unknown>;
   try {
     ns = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
     throw new UsageError(`cannot load model file ${path}: ${loadErrorLine(e)}`);
   }
+  let hasDefault = ns.default !== undefined;
   let model = ns.default as Record<string, unknown> | undefined;
-  // A .ts file outside an ESM package is compiled as CommonJS: unwrap its interop namespace.
-  if (model && (model as { __esModule?: boolean }).__esModule && 'default' in model) model = model.default as Record<string, unknown>;
-  if (!model || typeof model !== 'object') throw new UsageError(`model file ${path} has no default export (export default a Model object)`);
+  // A .ts file outside an ESM package is compiled as CommonJS: its namespace's default is the
+  // module's exports, whose own `default` is the real default export (or absent).
+  if (model && typeof model === 'object' && (model as { __esModule?: boolean }).__esModule) {
+    hasDefault = model.default !== undefined;
+    model = model.default as Record<string, unknown> | undefined;
+  }
+  if (!hasDefault) throw new UsageError(`model file ${path} has no default export (export default a Model object)`);
+  if (typeof model !== 'object' || model === null)
+    throw new UsageError(`model file ${path}: the default export is ${model === null ? 'null' : `a ${typeof model}`}, not a Model object`);
   const missing = [
     ['name', 'string'],
     ['initialStates', 'function'],

@@ -2,7 +2,6 @@
  * mmcheck's command line: parses, calls, prints. Errors in input become one line on stderr
  * and exit code 2; nothing here knows how a search works.
  */
-import { readFileSync } from 'node:fs';
 import { ModelError, UsageError, describeError } from '../checker/index.ts';
 import { helpText, type CommandSpec } from './args.ts';
 import { EXIT } from './exit.ts';
@@ -12,6 +11,8 @@ import { replayCommand, REPLAY_SPEC } from './replay.ts';
 import { matrixCommand, MATRIX_SPEC } from './matrix.ts';
 import { docsCommand, DOCS_SPEC } from './docs.ts';
 import { diffCommand, DIFF_SPEC } from './diff.ts';
+import { finishing, takeOverSignals } from './signals.ts';
+import { packageVersion } from '../api/package-root.ts';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -39,22 +40,27 @@ function mainHelp(): string {
     '',
     "Run 'mmcheck <command> --help' for a command's options.",
     '',
-    'exit codes: 0 pass, 1 violation or deadlock, 2 bad usage or input, 3 stopped by a limit, 130 Ctrl-C',
+    'exit codes: 0 pass, 1 violation or deadlock, 2 bad usage or input, 3 stopped by a limit',
+    '            (--max-states, --time-limit, --max-memory), 130 Ctrl-C (SIGINT), 143 SIGTERM',
   ].join('\n');
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return `mmcheck ${pkg.version}`;
+  return `mmcheck ${packageVersion()}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  if (name === undefined) {
+    // Bare `mmcheck` is a usage error: the help goes to stderr, as any usage error does.
+    process.stderr.write(mainHelp() + '\n');
+    return EXIT.usage;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
     const topic = name === 'help' ? rest[0] : undefined;
     if (topic && COMMANDS[topic]) process.stdout.write(helpText(COMMANDS[topic].spec) + '\n');
     else process.stdout.write(mainHelp() + '\n');
-    return name === undefined ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   }
   if (name === '--version' || name === 'version') {
     process.stdout.write(version() + '\n');
@@ -69,8 +75,12 @@ export async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-/** Runs the CLI and exits; every known error becomes a single line. */
-export async function runCli(argv: string[]): Promise<never> {
+/**
+ * Runs the CLI and exits; every known error becomes a single line. `startupHandlers` are the
+ * signal handlers bin/mmcheck.js installed before loading the CLI; this takes over from them.
+ */
+export async function runCli(argv: string[], startupHandlers: { SIGINT?: () => void; SIGTERM?: () => void } = {}): Promise<never> {
+  takeOverSignals(startupHandlers);
   let code: number;
   try {
     code = await main(argv);
@@ -82,6 +92,7 @@ export async function runCli(argv: string[]): Promise<never> {
     }
     code = EXIT.usage;
   }
+  finishing();
   // Let stdout drain before exiting (large JSON on a pipe).
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit(code);

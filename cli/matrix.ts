@@ -6,7 +6,7 @@ import { isDesignFilePath } from '../model/designs.ts';
 import { parseArgs, type CommandSpec } from './args.ts';
 import { wrap } from '../counterexamples/wrap.ts';
 import { EXIT } from './exit.ts';
-import { interruptSignal } from './progress.ts';
+import { interruptedExitCode, searchPhase } from './signals.ts';
 
 export const MATRIX_SPEC: CommandSpec = {
   name: 'matrix',
@@ -84,7 +84,7 @@ export function matrixTable(cells: readonly MatrixCell[], width = 120): string[]
   lines.push(
     '',
     ...wrap(
-      '✓ N: pass, N states, whole bounded space · ✗I S/N: violates invariant I (numbered below), S steps, N states · · not declared · ! differs from expectation',
+      '✓ N: pass, N states, whole bounded space · ✗I S/N: violates invariant I (numbered below; docs/invariants.md), S steps, N states · · not declared · ! differs from expectation',
       width,
       '',
       '  ',
@@ -105,7 +105,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
     ...(p.options.design ? { designs: await Promise.all((p.options.design as string[]).map((d) => (isDesignFilePath(d) ? resolveDesign(d) : d))) } : {}),
   });
   const progress = !p.options.json && !p.options.quiet;
-  const interrupt = interruptSignal();
+  const interrupt = searchPhase();
   const cells: MatrixCell[] = [];
   const t0 = performance.now();
   try {
@@ -117,7 +117,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
       await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C in between cells
     }
   } finally {
-    interrupt.dispose();
+    interrupt.done();
   }
   const mismatches = cells.filter((c) => !c.matches);
   if (p.options.json) {
@@ -142,6 +142,6 @@ export async function matrixCommand(argv: string[]): Promise<number> {
     for (const m of mismatches) lines.push(`  ${cellLine(m)}`);
     process.stdout.write(lines.join('\n') + '\n');
   }
-  if (cells.length < plan.length) return EXIT.interrupted;
+  if (cells.length < plan.length) return interruptedExitCode();
   return mismatches.length ? EXIT.violation : EXIT.ok;
 }

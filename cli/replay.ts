@@ -1,4 +1,5 @@
 /** `mmcheck replay FILE`: does a saved counterexample still reproduce? */
+import { dirname, isAbsolute, join } from 'node:path';
 import { UsageError } from '../checker/index.ts';
 import { replayModelTrace, replayScenarioTrace, type ReplayReport } from '../api/replay.ts';
 import { readTraceFile } from '../counterexamples/trace-file.ts';
@@ -14,7 +15,7 @@ export const REPLAY_SPEC: CommandSpec = {
   name: 'replay',
   usage: 'mmcheck replay TRACE.json [--design NAME|FILE] [--set knob=value]... [--json]',
   summary:
-    'Replay a saved trace step by step (by action label). Exit 0: the recorded violation reproduces; 1: it does not (or a step is no longer enabled); 2: bad file or names.',
+    'Replay a saved trace step by step (by action label). Exit 0: the recorded violation reproduces at the last step; 1: it does not (a step is no longer enabled, the rule holds, or the violation comes before the trace ends); 2: bad file or names.',
   maxPositionals: 1,
   options: {
     design: { type: 'string', arg: 'NAME|FILE', help: 'replay under this design (a name or a design file) instead of the recorded one' },
@@ -38,7 +39,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const lines: string[] = [];
   if (trace.model !== undefined) {
     if (p.options.design || p.options.set) throw new UsageError('--design and --set apply to scenario traces, not to model-file traces');
-    const model = await loadModelFile(trace.model);
+    // A model file is named relative to the trace's directory (mmcheck check --out writes it so).
+    const model = await loadModelFile(isAbsolute(trace.model) ? trace.model : join(dirname(file), trace.model));
     report = replayModelTrace(model, trace).report;
     lines.push(`mmcheck replay ${file}: model ${model.name}`, verdictLine(report));
   } else {

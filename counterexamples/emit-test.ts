@@ -4,16 +4,24 @@
  * the faulting call trace). Pointed at another design (MMCHECK_DESIGN=...), it fails saying
  * whether the violation no longer reproduces or at which step the schedule stops replaying.
  */
-import { dirname, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { TraceFile } from './trace-file.ts';
+import { PACKAGE_ROOT } from '../api/package-root.ts';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** In a checkout of mmcheck (its sources are there) tests import the sources; elsewhere the package. */
+const IN_CHECKOUT = existsSync(join(PACKAGE_ROOT, 'api', 'replay.ts'));
 
-function importPath(fromFile: string, target: string): string {
-  let p = relative(dirname(resolve(fromFile)), resolve(REPO, target)).split('\\').join('/');
+function relativeImport(fromFile: string, absTarget: string): string {
+  let p = relative(dirname(resolve(fromFile)), absTarget).split('\\').join('/');
   if (!p.startsWith('.')) p = `./${p}`;
   return p;
+}
+
+/** The import specifier of an mmcheck source file, or of the package entry that exports it. */
+function importPath(fromFile: string, target: string): string {
+  if (!IN_CHECKOUT) return target === 'api/matchers.ts' ? 'mmcheck/matchers' : 'mmcheck';
+  return relativeImport(fromFile, resolve(PACKAGE_ROOT, target));
 }
 
 export function regressionTestSource(trace: TraceFile, outFile: string): string {
@@ -39,5 +47,30 @@ it(\`${title}\`, () => {
   expect(replay).toReproduce();
   expect(replay.property).toBe(${JSON.stringify(trace.property)});
 ${trace.callTrace ? '  expect(replay.callTrace).toEqual(trace.callTrace);\n' : ''}});
+`;
+}
+
+/**
+ * The same for a counterexample of a model file: the test imports the model, replays the
+ * recorded steps by action label and asserts the violation.
+ */
+export function modelRegressionTestSource(trace: TraceFile, outFile: string, modelFile: string, modelName: string): string {
+  return `/**
+ * Regression test emitted by mmcheck for model ${modelName} (${trace.steps.length} steps).
+ * It replays the recorded schedule by action label and asserts the violation of ${trace.property}.
+ */
+import { expect, it } from 'vitest';
+import { replayModelTrace } from '${importPath(outFile, 'api/replay.ts')}';
+import '${importPath(outFile, 'api/matchers.ts')}';
+import type { TraceFile } from '${importPath(outFile, 'counterexamples/trace-file.ts')}';
+import model from '${relativeImport(outFile, resolve(modelFile))}';
+
+const trace: TraceFile = ${JSON.stringify(trace, null, 2)};
+
+it(${JSON.stringify(`${modelName}: ${trace.property}`)}, () => {
+  const replay = replayModelTrace(model, trace).report;
+  expect(replay).toReproduce();
+  expect(replay.property).toBe(${JSON.stringify(trace.property)});
+});
 `;
 }

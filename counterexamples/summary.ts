@@ -26,8 +26,10 @@ function stopWhy(r: CheckResult): string {
       return `--max-states ${r.bounds.maxStates}`;
     case 'time-limit':
       return `--time-limit ${r.bounds.timeLimitSeconds}`;
+    case 'max-memory':
+      return 'the memory guard (--max-memory)';
     case 'interrupted':
-      return 'Ctrl-C';
+      return 'a signal (Ctrl-C or SIGTERM)';
     default:
       return 'a limit';
   }

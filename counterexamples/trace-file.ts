@@ -3,7 +3,7 @@
  * survives model changes that leave those steps alone; the scenario, design and knobs say
  * what to rebuild. Reading validates every field: a bad file is one clear UsageError.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { UsageError, describeError, type TraceStep } from '../checker/index.ts';
 
 export const TRACE_FORMAT = 'mmcheck-trace';
@@ -14,6 +14,7 @@ export interface TraceFile {
   readonly version: typeof TRACE_VERSION;
   /** A scenario of model/scenarios, or `model` for a user model file. */
   readonly scenario?: string;
+  /** The model file, relative to the trace file's directory (or absolute). */
   readonly model?: string;
   readonly design?: string;
   readonly set?: readonly string[];
@@ -26,8 +27,15 @@ export interface TraceFile {
   readonly steps: readonly TraceStep[];
 }
 
+/** Writes a trace file atomically: a temporary file, then a rename. */
 export function writeTraceFile(path: string, t: TraceFile): void {
-  writeFileSync(path, JSON.stringify(t, null, 2) + '\n');
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, JSON.stringify(t, null, 2) + '\n');
+    renameSync(temp, path);
+  } finally {
+    rmSync(temp, { force: true });
+  }
 }
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -65,8 +73,11 @@ export function parseTraceFile(data: unknown, where: string): TraceFile {
 export function readTraceFile(path: string): TraceFile {
   let text: string;
   try {
+    if (statSync(path).isDirectory()) throw new UsageError(`cannot read trace file ${path}: it is a directory`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`trace file not found: ${path}`);
     throw new UsageError(`cannot read trace file ${path}: ${describeError(e)}`);
   }
   let data: unknown;

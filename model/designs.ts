@@ -1,5 +1,5 @@
 /**
- * Design knobs (../shared/domain.md §5) and the named designs built from them.
+ * Design knobs (docs/background.md, "Design knobs") and the named designs built from them.
  *
  * A design is a complete set of knob values. Named designs start from `v6` (the kpkeys v6
  * series on a current kernel) and change what their name says. Users add designs with

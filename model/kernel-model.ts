@@ -49,16 +49,17 @@ export interface KernelModelOptions {
 
 const CATCH_ALL = 'kernel-does-not-oops';
 
+export { PARAM_LIMITS };
+
 export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}): KernelModel {
   const base = designOf(options.design ?? 'v6');
   const design = withSettings(base, options.set ?? []);
   const params: ScenarioParams = { ...scenario.params, ...options.params };
   for (const [name, { min, max }] of Object.entries(PARAM_LIMITS)) {
-    const v = params[name as keyof typeof PARAM_LIMITS];
+    const v = params[name as keyof ScenarioParams] ?? 0; // evictions is optional (default 0)
     if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got ${v}`);
   }
   const evictions = params.evictions ?? 0;
-  if (!Number.isInteger(evictions) || evictions < 0) throw new UsageError(`evictions must be an integer >= 0, got ${params.evictions}`);
   const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
   // A design file may add invariants of its own: checked in every scenario run under it.
   const ownRules = design.invariants ?? [];

@@ -1,5 +1,5 @@
 /**
- * The rules of arm64 kernel page-table handling that mmcheck checks: ../shared/domain.md §3,
+ * The rules of arm64 kernel page-table handling that mmcheck checks (docs/invariants.md is generated from them),
  * in maintainers' words. A rule is a predicate on states (`holds`), on events (`check`,
  * which returns what went wrong), or both. Each names the kernel code that relies on it.
  */
@@ -9,7 +9,7 @@ import { explainPor } from './por.ts';
 export interface KernelRule {
   /** Identifier used on the command line, in JSON and in tests. */
   readonly name: string;
-  /** Number in domain.md §3 (0: the catch-all). */
+  /** Number in docs/invariants.md and the matrix (0: the catch-all). */
   readonly number: number;
   /** One sentence a maintainer would say. */
   readonly statement: string;

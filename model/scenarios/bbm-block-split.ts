@@ -1,6 +1,6 @@
 /**
  * Splitting a live PMD block of the linear map (split_kernel_leaf_mapping() before a
- * permission change; domain.md §3 invariant 7, §4).
+ * permission change; invariant 7 of docs/invariants.md).
  *
  * CPU0 (task W) makes the first two pages of a PMD block read-only: update_range_prot() first
  * splits the block at the range's end (split_pmd(): a pte table of CONT runs replaces the

@@ -1,6 +1,6 @@
 /**
  * Seed 002: walk_kernel_page_table_range_lockless() "should be guaranteed that the caller has
- * exclusive access over the range they are operating on" (domain.md §4: concurrent lockless
+ * exclusive access over the range they are operating on" (docs/background.md: concurrent lockless
  * walks on one range: lost update; invariant 11).
  *
  * Two CPUs change the permissions of the same page: CPU0 (task P0) makes it read-only with

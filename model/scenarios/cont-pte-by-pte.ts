@@ -2,7 +2,7 @@
  * Seed 002: "the pte level callback may change permissions for a whole contpte block, and
  * that will be done one pte at a time, as opposed to an atomic operation for the block
  * mappings. This is fine as any access will decode either the old or the new permission until
- * the TLBI." (domain.md §4: a CONT run changed pte by pte while another CPU reads; invariant 9.)
+ * the TLBI." (docs/background.md: a CONT run changed pte by pte while another CPU reads; invariant 9.)
  *
  * CPU0 (task W) makes a CONT run of two ptes read-only with set_memory_ro(); CPU1 (task R)
  * reads both pages with plain loads, before, during or after the change. A read either hits a

@@ -1,5 +1,5 @@
 /**
- * Seed 001 (../shared/seeds/unmap-data-bss-from-linear-map.txt), the readers of the kernel
+ * Seed 001 (unmap-data-bss-from-linear-map, see docs/background.md), the readers of the kernel
  * image's linear alias. Ard Biesheuvel's v4 13/15 unmaps kernel data/bss from the linear map;
  * asked whether text/rodata could go too, he names what still reads through the linear map:
  * "the zero page now, which may be accessed via 'page_address(ZERO_PAGE(0))'" and "anything

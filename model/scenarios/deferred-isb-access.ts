@@ -1,6 +1,6 @@
 /**
  * A kernel VA made valid inside a lazy MMU section and used before the section ends
- * (domain.md §4; invariant 6).
+ * (docs/background.md; invariant 6).
  *
  * Inside the section queue_pte_barriers() only sets TIF_LAZY_MMU_PENDING: the dsb(ishst); isb
  * that publishes the new entry to the table walker comes at arch_leave. Task A runs

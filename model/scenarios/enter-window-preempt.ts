@@ -1,5 +1,5 @@
 /**
- * The windows of lazy_mmu_mode_enable()/disable() on their own (domain.md §4 "Enter window").
+ * The windows of lazy_mmu_mode_enable()/disable() on their own (docs/background.md, "The enter and leave windows").
  *
  * The generic code is `if (state->enable_count++ == 0) arch_enter_lazy_mmu_mode();` with
  * preemption enabled, and likewise `if (--state->enable_count == 0) arch_leave_lazy_mmu_mode();`.

@@ -1,5 +1,5 @@
 /**
- * Seed 001 (../shared/seeds/unmap-data-bss-from-linear-map.txt), hibernation. Ard Biesheuvel's
+ * Seed 001 (unmap-data-bss-from-linear-map, see docs/background.md), hibernation. Ard Biesheuvel's
  * v4 13/15 maps kernel data/bss at boot, clears its valid bit, and toggles it back around the
  * hibernation snapshot; it maps data/bss with NO_BLOCK_MAPPINGS because "set_memory_valid()
  * only works on regions that are mapped down to pages". Kevin Brodsky asks whether

@@ -1,6 +1,6 @@
 /**
  * A page-table page freed from interrupt context while the interrupted task batches
- * (domain.md §4 "Page table freed in IRQ"): the v4 guard had no in_interrupt() test.
+ * (docs/background.md, "Page table freed in IRQ"): the v4 guard had no in_interrupt() test.
  *
  * Task A maps two pages with vmap() (a lazy MMU section). A page-table page of an earlier
  * munmap() waits in RCU (tlb_remove_table_rcu); the timer IRQ's rcu_sched_clock_irq() raises

@@ -1,5 +1,5 @@
 /**
- * KFENCE in softirq on top of a lazy MMU section (domain.md §4, commit b81c688426a9 "arm64/mm:
+ * KFENCE in softirq on top of a lazy MMU section (docs/background.md, commit b81c688426a9 "arm64/mm:
  * Disable barrier batching in interrupt contexts"; invariants 6, 1 and 5).
  *
  * Task A on CPU0 is in vfree(), inside vunmap_pte_range()'s lazy MMU section. A network IRQ

@@ -1,5 +1,5 @@
 /**
- * Nested lazy MMU sections with one saved-POR slot (domain.md §4 "Nested sections clobber
+ * Nested lazy MMU sections with one saved-POR slot (docs/background.md, "Nested sections clobber
  * the saved POR").
  *
  * Task A runs apply_to_existing_page_range() (an outer lazy section) whose callback,

@@ -1,6 +1,6 @@
 /**
  * Seed 002, "We require that the start and end of a given range do not partially overlap block
- * mappings ... Return -EINVAL in case a partial block mapping is detected" (domain.md §4:
+ * mappings ... Return -EINVAL in case a partial block mapping is detected" (docs/background.md:
  * set_memory_*() on part of a PMD block without a split).
  *
  * Task C calls set_memory_ro() on a vmalloc area of four pages (change_memory_common() refuses a

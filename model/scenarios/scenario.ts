@@ -16,11 +16,17 @@ export interface ScenarioParams {
   readonly evictions?: number;
 }
 
-/** The largest parameters accepted (the state space grows quickly with each). */
-export const PARAM_LIMITS: Readonly<Record<'irqs' | 'fanout' | 'cpus', { readonly min: number; readonly max: number }>> = {
+/**
+ * The documented range of each scenario parameter (`--param`). Each IRQ and each CPU multiplies
+ * the interleavings, and the fanout the pages a walk visits: beyond these the state space
+ * outgrows any machine, so they are refused rather than left to the memory guard.
+ */
+export const PARAM_LIMITS: Readonly<Record<keyof ScenarioParams, { readonly min: number; readonly max: number }>> = {
   irqs: { min: 0, max: 4 },
   fanout: { min: 2, max: 16 },
   cpus: { min: 1, max: 4 },
+  /** TLB evictions the hardware may make in one run: each is an environment step anywhere. */
+  evictions: { min: 0, max: 8 },
 };
 
 /** The bounds of `matrix --deep`: at least two CPUs and two IRQs per CPU. */

@@ -1,5 +1,5 @@
 /**
- * Seed 000 (../shared/seeds/por-el1-reset-on-exception-entry-vs-lazy-mmu.txt):
+ * Seed 000 (por-el1-reset-on-exception-entry-vs-lazy-mmu, see docs/background.md):
  *
  * "a thread entered lazy MMU mode in vunmap_pte_range() (inlined) and then an IRQ fired. On
  * the exit path of the IRQ, another thread got scheduled. Later, the original thread was

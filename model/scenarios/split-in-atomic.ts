@@ -2,7 +2,7 @@
  * Seed 002 and Yang Shi's linear-map splitting: "CONFIG_DEBUG_PAGEALLOC and CONFIG_KFENCE may
  * change permissions from atomic context so for those cases (which are always pte-mapped), we
  * must not go any further because taking the mutex below may sleep" (split_kernel_leaf_mapping();
- * domain.md §4: split in atomic context; invariant 12).
+ * docs/background.md: split in atomic context; invariant 12).
  *
  * Task A on CPU0 makes half of a PMD block read-only with set_memory_ro(): on a BBML2 system
  * with a block-mapped linear map that splits the block first (A takes pgtable_split_lock,

@@ -192,15 +192,13 @@ describe('timeLimitSeconds', () => {
     ['dfs', {}],
     ['random', { walks: 1_000_000_000 }],
   ] as [Strategy, object][])('%s: an infinite space stops with time-limit after 0.2 s', (strategy, extra) => {
-    const t0 = performance.now();
+    // That it stops at all is the test (no upper bound on the wall time: the machine may be loaded).
     const r = check(counter(Infinity, 'infinite'), { strategy, timeLimitSeconds: 0.2, ...extra });
-    const elapsed = (performance.now() - t0) / 1000;
     expect(r.verdict).toBe('incomplete');
     expect(r.stopReason).toBe('time-limit');
     expect(r.complete).toBe(false);
     expect(r.bounds.timeLimitSeconds).toBe(0.2);
     expect(r.stats.seconds).toBeGreaterThanOrEqual(0.2);
-    expect(elapsed).toBeLessThan(3);
     expect(r.stats.distinctStates).toBeGreaterThan(10);
   });
 });
@@ -306,8 +304,12 @@ describe('deadlock', () => {
 });
 
 describe('a violation found before a limit stops the search is reported', () => {
-  /** An unbounded counter whose invariant fails at 10; the first failing check takes `stallMs`. */
-  function failsAtTen(stallMs: number): Model<number, 'inc'> {
+  /**
+   * An unbounded counter whose invariant fails at 10; the first failing check does not return
+   * before `stallUntil` (a performance.now() time), so a time limit that ends earlier has
+   * certainly expired when the violation is found, however fast or loaded the machine.
+   */
+  function failsAtTen(stallUntil = 0): Model<number, 'inc'> {
     let stalled = false;
     return {
       name: 'fails-at-ten',
@@ -321,8 +323,7 @@ describe('a violation found before a limit stops the search is reported', () => 
             if (s < 10) return true;
             if (!stalled) {
               stalled = true;
-              const t = performance.now();
-              while (performance.now() - t < stallMs);
+              while (performance.now() < stallUntil);
             }
             return false;
           },
@@ -333,14 +334,15 @@ describe('a violation found before a limit stops the search is reported', () => 
   const TEN_INCS = Array.from({ length: 10 }, () => 'inc');
 
   it.each(['bfs', 'dfs', 'random'] as Strategy[])('%s: maxStates 11 (the bad state is the 11th): violation', (strategy) => {
-    const r = check(failsAtTen(0), { strategy, seed: 1, maxStates: 11 });
+    const r = check(failsAtTen(), { strategy, seed: 1, maxStates: 11 });
     expect(r.verdict).toBe('violation');
     expect(r.property).toBe('below-ten');
     expect(labels(r)).toEqual(TEN_INCS);
   });
 
   it.each(['bfs', 'dfs', 'random'] as Strategy[])('%s: the time limit expires just after the violation is found: violation', (strategy) => {
-    const r = check(failsAtTen(300), { strategy, seed: 1, timeLimitSeconds: 0.2 });
+    // The limit (0.5 s from the start) is long enough for the 10 steps on any machine.
+    const r = check(failsAtTen(performance.now() + 1000), { strategy, seed: 1, timeLimitSeconds: 0.5 });
     expect(r.verdict).toBe('violation');
     expect(r.property).toBe('below-ten');
     expect(r.stopReason).toBeUndefined();

@@ -4,19 +4,17 @@
  * no longer reproduces; and `mmcheck replay` says so with its exit code, or rejects a bad
  * file with one line on stderr.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLineError, mmcheck, type Run } from '../helpers/run-cli.ts';
 import { runScenario } from '../../api/check-scenario.ts';
 import { replayTrace } from '../../api/replay.ts';
 import { UsageError } from '../../checker/index.ts';
 import { traceFileOf } from '../../cli/outputs.ts';
 import { readTraceFile, writeTraceFile, type TraceFile } from '../../counterexamples/trace-file.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SEED = 'seed-por-reset-lazy-mmu';
 const OVERLAY = 'pgtable-writes-hold-pgtables-overlay';
 const SEED_CALL_TRACE_TOP = ['pageattr_pte_entry', 'walk_pgd_range', 'walk_kernel_page_table_range_lockless', 'update_range_prot', 'set_memory_pkey'];
@@ -118,43 +116,16 @@ describe('replaying under another design', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The command line
+// The command line: each test runs its own CLI (run-cli.ts bounds how many run at once).
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function mmcheck(...args: string[]): Promise<Run> {
-  const env = { ...process.env };
-  delete env.MMCHECK_DEBUG;
-  return new Promise((done, fail) => {
-    execFile(process.execPath, ['bin/mmcheck.js', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') fail(err);
-      else done({ status: err ? (err.code as number) : 0, stdout, stderr });
-    });
-  });
-}
-
-function expectOneLineError(r: Run): string {
-  expect(r.status, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.endsWith('\n')).toBe(true);
-  const lines = r.stderr.slice(0, -1).split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0].startsWith('mmcheck: ')).toBe(true);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-  expect(r.stderr).not.toContain('internal error');
-  return lines[0];
-}
-
-describe('mmcheck replay', () => {
-  const runs: Record<string, Run> = {};
+describe.concurrent('mmcheck replay', () => {
   const files: Record<string, string> = {};
   let v6File = '';
+  const jobs: Record<string, () => string[]> = {};
+  /** Runs the CLI for a named case (once per test). */
+  const run = (name: string): Promise<Run> => mmcheck(...jobs[name]!());
 
-  beforeAll(async () => {
+  beforeAll(() => {
     const { trace, file } = saved('v6');
     v6File = file;
     const text = readFileSync(file, 'utf8');
@@ -168,19 +139,22 @@ describe('mmcheck replay', () => {
     variant('no-steps', JSON.stringify(noSteps));
     variant('step-without-action', JSON.stringify({ ...trace, steps: trace.steps.map((s, i) => (i === 4 ? { actor: s.actor } : s)) }));
     variant('unknown-scenario', JSON.stringify({ ...trace, scenario: 'no-such-scenario' }));
-    const jobs: [string, string[]][] = [
-      ['reproduced', ['replay', file]],
-      ['diverged', ['replay', file, '--design', 'v6-guard-checks-live-por', '--json']],
-      ['not-reproduced', ['replay', file, '--design', 'v6-no-por-reset-atomic-lazy-switch', '--quiet']],
-      ['design-nope', ['replay', file, '--design', 'nope']],
-      ...['truncated', 'format', 'no-steps', 'step-without-action', 'unknown-scenario'].map((n) => [n, ['replay', files[n]]] as [string, string[]]),
-    ];
-    const results = await Promise.all(jobs.map(([, args]) => mmcheck(...args)));
-    jobs.forEach(([name], i) => (runs[name] = results[i]));
-  }, 120_000); // nine CLI runs at once: on a loaded 2-core machine they take longer than the 10 s default
+    // The trace goes on past its violation: one more step after the faulting store.
+    variant('past-violation', JSON.stringify({ ...trace, steps: [...trace.steps, trace.steps[0]] }));
+    mkdirSync(join(dir, 'a-directory'), { recursive: true });
+    Object.assign(jobs, {
+      reproduced: () => ['replay', file],
+      diverged: () => ['replay', file, '--design', 'v6-guard-checks-live-por', '--json'],
+      'not-reproduced': () => ['replay', file, '--design', 'v6-no-por-reset-atomic-lazy-switch', '--quiet'],
+      'design-nope': () => ['replay', file, '--design', 'nope'],
+      directory: () => ['replay', join(dir, 'a-directory')],
+      missing: () => ['replay', join(dir, 'no-such-trace.json')],
+    });
+    for (const n of ['truncated', 'format', 'no-steps', 'step-without-action', 'unknown-scenario', 'past-violation']) jobs[n] = () => ['replay', files[n]!];
+  });
 
-  it('exit 0 when the recorded violation reproduces, with the splat and the schedule', () => {
-    const r = runs.reproduced;
+  it('exit 0 when the recorded violation reproduces, with the splat and the schedule', async () => {
+    const r = await run('reproduced');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
@@ -191,8 +165,8 @@ describe('mmcheck replay', () => {
     expect(r.stdout).toContain('Schedule (18 steps, 1 IRQ, 1 preemption, 1 skipped operation):');
   });
 
-  it('exit 1 when a step diverges, naming the step and what is enabled there', () => {
-    const r = runs.diverged;
+  it('exit 1 when a step diverges, naming the step and what is enabled there', async () => {
+    const r = await run('diverged');
     expect(r.status, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(report).toMatchObject({
@@ -208,8 +182,8 @@ describe('mmcheck replay', () => {
     expect(report.explanation).toContain('enabled there: "CPU0 A: __set_pte: kpkeys_set_level(KPKEYS_LVL_PGTABLES)"');
   });
 
-  it('exit 1 when every step replays but the violation does not happen', () => {
-    const r = runs['not-reproduced'];
+  it('exit 1 when every step replays but the violation does not happen', async () => {
+    const r = await run('not-reproduced');
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout.split('\n')[1]).toBe(
       `✗ the violation no longer reproduces: the trace replays all 18 steps under design v6-no-por-reset-atomic-lazy-switch but ${OVERLAY} holds`,
@@ -217,30 +191,46 @@ describe('mmcheck replay', () => {
     expect(r.stdout.split('\n')).toHaveLength(3); // --quiet: two lines and the final newline
   });
 
-  it('exit 2, one line: a truncated file', () => {
-    const line = expectOneLineError(runs.truncated);
+  it('exit 2, one line: a truncated file', async () => {
+    const line = expectOneLineError(await run('truncated'));
     expect(line.startsWith(`mmcheck: malformed trace file ${files.truncated}: not valid JSON (`)).toBe(true);
   });
 
-  it('exit 2, one line: valid JSON with the wrong "format"', () => {
-    expect(expectOneLineError(runs.format)).toBe(`mmcheck: malformed trace file ${files.format}: "format" must be "mmcheck-trace"`);
+  it('exit 2, one line: valid JSON with the wrong "format"', async () => {
+    expect(expectOneLineError(await run('format'))).toBe(`mmcheck: malformed trace file ${files.format}: "format" must be "mmcheck-trace"`);
   });
 
-  it('exit 2, one line: no "steps"', () => {
-    expect(expectOneLineError(runs['no-steps'])).toBe(`mmcheck: malformed trace file ${files['no-steps']}: "steps" must be an array`);
+  it('exit 2, one line: no "steps"', async () => {
+    expect(expectOneLineError(await run('no-steps'))).toBe(`mmcheck: malformed trace file ${files['no-steps']}: "steps" must be an array`);
   });
 
-  it('exit 2, one line: a step without "action"', () => {
-    expect(expectOneLineError(runs['step-without-action'])).toBe(
+  it('exit 2, one line: a step without "action"', async () => {
+    expect(expectOneLineError(await run('step-without-action'))).toBe(
       `mmcheck: malformed trace file ${files['step-without-action']}: step 5 must be an object with a string "action"`,
     );
   });
 
-  it('exit 2, one line: an unknown design', () => {
-    expect(expectOneLineError(runs['design-nope']).startsWith('mmcheck: unknown design "nope"; designs: v6, ')).toBe(true);
+  it('exit 2, one line: an unknown design', async () => {
+    expect(expectOneLineError(await run('design-nope')).startsWith('mmcheck: unknown design "nope"; designs: v6, ')).toBe(true);
   });
 
-  it('exit 2, one line: an unknown scenario inside the file', () => {
-    expect(expectOneLineError(runs['unknown-scenario']).startsWith(`mmcheck: unknown scenario "no-such-scenario"; scenarios: ${SEED}`)).toBe(true);
+  it('exit 2, one line: an unknown scenario inside the file', async () => {
+    expect(expectOneLineError(await run('unknown-scenario')).startsWith(`mmcheck: unknown scenario "no-such-scenario"; scenarios: ${SEED}`)).toBe(true);
+  });
+
+  it('exit 1 when the trace goes on past its violation, saying at which step it stopped reproducing', async () => {
+    const r = await run('past-violation');
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout.split('\n')[1]).toBe(
+      `✗ the trace stops reproducing at step 19: ${OVERLAY} is already violated at step 18 under design v6, but the trace records 19 steps (a counterexample ends at its violation)`,
+    );
+  });
+
+  it('exit 2, one line: a directory given as the trace file', async () => {
+    expect(expectOneLineError(await run('directory'))).toBe(`mmcheck: cannot read trace file ${join(dir, 'a-directory')}: it is a directory`);
+  });
+
+  it('exit 2, one line: a trace file that does not exist', async () => {
+    expect(expectOneLineError(await run('missing'))).toBe(`mmcheck: trace file not found: ${join(dir, 'no-such-trace.json')}`);
   });
 });

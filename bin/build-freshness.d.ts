@@ -1,0 +1,3 @@
+export declare const PACKAGE_ROOT: string;
+export declare function isCheckout(root?: string): boolean;
+export declare function buildIsStale(root?: string): boolean;
