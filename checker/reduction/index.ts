@@ -1,0 +1,5 @@
+export type { Actor, Footprint, PartialOrderSupport, ReductionMode, ReductionStats, SymmetrySupport } from './types.ts';
+export { REDUCTION_MODES } from './types.ts';
+export { AmpleSets } from './ample.ts';
+export { keyMatcher } from './keys.ts';
+export { resolveReduction } from './setup.ts';
