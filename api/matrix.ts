@@ -2,7 +2,7 @@
  * The design matrix: every scenario under every design it declares, compared with the
  * scenario's expectation. "Which of these designs break which rules, and how?"
  */
-import { UsageError } from '../checker/index.ts';
+import { UsageError, type CheckOptions } from '../checker/index.ts';
 import { designNames } from '../model/designs.ts';
 import { allScenarios, getScenario, type Expectation, type Scenario } from '../model/scenarios/index.ts';
 import { runScenario, type ScenarioReport } from './check-scenario.ts';
@@ -26,6 +26,8 @@ export interface MatrixOptions {
   readonly scenarios?: readonly string[];
   readonly designs?: readonly string[];
   readonly onCell?: (cell: MatrixCell, index: number, total: number) => void;
+  /** Partial-order and symmetry reduction (default `all`: what each cell's model supports). */
+  readonly reduction?: CheckOptions['reduction'];
 }
 
 export function matrixPlan(o: MatrixOptions = {}): { scenario: Scenario; design: string }[] {
@@ -54,10 +56,10 @@ export function meetsExpectation(expected: Expectation, report: ScenarioReport):
   );
 }
 
-export function runCell(scenario: Scenario, design: string): MatrixCell {
+export function runCell(scenario: Scenario, design: string, o: Pick<MatrixOptions, 'reduction'> = {}): MatrixCell {
   const expected = scenario.expectations[design];
   const t0 = performance.now();
-  const { report } = runScenario(scenario.name, { design });
+  const { report } = runScenario(scenario.name, { design, ...(o.reduction ? { reduction: o.reduction } : {}) });
   const seconds = Math.round(performance.now() - t0) / 1000;
   const matches = meetsExpectation(expected, report);
   return {
@@ -78,7 +80,7 @@ export function runCell(scenario: Scenario, design: string): MatrixCell {
 export function runMatrix(o: MatrixOptions = {}): MatrixCell[] {
   const plan = matrixPlan(o);
   return plan.map(({ scenario, design }, i) => {
-    const cell = runCell(scenario, design);
+    const cell = runCell(scenario, design, o);
     o.onCell?.(cell, i, plan.length);
     return cell;
   });

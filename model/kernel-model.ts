@@ -11,6 +11,7 @@ import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnNamed, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
+import { Recorder, recordWhile, ownerOf, ruleReads } from './kernel/footprint.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
 import type { KernelState } from './kernel/state.ts';
 import './kernel/functions.ts';
@@ -59,7 +60,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   const env: Env = { design, knobs: design.knobs, geometry, layout: built.layout, recorded: new Set(names) };
   let initial = built.state;
   initial.cpus.forEach((_, cpu) => {
-    initial = settle(new K(initial, cpu, env), []).s;
+    initial = settle(new K(initial, cpu, env), []).raw;
   });
 
   const successors = new WeakMap<KernelState, { action: KernelAction; state: KernelState }[]>();
@@ -76,7 +77,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         if (s.irqs_left > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
           scenario.irqSources.forEach((src, index) => {
             const label = `${prefix} ${task.comm}: IRQ (${src.name})`;
-            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnNamed(src.handler)).s });
+            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnNamed(src.handler)).raw });
           });
         }
       }
@@ -101,8 +102,39 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
       name,
       description: rule.statement,
       holds: (s: KernelState) => !s.violations.has(name) && (rule.holds ? rule.holds(facts(s)) : true),
+      ...readsOf(name, rule.holds !== undefined),
     };
   });
+
+  /**
+   * Footprint of CPU `cpu`'s candidate steps: its running task's next step (every outcome, or
+   * the reads that keep it blocked) and the IRQs it may take, recorded while they run. The
+   * oops is left out: it only halts the machine (checker/reduction/types.ts).
+   */
+  const footprints = new WeakMap<KernelState, Map<string, { reads: string[]; writes: string[] }>>();
+  const footprint = (s: KernelState, actor: string | number) => {
+    let byActor = footprints.get(s);
+    if (!byActor) footprints.set(s, (byActor = new Map()));
+    const known = byActor.get(String(actor));
+    if (known) return known;
+    const cpu = Number(String(actor).slice(3));
+    const r = new Recorder();
+    recordWhile(r, () => {
+      const c = s.cpus.get(cpu)!;
+      r.read(`cpu${cpu}.curr`);
+      r.read(`task${c.curr}.stack`);
+      cpuTransitions(s, cpu, env, `CPU${cpu}`);
+      // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
+      r.read(`cpu${cpu}.irqs_disabled`);
+      const task = s.tasks.get(c.curr)!;
+      if (c.irqs_disabled || task.stack.isEmpty()) return;
+      r.read('irqs_left');
+      if (s.irqs_left > 0) for (const src of scenario.irqSources) takeIrq(new K(s, cpu, env), fnNamed(src.handler));
+    });
+    const fp = { reads: [...r.reads], writes: [...r.writes] };
+    byActor.set(String(actor), fp);
+    return fp;
+  };
 
   return {
     name: `${scenario.name} under ${design.name}`,
@@ -118,10 +150,16 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     },
     invariants,
     actor: (a) => `CPU${a.cpu}`,
+    por: { footprint, owner: ownerOf },
     isFinal: (s) => s.oops !== null || !s.tasks.some((t) => t.__state === 'blocked'),
     formatAction: (a) => a.label,
     formatState: (s) => summariseState(s),
   };
+}
+
+function readsOf(name: string, hasHolds: boolean): { reads?: readonly string[] } {
+  const reads = ruleReads(name, hasHolds);
+  return reads ? { reads } : {};
 }
 
 /** The facts the rules read, from one state; each part is computed only if a rule asks for it. */

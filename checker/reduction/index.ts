@@ -3,3 +3,4 @@ export { REDUCTION_MODES } from './types.ts';
 export { AmpleSets } from './ample.ts';
 export { keyMatcher } from './keys.ts';
 export { resolveReduction } from './setup.ts';
+export { checkReductionContract, type ContractReport } from './contract.ts';
