@@ -5,6 +5,7 @@ import { shrinkWith } from '../counterexamples/shrink.ts';
 import { renderKernelResult } from '../counterexamples/kernel/text.ts';
 import { buildScenarioModel, reportOf, runModelAsync, type ScenarioCheckOptions } from '../api/check-scenario.ts';
 import type { ScenarioParams } from '../model/scenarios/index.ts';
+import type { ReductionMode } from '../checker/reduction/index.ts';
 import { writeOutputs } from './outputs.ts';
 import { parseArgs, type CommandSpec, type Parsed } from './args.ts';
 import { exitCodeOf } from './exit.ts';
@@ -21,6 +22,12 @@ export const SEARCH_OPTIONS = {
   seed: { type: 'int', arg: 'N', help: 'seed of the random strategy (default 0)' },
   walks: { type: 'int', arg: 'N', min: 1, help: 'number of random walks (default 1000)' },
   invariant: { type: 'list', arg: 'NAME', help: 'check only this invariant (repeatable)' },
+  reduction: {
+    type: 'string',
+    arg: 'MODE',
+    choices: ['all', 'por', 'symmetry', 'none'],
+    help: 'partial-order/symmetry reduction where the model supports it (default all); same verdicts, but a bfs trace under por may not be the shortest: none gives the shortest',
+  },
   continue: { type: 'boolean', help: 'keep exploring after a violation (first violation per invariant is kept)' },
   json: { type: 'boolean', help: 'print one JSON object instead of text' },
   'no-timing': { type: 'boolean', help: 'leave seconds and states/s out of --json, so equal runs give identical bytes' },
@@ -65,6 +72,7 @@ export function searchOptions(p: Parsed): CheckOptions {
     walks: o.walks as number | undefined,
     invariants: o.invariant as string[] | undefined,
     continueAfterViolation: (o.continue as boolean | undefined) ?? false,
+    ...(o.reduction !== undefined ? { reduction: o.reduction as ReductionMode } : {}),
   };
 }
 

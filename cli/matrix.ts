@@ -4,6 +4,8 @@ import { RULES_BY_NAME } from '../properties/index.ts';
 import { parseArgs, type CommandSpec } from './args.ts';
 import { EXIT } from './exit.ts';
 import { interruptSignal } from './progress.ts';
+import { SEARCH_OPTIONS } from './check.ts';
+import type { ReductionMode } from '../checker/reduction/index.ts';
 
 export const MATRIX_SPEC: CommandSpec = {
   name: 'matrix',
@@ -16,6 +18,7 @@ export const MATRIX_SPEC: CommandSpec = {
     design: { type: 'list', arg: 'NAME', help: 'only this design (repeatable)' },
     json: { type: 'boolean', help: 'print an array of {scenario, design, expected, verdict, property, traceLength, distinctStates, complete}' },
     quiet: { type: 'boolean', help: 'no progress lines' },
+    reduction: SEARCH_OPTIONS.reduction,
   },
   examples: ['mmcheck matrix', 'mmcheck matrix --scenario seed-por-reset-lazy-mmu', 'mmcheck matrix --json > matrix.json'],
 };
@@ -91,7 +94,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   try {
     for (const [i, { scenario, design }] of plan.entries()) {
       if (interrupt.signal.aborted) break;
-      const cell = runCell(scenario, design);
+      const cell = runCell(scenario, design, p.options.reduction ? { reduction: p.options.reduction as ReductionMode } : {});
       cells.push(cell);
       if (progress) process.stderr.write(`[${String(i + 1).padStart(String(plan.length).length)}/${plan.length}] ${cellLine(cell)}\n`);
       await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C in between cells
