@@ -171,3 +171,43 @@ export function randomModel(spec: Spec, withPor: boolean, lie?: 'owner' | 'reads
     },
   };
 }
+
+/**
+ * A symmetric variant of `spec`: every process runs the first program, and the invariants are
+ * symmetric ("no shared g == x while some process is at pc c", "no two processes at pcs c and
+ * c'"). `canonical` sorts the processes by (pc, locals), as a TLC SYMMETRY set of processes.
+ */
+export function symmetricModel(spec: Spec, withPor: boolean): Model<RState, number> {
+  const programs = spec.programs.map(() => spec.programs[0]);
+  const base = randomModel({ ...spec, programs, invariants: [] }, withPor);
+  const procs = programs.length;
+  const invariants = spec.invariants.map((inv, i) => {
+    const c = inv.a.kind === 'pc' ? inv.a.value : 0;
+    const c2 = inv.b.kind === 'pc' ? inv.b.value : programs[0].length;
+    if (inv.a.kind === 'g')
+      return { name: `inv${i}`, reads: [`g${inv.a.index}`, 'p*.pc'], holds: (s: RState) => !(s.g[inv.a.index] === inv.a.value && s.pc.some((pc) => pc === c2)) };
+    return {
+      name: `inv${i}`,
+      reads: ['p*.pc'],
+      holds: (s: RState) => !s.pc.some((pc, p) => pc === c && s.pc.some((pc2, q) => q !== p && pc2 === c2)),
+    };
+  });
+  const order = (s: RState) =>
+    Array.from({ length: procs }, (_, p) => p).sort((x, y) => s.pc[x] - s.pc[y] || compareLists(s.l[x], s.l[y]));
+  return {
+    ...base,
+    name: 'random-symmetric',
+    invariants,
+    symmetry: {
+      canonical(s) {
+        const o = order(s);
+        return { pc: o.map((p) => s.pc[p]), g: s.g, l: o.map((p) => s.l[p]) };
+      },
+    },
+  };
+}
+
+function compareLists(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
