@@ -12,6 +12,7 @@ import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnNamed, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
 import { Recorder, recordWhile, ownerOf, ruleReads } from './kernel/footprint.ts';
+import { kernelSymmetry } from './kernel/symmetry.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
 import type { KernelState } from './kernel/state.ts';
 import './kernel/functions.ts';
@@ -151,6 +152,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     invariants,
     actor: (a) => `CPU${a.cpu}`,
     por: { footprint, owner: ownerOf },
+    ...(scenario.symmetry ? { symmetry: kernelSymmetry(initial, scenario.symmetry, scenario.name) } : {}),
     isFinal: (s) => s.oops !== null || !s.tasks.some((t) => t.__state === 'blocked'),
     formatAction: (a) => a.label,
     formatState: (s) => summariseState(s),

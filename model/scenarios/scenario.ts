@@ -50,6 +50,11 @@ export interface Scenario {
   readonly invariants: readonly string[];
   readonly params: ScenarioParams;
   readonly irqSources: readonly IrqSource[];
+  /**
+   * CPUs that run the same programs (with the tasks pinned to them, matched in task order), so
+   * that states equal up to swapping them are one state (`--reduction symmetry`; model/kernel/symmetry.ts).
+   */
+  readonly symmetry?: { readonly cpus: readonly number[] };
   /** Expected verdict per design (the designs the matrix runs this scenario under). */
   readonly expectations: Readonly<Record<string, Expectation>>;
   build(ctx: BuildContext): Built;
