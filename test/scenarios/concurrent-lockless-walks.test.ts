@@ -38,7 +38,7 @@ describe('rule 11 is not vacuous', () => {
   });
 
   it('the lost update itself: with the pre-seed-002 apply_to_page_range() walker (no walk-start to flag), a returned change loses its bit', () => {
-    const { report } = runScenario('concurrent-lockless-walks', { design: 'v6', set: ['pageattr-walker=pte-only', 'walk-ownership=shared'] });
+    const { report } = runScenario('concurrent-lockless-walks', { design: 'v6', set: ['pageattr-walker=pte-only', 'walk-ownership=shared'], reduction: 'none' });
     expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual(['violation', RULE, 12, 127]);
     expect(report.message).toBe('lost update: the PTE_RDONLY change of [8, 9) is gone from page 8 when CPU0 (P0) returned from its change of [8, 9)');
     expect(report.callTrace).toEqual(['set_memory_ro', 'make_page_ro']);
