@@ -64,11 +64,15 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     initial = settle(new K(initial, cpu, env), []).raw;
   });
 
-  const successors = new WeakMap<KernelState, { action: KernelAction; state: KernelState }[]>();
+  // The checker asks actions(s) and then nextState(s, a) for each action: keep the successors
+  // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
+  // whole explored graph alive: the initial state is held here, its successors are values of
+  // its entry, their successors of theirs...)
+  let lastState: KernelState | undefined;
+  let lastSuccessors: { action: KernelAction; state: KernelState }[] = [];
   const computeSuccessors = (s: KernelState) => {
-    let out = successors.get(s);
-    if (out) return out;
-    out = [];
+    if (s === lastState) return lastSuccessors;
+    let out: { action: KernelAction; state: KernelState }[] = [];
     if (s.oops === null) {
       for (let cpu = 0; cpu < s.cpus.size; cpu++) {
         const prefix = `CPU${cpu}`;
@@ -83,7 +87,8 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         }
       }
     }
-    successors.set(s, out);
+    lastState = s;
+    lastSuccessors = out;
     return out;
   };
 
@@ -112,10 +117,14 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
    * the reads that keep it blocked) and the IRQs it may take, recorded while they run. The
    * oops is left out: it only halts the machine (checker/reduction/types.ts).
    */
-  const footprints = new WeakMap<KernelState, Map<string, { reads: string[]; writes: string[] }>>();
+  // Kept for the last state asked about only (the checker asks about one state at a time).
+  let footprintState: KernelState | undefined;
+  let byActor = new Map<string, { reads: string[]; writes: string[] }>();
   const footprint = (s: KernelState, actor: string | number) => {
-    let byActor = footprints.get(s);
-    if (!byActor) footprints.set(s, (byActor = new Map()));
+    if (s !== footprintState) {
+      footprintState = s;
+      byActor = new Map();
+    }
     const known = byActor.get(String(actor));
     if (known) return known;
     const cpu = Number(String(actor).slice(3));
@@ -164,6 +173,18 @@ function readsOf(name: string, hasHolds: boolean): { reads?: readonly string[] }
   return reads ? { reads } : {};
 }
 
+const pagetablePagesCache = new WeakMap<object, WeakMap<object, KernelFacts['pagetablePages']>>();
+const textAliasesCache = new WeakMap<object, WeakMap<object, KernelFacts['textAliases']>>();
+
+/** `compute()`, memoized on two values (compared by identity). */
+function memoOn<T>(a: object, b: object, cache: WeakMap<object, WeakMap<object, T>>, compute: () => T): T {
+  let inner = cache.get(a);
+  if (!inner) cache.set(a, (inner = new WeakMap()));
+  let v = inner.get(b);
+  if (v === undefined) inner.set(b, (v = compute()));
+  return v;
+}
+
 /** The facts the rules read, from one state; each part is computed only if a rule asks for it. */
 export function kernelFacts(s: KernelState, env: Env): KernelFacts {
   const g = env.geometry;
@@ -203,17 +224,23 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       }))
       .toArray(),
   );
+  // Both depend only on the page tables (and the pages' roles), which most steps leave alone:
+  // computed once per Memory value.
   const pagetablePages = lazy(() =>
-    s.pgtable_role
-      .entrySeq()
-      .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
-      .toArray(),
+    memoOn(s.memory, s.pgtable_role, pagetablePagesCache, () =>
+      s.pgtable_role
+        .entrySeq()
+        .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
+        .toArray(),
+    ),
   );
   const textAliases = lazy(() =>
-    env.layout.textPages.map((page) => {
-      const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
-      return { page, writable: w.ok && !w.leaf.rdonly };
-    }),
+    memoOn(s.memory, env.layout, textAliasesCache, () =>
+      env.layout.textPages.map((page) => {
+        const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+        return { page, writable: w.ok && !w.leaf.rdonly };
+      }),
+    ),
   );
   return {
     get cpus() {

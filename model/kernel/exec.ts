@@ -123,18 +123,24 @@ export class K {
     return new K(s, this.cpuId, this.env, moved);
   }
 
+  // The running CPU, task and frame, looked up once per context (a context never changes).
+  private cpuCache: Cpu | undefined;
+  private taskCache: Task | undefined;
+
   get knobs(): Knobs {
     return this.env.knobs;
   }
   get cpu(): Cpu {
-    return this.s.cpus.get(this.cpuId)!;
+    if (activeRecorder()) return this.s.cpus.get(this.cpuId)!; // a view, noting each read
+    return (this.cpuCache ??= this.s.cpus.get(this.cpuId)!);
   }
   /** rq->curr */
   get taskId(): number {
     return this.cpu.curr;
   }
   get task(): Task {
-    return this.s.tasks.get(this.taskId)!;
+    if (activeRecorder()) return this.s.tasks.get(this.taskId)!;
+    return (this.taskCache ??= this.s.tasks.get(this.taskId)!);
   }
   get frame(): Frame {
     return this.task.stack.last()!;
@@ -152,10 +158,12 @@ export class K {
     return this.with(rawOf(f(this.s)));
   }
   setCpu(f: (c: Cpu) => Cpu, cpu = this.cpuId): K {
-    return this.with(this.raw.setIn(['cpus', cpu], rawOf(f(this.s.cpus.get(cpu)!))));
+    const c = cpu === this.cpuId ? this.cpu : this.s.cpus.get(cpu)!;
+    return this.with(this.raw.set('cpus', this.raw.cpus.set(cpu, rawOf(f(c)))));
   }
   setTask(f: (t: Task) => Task, task = this.taskId): K {
-    return this.with(this.raw.setIn(['tasks', task], rawOf(f(this.s.tasks.get(task)!))));
+    const t = task === this.taskId ? this.task : this.s.tasks.get(task)!;
+    return this.with(this.raw.set('tasks', this.raw.tasks.set(task, rawOf(f(t)))));
   }
   private setTop(f: (fr: Frame) => Frame): K {
     const stack = this.task.stack;
@@ -235,7 +243,18 @@ export class K {
 
   /** Reports an event to the rules; violations of the checked rules are recorded. */
   observe(e: DistributiveOmit<KernelEvent, 'cpu' | 'task' | 'callTrace'>): K {
-    const full = { ...e, cpu: this.cpuId, task: this.task.comm, callTrace: this.callTrace() } as KernelEvent;
+    // The call trace is built only if a rule reads it (most events break no rule).
+    let trace: string[] | undefined;
+    const taskId = this.taskId;
+    const s0 = this.s;
+    const full = {
+      ...e,
+      cpu: this.cpuId,
+      task: this.task.comm,
+      get callTrace(): string[] {
+        return (trace ??= callTraceOf(s0.tasks.get(taskId)!));
+      },
+    } as KernelEvent;
     // The violations are read only when a rule fires: a step that breaks no rule does not
     // depend on what other CPUs broke (and a footprint need not say it reads them).
     const recorder = activeRecorder();
