@@ -137,7 +137,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
       // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
       r.read(`cpu${cpu}.irqs_disabled`);
       const task = s.tasks.get(c.curr)!;
-      if (c.irqs_disabled || task.stack.isEmpty()) return;
+      if (c.irqs_disabled || task.stack.isEmpty() || scenario.irqSources.length === 0) return;
       r.read('irqs_left');
       if (s.irqs_left > 0) for (const src of scenario.irqSources) takeIrq(new K(s, cpu, env), fnNamed(src.handler));
     });
