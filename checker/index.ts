@@ -6,3 +6,14 @@ export { resultToJson, collisionProbability } from './result.ts';
 export { fingerprintOf, fingerprintToHex, type Fingerprint } from './fingerprint.ts';
 export { VisitedTable } from './visited.ts';
 export { ModelError, UsageError, describeError } from './errors.ts';
+export {
+  checkReductionContract,
+  REDUCTION_MODES,
+  type Actor,
+  type ContractReport,
+  type Footprint,
+  type PartialOrderSupport,
+  type ReductionMode,
+  type ReductionStats,
+  type SymmetrySupport,
+} from './reduction/index.ts';

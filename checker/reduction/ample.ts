@@ -23,6 +23,7 @@
  * SPIN 2005 (cycle provisos for BFS).
  */
 import type { Invariant } from '../model.ts';
+import { UsageError } from '../errors.ts';
 import { keyMatcher } from './keys.ts';
 import type { Actor, PartialOrderSupport } from './types.ts';
 
@@ -33,6 +34,9 @@ export class AmpleSets<S> {
     private readonly support: PartialOrderSupport<S>,
     invariants: readonly Invariant<S>[],
   ) {
+    for (const i of invariants)
+      if (i.reads !== undefined && (!Array.isArray(i.reads) || !i.reads.every((k) => typeof k === 'string')))
+        throw new UsageError(`invariant "${i.name}": reads must be an array of key strings`);
     const readers = invariants.map((i) => keyMatcher(i.reads));
     this.visible = (key) => readers.some((reads) => reads(key));
   }
