@@ -126,7 +126,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
     if (!ample) return succs;
     for (const succ of ample) {
       const id = this.table.find(e.fingerprint(succ.state));
-      if (id >= 0 && this.depthOfId(id) <= node.steps) return succs;
+      if (id >= 0 && this.depthOfId(id) <= node.steps) return e.expandFully(succs);
     }
     e.reducedStates++;
     return ample;

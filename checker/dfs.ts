@@ -97,7 +97,7 @@ export class DfsSearch<S, A> implements Search<S, A> {
     const e = this.engine;
     const ample = e.ampleCandidate(top.state, succs);
     if (!ample) return succs;
-    for (const succ of ample) if (this.onStack.has(fpKey(e.fingerprint(succ.state)))) return succs;
+    for (const succ of ample) if (this.onStack.has(fpKey(e.fingerprint(succ.state)))) return e.expandFully(succs);
     e.reducedStates++;
     return ample;
   }

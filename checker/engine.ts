@@ -104,6 +104,8 @@ export class Engine<S, A> {
   readonly ample: AmpleSets<S> | undefined;
   /** States expanded with a proper ample set. */
   reducedStates = 0;
+  /** States with an ample candidate that the cycle proviso expanded fully. */
+  provisoExpansions = 0;
   private readonly canonical: ((s: S) => S) | undefined;
 
   constructor(
@@ -118,6 +120,12 @@ export class Engine<S, A> {
     this.reduction = resolveReduction(model as Model<unknown, unknown>, options);
     this.ample = this.reduction.por ? new AmpleSets(model.por!, this.invariants) : undefined;
     this.canonical = this.reduction.symmetry ? (s) => model.symmetry!.canonical(s) : undefined;
+  }
+
+  /** The cycle proviso rejected an ample candidate: explore every enabled action. */
+  expandFully(succs: Successor<S, A>[]): Successor<S, A>[] {
+    this.provisoExpansions++;
+    return succs;
   }
 
   /**
@@ -297,7 +305,9 @@ export class Engine<S, A> {
       statesPerSecond: seconds > 0 ? Math.round(distinct / seconds) : 0,
       bytesPerState: distinct > 0 ? round(tableBytes / distinct, 1) : 0,
       collisionProbability: collisionProbability(distinct, this.generated),
-      reduction: this.reduction.por ? { ...this.reduction, reducedStates: this.reducedStates } : this.reduction,
+      reduction: this.reduction.por
+        ? { ...this.reduction, reducedStates: this.reducedStates, provisoExpansions: this.provisoExpansions }
+        : this.reduction,
     };
   }
 

@@ -59,4 +59,6 @@ export interface ReductionStats {
   readonly notes?: readonly string[];
   /** States expanded with a proper subset of their enabled actions (POR only). */
   readonly reducedStates?: number;
+  /** States where one actor's steps would have done, expanded fully by the cycle proviso (POR only). */
+  readonly provisoExpansions?: number;
 }
