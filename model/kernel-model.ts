@@ -11,7 +11,8 @@ import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnNamed, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
-import { Recorder, recordWhile, ownerOf, ruleReads } from './kernel/footprint.ts';
+import type { List } from 'immutable';
+import { kernelOwner, Recorder, recordWhile, ruleReads } from './kernel/footprint.ts';
 import { kernelSymmetry } from './kernel/symmetry.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
 import type { KernelState } from './kernel/state.ts';
@@ -138,8 +139,11 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
       r.read(`cpu${cpu}.irqs_disabled`);
       const task = s.tasks.get(c.curr)!;
       if (c.irqs_disabled || task.stack.isEmpty() || scenario.irqSources.length === 0) return;
-      r.read('irqs_left');
-      if (s.irqs_left > 0) for (const src of scenario.irqSources) takeIrq(new K(s, cpu, env), fnNamed(src.handler));
+      // One budget for all CPUs, or one per CPU (a List).
+      const budget = s.irqs_left as unknown as number | List<number>;
+      const left = typeof budget === 'number' ? budget : budget.get(cpu)!;
+      r.read(typeof budget === 'number' ? 'irqs_left' : `cpu${cpu}.irqs_left`);
+      if (left > 0) for (const src of scenario.irqSources) takeIrq(new K(s, cpu, env), fnNamed(src.handler));
     });
     const fp = { reads: [...r.reads], writes: [...r.writes] };
     byActor.set(String(actor), fp);
@@ -160,7 +164,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     },
     invariants,
     actor: (a) => `CPU${a.cpu}`,
-    por: { footprint, owner: ownerOf },
+    por: { footprint, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) },
     ...(scenario.symmetry ? { symmetry: kernelSymmetry(initial, scenario.symmetry, scenario.name) } : {}),
     isFinal: (s) => s.oops !== null || !s.tasks.some((t) => t.__state === 'blocked'),
     formatAction: (a) => a.label,

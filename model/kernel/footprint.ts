@@ -13,6 +13,7 @@
  * Recording is off unless the checker asks for a footprint, so the normal path only pays for
  * one module-variable test per `K`.
  */
+import { List } from 'immutable';
 import type { Cpu, KernelState, Task } from './state.ts';
 
 export class Recorder {
@@ -39,6 +40,10 @@ export class Recorder {
   }
   listView(list: object, prefix: 'cpu' | 'task'): object {
     return this.cached(list, () => new Proxy(list, listHandler(this, prefix)));
+  }
+  /** A per-CPU list of values (the IRQ budgets): element i is key `cpu<i>.<field>`. */
+  perCpuView(list: object, field: string): object {
+    return this.cached(list, () => new Proxy(list, perCpuHandler(this, field)));
   }
   elementView<T extends object>(rec: T, name: string): T {
     return this.cached(rec, () => new Proxy(rec, elementHandler(this, name))) as T;
@@ -82,6 +87,8 @@ export function rawOf<T>(v: T): T {
 }
 
 const LISTS = { cpus: 'cpu', tasks: 'task' } as const;
+/** State fields that may hold one value per CPU (a List indexed by CPU). */
+const PER_CPU_LISTS = new Set(['irqs_left']);
 type ListField = keyof typeof LISTS;
 const isListField = (f: unknown): f is ListField => f === 'cpus' || f === 'tasks';
 
@@ -98,13 +105,24 @@ const untyped = (x: object) => x as unknown as AnyRecord;
 function stateHandler(r: Recorder): ProxyHandler<KernelState> {
   const field = (target: KernelState, name: string): unknown => {
     if (isListField(name)) return r.listView(target.get(name), LISTS[name]);
+    const value = untyped(target).get(name);
+    if (PER_CPU_LISTS.has(name) && List.isList(value)) return r.perCpuView(value, name);
     r.read(name);
-    return untyped(target).get(name);
+    return value;
   };
   /** The write of `path` (setIn/updateIn/deleteIn), as keys. */
-  const writePath = (path: readonly unknown[], alsoRead: boolean) => {
+  const writePath = (target: KernelState, path: readonly unknown[], alsoRead: boolean) => {
     const [head, index, sub] = path;
-    const key = isListField(head) ? (path.length >= 3 ? `${LISTS[head]}${String(index)}.${String(sub)}` : '*') : String(head);
+    const perCpu = PER_CPU_LISTS.has(String(head)) && List.isList(untyped(target).get(String(head)));
+    const key = isListField(head)
+      ? path.length >= 3
+        ? `${LISTS[head]}${String(index)}.${String(sub)}`
+        : '*'
+      : perCpu
+        ? path.length === 2
+          ? `cpu${String(index)}.${String(head)}`
+          : '*'
+        : String(head);
     if (alsoRead) r.read(key);
     if (key === '*') r.anything();
     else r.write(key);
@@ -118,6 +136,7 @@ function stateHandler(r: Recorder): ProxyHandler<KernelState> {
         case 'set':
           return (name: string, value: unknown) => {
             if (isListField(name)) writeList(r, target.get(name), rawOf(value), LISTS[name]);
+            else if (PER_CPU_LISTS.has(name) && List.isList(untyped(target).get(name))) r.anything();
             else r.write(name);
             return untyped(target).set(name, rawOf(value));
           };
@@ -126,7 +145,7 @@ function stateHandler(r: Recorder): ProxyHandler<KernelState> {
         case 'removeIn':
         case 'updateIn':
           return (path: readonly unknown[], ...rest: unknown[]) => {
-            writePath(path, prop === 'updateIn');
+            writePath(target, path, prop === 'updateIn');
             return (target[prop] as Fn).call(target, path, ...rest.map(rawOf));
           };
         default:
@@ -164,6 +183,22 @@ function listHandler(r: Recorder, prefix: 'cpu' | 'task'): ProxyHandler<object> 
         };
       if (typeof prop === 'string' && ITERATORS.has(prop))
         return (fn: (e: object, i: number) => unknown) => (target as unknown as Record<string, Fn>)[prop].call(target, (e: object, i: number) => fn(view(e, i), i));
+      r.anything();
+      return bound(target, prop);
+    },
+  };
+}
+
+function perCpuHandler(r: Recorder, field: string): ProxyHandler<object> {
+  return {
+    get(target, prop) {
+      const list = target as { size: number; get(i: number): unknown };
+      if (prop === 'size') return list.size;
+      if (prop === 'get')
+        return (i: number) => {
+          r.read(`cpu${i}.${field}`);
+          return list.get(i);
+        };
       r.anything();
       return bound(target, prop);
     },
@@ -229,29 +264,42 @@ function bound(target: object, prop: string | symbol): unknown {
 }
 
 /** Per-CPU fields only their CPU touches (the TLB is not: other CPUs' TLBI broadcasts reach it). */
-const CPU_PRIVATE = new Set(['curr', 'por_el1', 'preempt_count', 'hardirq_count', 'softirq_count', 'irqs_disabled', 'need_resched', 'prev_mm', 'softirq_pending']);
+const CPU_PRIVATE = new Set(['curr', 'por_el1', 'preempt_count', 'hardirq_count', 'softirq_count', 'irqs_disabled', 'need_resched', 'prev_mm', 'softirq_pending', 'irqs_left']);
 /** Task fields no step writes. */
-const TASK_CONSTANT = new Set(['comm', 'pid', 'cpu', 'is_idle']);
+const TASK_CONSTANT = new Set(['comm', 'pid', 'is_idle']);
+/** Task fields other CPUs' schedulers read or write when tasks may migrate (pick_next_task, set_task_cpu). */
+const TASK_RUNQUEUE = new Set(['__state', 'cpu', 'cpus_allowed']);
 
 /**
  * Who owns a key (checker/reduction/types.ts has the contract): a CPU's private registers
- * belong to it; a task's fields to the CPU it is pinned to (tasks never migrate in these
- * scenarios); a spent IRQ budget is constant; everything else is shared.
+ * belong to it. Without task migration a task's fields belong to the CPU it is pinned to (its
+ * `cpu` never changes). With migration (`migrates`), another CPU's scheduler may look at a
+ * runnable task and pull it: the runqueue fields are shared, and the other fields belong to
+ * the CPU running the task (nobody else touches a running task). A spent IRQ budget is
+ * constant; everything else is shared.
  */
-export function ownerOf(s: KernelState, key: string): string | null | undefined {
-  if (key.includes('*')) return undefined;
-  const dot = key.indexOf('.');
-  if (dot < 0) return key === 'irqs_left' && s.irqs_left === 0 ? null : undefined;
-  const head = key.slice(0, dot);
-  const field = key.slice(dot + 1);
-  if (head.startsWith('cpu')) return CPU_PRIVATE.has(field) ? head.toUpperCase() : undefined;
-  if (head.startsWith('task')) {
-    if (TASK_CONSTANT.has(field)) return null;
-    const task = s.tasks.get(Number(head.slice(4)));
-    return task ? `CPU${task.cpu}` : undefined;
-  }
-  return undefined;
+export function kernelOwner(migrates: boolean): (s: KernelState, key: string) => string | null | undefined {
+  return (s, key) => {
+    if (key.includes('*')) return undefined;
+    const dot = key.indexOf('.');
+    if (dot < 0) return key === 'irqs_left' && (s.irqs_left as unknown) === 0 ? null : undefined;
+    const head = key.slice(0, dot);
+    const field = key.slice(dot + 1);
+    if (head.startsWith('cpu')) return CPU_PRIVATE.has(field) ? head.toUpperCase() : undefined;
+    if (!head.startsWith('task')) return undefined;
+    if (TASK_CONSTANT.has(field) || (!migrates && field === 'cpu')) return null;
+    const index = Number(head.slice(4));
+    const task = s.tasks.get(index);
+    if (!task) return undefined;
+    if (!migrates) return `CPU${task.cpu}`;
+    if (TASK_RUNQUEUE.has(field)) return undefined;
+    const running = s.cpus.findIndex((c) => c.curr === index);
+    return running >= 0 ? `CPU${running}` : undefined;
+  };
 }
+
+/** The owner function of a model without task migration (today's scenarios). */
+export const ownerOf = kernelOwner(false);
 
 /**
  * What each state predicate (`KernelRule.holds`, through KernelFacts) reads, by the facts it

@@ -4,7 +4,8 @@
  * they run the same programs. A state is fingerprinted by its canonical representative: the
  * least (by fingerprint) of its images under every permutation of those CPUs, as TLC's
  * SYMMETRY sets. A permutation renumbers CPUs and tasks everywhere they appear: the CPU array
- * and each CPU's `curr`, the task array and each task's `cpu`, mutex owners, lockless walks
+ * and each CPU's `curr` (and per-CPU IRQ budgets, where the model has them), the task array and
+ * each task's `cpu` (and affinity mask), mutex owners, lockless walks
  * (a set: their order only orders a message), and the CPUs owing barriers for pending
  * page-table stores. What only names the actors in reports (task names and pids, the text of a
  * recorded violation or oops) is left out of the canonical form. Traces stay concrete: the
@@ -77,8 +78,18 @@ function renumber(s: KernelState, r: Renumbering): KernelState {
   const cpus = Array(s.cpus.size);
   s.cpus.forEach((c, i) => (cpus[r.cpu[i]] = c.set('curr', r.task[c.curr])));
   const tasks = Array(s.tasks.size);
-  s.tasks.forEach((t, i) => (tasks[r.task[i]] = t.set('cpu', r.cpu[t.cpu])));
+  s.tasks.forEach((t, i) => {
+    let moved = t.set('cpu', r.cpu[t.cpu]);
+    // p->cpus_mask, where the model has it: CPU numbers too.
+    const allowed = (t as unknown as { cpus_allowed?: List<number> }).cpus_allowed;
+    if (List.isList(allowed)) moved = moved.merge({ cpus_allowed: allowed.map((c) => r.cpu[c]).sort() } as never);
+    tasks[r.task[i]] = moved;
+  });
+  // The IRQ budget: one for all, or one per CPU (then permuted with the CPUs).
+  const budget = s.irqs_left as unknown as number | List<number>;
+  const irqs = List.isList(budget) ? { irqs_left: List(budget.toArray().map((_, i) => budget.get(r.cpu.indexOf(i))!)) as never } : {};
   return s.merge({
+    ...irqs,
     cpus: List(cpus),
     tasks: List(tasks),
     mutexes: s.mutexes.map((owner) => r.task[owner]),

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { K } from '../../model/kernel/exec.ts';
 import { flushTlbKernelRange } from '../../model/kernel/hw.ts';
-import { Recorder, recordWhile, ownerOf, ruleReads } from '../../model/kernel/footprint.ts';
+import { List } from 'immutable';
+import { kernelOwner, Recorder, recordWhile, ownerOf, ruleReads } from '../../model/kernel/footprint.ts';
 import { kernelModel } from '../../model/kernel-model.ts';
 import { getScenario } from '../../model/scenarios/index.ts';
 import { RULES } from '../../properties/index.ts';
@@ -62,6 +63,28 @@ describe('ownership and rule reads', () => {
     expect(ownerOf(initial, 'task1.comm')).toBeNull();
     expect(ownerOf(initial, 'cpu0.*')).toBeUndefined();
     expect(ownerOf(initial, 'irqs_left')).toBe(initial.irqs_left === 0 ? null : undefined);
+  });
+
+  it('with task migration, runqueue fields are shared and a task belongs to the CPU running it', () => {
+    const owner = kernelOwner(true);
+    const running = initial.cpus.get(1)!.curr;
+    const waiting = initial.tasks.findIndex((_, i) => !initial.cpus.some((c) => c.curr === i));
+    expect(owner(initial, `task${running}.stack`)).toBe('CPU1');
+    expect(owner(initial, `task${running}.__state`)).toBeUndefined();
+    expect(owner(initial, `task${running}.cpu`)).toBeUndefined();
+    expect(owner(initial, `task${waiting}.stack`)).toBeUndefined();
+    expect(ownerOf(initial, `task${running}.cpu`)).toBeNull();
+  });
+
+  it('per-CPU IRQ budgets (a List) are keyed and owned per CPU', () => {
+    const perCpu = initial.set('irqs_left', List([2, 1]) as never);
+    const r = new Recorder();
+    recordWhile(r, () => new K(perCpu, 0, model.env).update((s) => s.updateIn(['irqs_left', 0], (n) => (n as number) - 1)).s.irqs_left);
+    expect([...r.writes]).toEqual(['cpu0.irqs_left']);
+    const read = new Recorder();
+    recordWhile(read, () => (new K(perCpu, 1, model.env).s.irqs_left as unknown as List<number>).get(1));
+    expect([...read.reads]).toEqual(['cpu1.irqs_left']);
+    expect(ownerOf(perCpu, 'cpu1.irqs_left')).toBe('CPU1');
   });
 
   it('every state predicate of the rules declares what it reads', () => {
