@@ -62,7 +62,7 @@ describe('ownership and rule reads', () => {
     expect(ownerOf(initial, 'task1.stack')).toBe(`CPU${initial.tasks.get(1)!.cpu}`);
     expect(ownerOf(initial, 'task1.comm')).toBeNull();
     expect(ownerOf(initial, 'cpu0.*')).toBeUndefined();
-    expect(ownerOf(initial, 'irqs_left')).toBe(initial.irqs_left === 0 ? null : undefined);
+    expect(ownerOf(initial, 'irqs_left')).toBe((initial.irqs_left as unknown) === 0 ? null : undefined);
   });
 
   it('with task migration, runqueue fields are shared and a task belongs to the CPU running it', () => {

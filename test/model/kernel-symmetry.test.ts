@@ -26,14 +26,13 @@ const makeReadOnly = kfunc('symmetry_test_make_page_ro', '(test scenario: two CP
 ]);
 
 const twins: Scenario = {
+  ...concurrentLocklessWalks,
   name: 'twin-set-memory-ro',
   summary: 'two CPUs run set_memory_ro() on the same page',
-  invariants: ['no-concurrent-lockless-walks'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { ...concurrentLocklessWalks.params, irqs: 0 },
   symmetry: { cpus: [0, 1] },
   expectations: {},
-  build({ geometry: g, params }) {
+  build({ geometry: g }) {
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
     boot.mapLinear();
@@ -42,7 +41,6 @@ const twins: Scenario = {
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('P0', 10, 0, makeReadOnly, va), runningTask('P1', 11, 1, makeReadOnly, va), idleTask(0), idleTask(1)],
-      irqs_left: params.irqs,
     });
   },
 };
