@@ -1,6 +1,8 @@
 /** `mmcheck check`: one model (a file) under the chosen strategy and bounds. */
 import { checkAsync, resultToJson, UsageError, type AsyncCheckHooks, type CheckOptions, type Strategy } from '../checker/index.ts';
-import { renderResult } from '../counterexamples/summary.ts';
+import { renderResult, verdictLine } from '../counterexamples/summary.ts';
+import { RULES_BY_NAME } from '../properties/index.ts';
+import { colourEnabled, terminalWidth } from './terminal.ts';
 import { shrinkWith } from '../counterexamples/shrink.ts';
 import { renderKernelResult } from '../counterexamples/kernel/text.ts';
 import { buildScenarioModel, reportOf, runModelAsync, type ScenarioCheckOptions } from '../api/check-scenario.ts';
@@ -32,7 +34,7 @@ export const SEARCH_OPTIONS = {
   json: { type: 'boolean', help: 'print one JSON object instead of text' },
   'no-timing': { type: 'boolean', help: 'leave seconds and states/s out of --json, so equal runs give identical bytes' },
   quiet: { type: 'boolean', help: 'print only the verdict line' },
-  progress: { type: 'boolean', help: 'print progress lines on stderr even when it is not a terminal' },
+  progress: { type: 'boolean', help: 'print progress on stderr even when it is not a terminal or with --json' },
 } as const satisfies CommandSpec['options'];
 
 export const CHECK_SPEC: CommandSpec = {
@@ -78,11 +80,14 @@ export function searchOptions(p: Parsed): CheckOptions {
 
 /** Runs a search with progress lines (when wanted) and a clean stop on Ctrl-C. */
 async function withSearchHooks<T>(p: Parsed, run: (hooks: AsyncCheckHooks) => Promise<T>): Promise<T> {
-  const showProgress = !p.options.json && !p.options.quiet && (process.stderr.isTTY || !!p.options.progress);
+  // On a terminal unless --json or --quiet; --progress asks for it anywhere (it goes to stderr, so JSON on stdout stays clean).
+  const showProgress = !!p.options.progress || (!p.options.json && !p.options.quiet && !!process.stderr.isTTY);
   const interrupt = interruptSignal();
+  const progress = progressReporter(showProgress);
   try {
-    return await run({ onProgress: progressReporter(showProgress), signal: interrupt.signal });
+    return await run({ onProgress: progress, signal: interrupt.signal });
   } finally {
+    progress?.finish();
     interrupt.dispose();
   }
 }
@@ -110,8 +115,8 @@ async function checkScenarioCommand(name: string, p: Parsed): Promise<number> {
   const { model, result } = await withSearchHooks(p, (hooks) => runModelAsync(built, opts, hooks));
   await writeOutputs(p, model, result);
   if (p.options.json) process.stdout.write(JSON.stringify(reportOf(model, result, !p.options['no-timing']), null, 2) + '\n');
-  else if (p.options.quiet) process.stdout.write(renderKernelResult(result, model).split('\n')[1] + '\n');
-  else process.stdout.write(renderKernelResult(result, model) + '\n');
+  else if (p.options.quiet) process.stdout.write(verdictLine(result, (r) => RULES_BY_NAME.get(r)?.statement) + '\n');
+  else process.stdout.write(renderKernelResult(result, model, { width: terminalWidth(), colour: colourEnabled() }) + '\n');
   return exitCodeOf(result);
 }
 
@@ -129,7 +134,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   // dfs and random counterexamples are shrunk (generic: by steps and by actor preemptions).
   const result = p.options['no-shrink'] ? raw : shrinkWith(model, raw, {});
   if (p.options.json) process.stdout.write(JSON.stringify(resultToJson(result, { timing: !p.options['no-timing'] }), null, 2) + '\n');
-  else if (p.options.quiet) process.stdout.write(renderResult(result, model).split('\n')[1] + '\n');
-  else process.stdout.write(renderResult(result, model) + '\n');
+  else if (p.options.quiet) process.stdout.write(renderResult(result, model, { width: Infinity }).split('\n')[1] + '\n');
+  else process.stdout.write(renderResult(result, model, { width: terminalWidth() }) + '\n');
   return exitCodeOf(result);
 }

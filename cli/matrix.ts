@@ -2,6 +2,7 @@
 import { runCell, matrixPlan, type MatrixCell } from '../api/matrix.ts';
 import { RULES_BY_NAME } from '../properties/index.ts';
 import { parseArgs, type CommandSpec } from './args.ts';
+import { wrap } from '../counterexamples/wrap.ts';
 import { EXIT } from './exit.ts';
 import { interruptSignal } from './progress.ts';
 import { SEARCH_OPTIONS } from './check.ts';
@@ -76,8 +77,18 @@ export function matrixTable(cells: readonly MatrixCell[], width = 120): string[]
   }
   lines.push(
     '',
-    '✓ N: pass, N states, whole bounded space · ✗I S/N: violates invariant I of domain.md §3 (0: the kernel oopsed), S steps, N states · · not declared · ! differs from expectation',
+    ...wrap(
+      '✓ N: pass, N states, whole bounded space · ✗I S/N: violates invariant I (numbered below), S steps, N states · · not declared · ! differs from expectation',
+      width,
+      '',
+      '  ',
+    ),
   );
+  // The invariants the ✗I numbers name, as they appear in the table.
+  const numbered = [...new Set(cells.filter((c) => c.verdict === 'violation').map((c) => c.property ?? ''))]
+    .map((name) => [RULES_BY_NAME.get(name)?.number ?? '?', name] as const)
+    .sort((a, b) => Number(a[0]) - Number(b[0]));
+  if (numbered.length) lines.push('Invariants (✗I):', ...numbered.map(([n, name]) => `  ${String(n).padStart(2)}  ${name}`));
   return lines;
 }
 

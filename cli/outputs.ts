@@ -29,6 +29,22 @@ export function traceFileOf(model: KernelModel, r: CheckResult<KernelState, Kern
   };
 }
 
+/** The counterexample in ITF, with the scenario's parameters and the design's knobs as trace parameters. */
+export function itfTraceOf(model: KernelModel, r: CheckResult<KernelState, KernelAction>): Record<string, unknown> {
+  return toItfTrace(
+    r.path!,
+    {
+      source: `mmcheck ${model.scenario.name}`,
+      description: `${model.scenario.name} under ${model.design.name}: violation of ${r.property}`,
+      actions: r.trace!.map((t) => t.action),
+      scenario: model.scenario.name,
+      design: model.design.name,
+      property: r.property,
+    },
+    { scenario_params: { ...model.params }, design_knobs: { ...model.design.knobs } },
+  );
+}
+
 function write(path: string, text: string): void {
   try {
     writeFileSync(path, text);
@@ -55,14 +71,7 @@ export async function writeOutputs(p: Parsed, model: KernelModel, r: CheckResult
     }
     const tracePath = join(out, 'trace.json');
     write(tracePath, JSON.stringify(trace, null, 2) + '\n');
-    const itf = toItfTrace(r.path, {
-      source: `mmcheck ${model.scenario.name}`,
-      description: `${model.scenario.name} under ${model.design.name}: violation of ${r.property}`,
-      actions: r.trace!.map((t) => t.action),
-      scenario: model.scenario.name,
-      design: model.design.name,
-      property: r.property,
-    });
+    const itf = itfTraceOf(model, r);
     write(join(out, 'trace.itf.json'), JSON.stringify(itf, null, 1) + '\n');
     write(join(out, 'timeline.html'), timelineHtml(model, r));
     const testPath = join(out, 'regression.test.ts');

@@ -3,6 +3,7 @@ import { UsageError } from '../checker/index.ts';
 import { replayModelTrace, replayScenarioTrace, type ReplayReport } from '../api/replay.ts';
 import { readTraceFile } from '../counterexamples/trace-file.ts';
 import { oopsLines, scheduleTable } from '../counterexamples/kernel/text.ts';
+import { colourEnabled, terminalWidth } from './terminal.ts';
 import { stepViews } from '../counterexamples/kernel/steps.ts';
 import { parseArgs, type CommandSpec } from './args.ts';
 import { EXIT } from './exit.ts';
@@ -55,7 +56,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
         if (v) lines.push(`  ${v.message}`);
         if (oops.length) lines.push('', ...oops);
       }
-      if (path.steps.length) lines.push('', ...scheduleTable(stepViews(run.model, path), path.initial.cpus.size));
+      if (path.steps.length) lines.push('', ...scheduleTable(stepViews(run.model, path), path.initial.cpus.size, { width: terminalWidth(), colour: colourEnabled() }));
     }
   }
   if (p.options.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

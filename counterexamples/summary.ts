@@ -1,5 +1,6 @@
 /** The human-readable summary of a check result, for any model. */
 import type { CheckResult, Model } from '../checker/index.ts';
+import { wrap, wrapItems, wrapLines } from './wrap.ts';
 
 export function verdictLine(r: CheckResult, describe?: (property: string) => string | undefined): string {
   const what = r.property ? `${r.property}${describe?.(r.property) ? ` — ${describe(r.property)}` : ''}` : '';
@@ -46,18 +47,22 @@ export function statsLine(r: CheckResult): string {
   ].join(' · ');
 }
 
-/** The trace with the state after each step (the model's `formatState`, or JSON). */
-export function traceLines<S, A>(r: CheckResult<S, A>, model: Model<S, A>): string[] {
+/** The trace with the state after each step (the model's `formatState`, or JSON), in `width` columns. */
+export function traceLines<S, A>(r: CheckResult<S, A>, model: Model<S, A>, width = Infinity): string[] {
   if (!r.path || !r.trace) return [];
   const show = (s: S) => (model.formatState ? model.formatState(s) : JSON.stringify(toPlain(s)));
   const labels = r.trace.map((t) => t.action);
-  const width = Math.max(15, ...labels.map((l) => l.length)) + 2;
+  const labelWidth = Math.max(15, ...labels.map((l) => l.length)) + 2;
   const how = !r.shrunk ? '' : r.originalLength === r.trace.length ? ', fewer interrupts or preemptions than found' : `, shrunk from ${r.originalLength}`;
-  const lines = [`Trace (${r.trace.length} step${r.trace.length === 1 ? '' : 's'}${how}):`];
-  lines.push(`  ${'0'.padStart(3)}  ${'(initial state)'.padEnd(width)}${show(r.path.initial)}`);
-  r.path.steps.forEach((step, i) => {
-    lines.push(`  ${String(i + 1).padStart(3)}  ${labels[i].padEnd(width)}${show(step.state)}`);
-  });
+  const lines = wrap(`Trace (${r.trace.length} step${r.trace.length === 1 ? '' : 's'}${how}):`, width, '', '  ');
+  const row = (index: number, label: string, state: string) => {
+    const one = `  ${String(index).padStart(3)}  ${label.padEnd(labelWidth)}${state}`;
+    if (one.length <= width) return [one];
+    // Too wide: the label, then the state below it, both wrapped under the step number.
+    return [...wrap(label, width, `  ${String(index).padStart(3)}  `, '         '), ...state.split('\n').flatMap((l) => wrap(l, width, '         ', '           '))];
+  };
+  lines.push(...row(0, '(initial state)', show(r.path.initial)));
+  r.path.steps.forEach((step, i) => lines.push(...row(i + 1, labels[i], show(step.state))));
   return lines;
 }
 
@@ -66,11 +71,16 @@ function toPlain(v: unknown): unknown {
   return maybe && typeof maybe.toJS === 'function' ? maybe.toJS() : v;
 }
 
-export function renderResult<S, A>(r: CheckResult<S, A>, model: Model<S, A>): string {
+/** The report of a check of any model, in `width` columns (default: no limit). */
+export function renderResult<S, A>(r: CheckResult<S, A>, model: Model<S, A>, opts: { width?: number } = {}): string {
+  const width = opts.width ?? Infinity;
   const describe = (p: string) => model.invariants.find((i) => i.name === p)?.description;
-  const out = [`mmcheck: ${r.model} (${r.strategy}${r.seed !== undefined ? `, seed ${r.seed}` : ''})`, verdictLine(r, describe)];
-  const trace = traceLines(r, model);
+  const out = [
+    ...wrapLines([`mmcheck: ${r.model} (${r.strategy}${r.seed !== undefined ? `, seed ${r.seed}` : ''})`], width),
+    ...wrap(verdictLine(r, describe), width, '', '  '),
+  ];
+  const trace = traceLines(r, model, width);
   if (trace.length) out.push('', ...trace);
-  out.push('', statsLine(r));
+  out.push('', ...wrapItems(statsLine(r).split(' · '), width));
   return out.join('\n');
 }

@@ -27,6 +27,8 @@ import { RULES_BY_NAME } from '../../properties/index.ts';
 import { verdictLine } from '../summary.ts';
 import { cpuViews, scheduleCounts, stepViews, type CpuView, type StepView } from './steps.ts';
 import { oopsLines } from './text.ts';
+import type { SkippedOperation } from '../../model/kernel/env.ts';
+import { invariantStatus } from './explain.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Escaping
@@ -62,6 +64,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 interface StateList {
   readonly title: string;
   readonly items: readonly string[];
+  /** 1 when the items differ from the state before. */
+  changed?: 1;
 }
 
 /** A row: key, value, and 1 when the value differs from the state before. */
@@ -79,6 +83,8 @@ interface StateView {
   /** The step's action label (empty for the initial state). */
   readonly label: string;
   readonly sections: StateSection[];
+  /** Every checked invariant at this state: [name, 1 if it holds, why not]. */
+  readonly invariants: [string, 0 | 1, string[]][];
 }
 
 function porText(por: number): string {
@@ -166,7 +172,7 @@ class StateRenderer {
       const running = s.cpus.findIndex((c) => s.tasks.get(c.curr) === t);
       section(
         `task ${t.comm} (pid ${t.pid})`,
-        'sec-task',
+        t.is_idle ? 'sec-task sec-idle' : 'sec-task',
         [
           ['__state', `${t.__state}${running >= 0 ? ` (curr on CPU${running})` : ''}`],
           ['cpu', `${t.cpu}${t.is_idle ? ' (idle task)' : ''}`],
@@ -335,6 +341,9 @@ function markChanges(prev: readonly StateSection[] | undefined, next: StateSecti
   const before = new Map<string, string>();
   for (const s of prev) for (const [k, v] of s.rows) before.set(`${s.title}\u0000${k}`, v);
   for (const s of next) for (const r of s.rows) if (before.get(`${s.title}\u0000${r[0]}`) !== r[1]) r[2] = 1;
+  const lists = new Map<string, string>();
+  for (const s of prev) for (const l of s.lists) lists.set(`${s.title}\u0000${l.title}`, JSON.stringify(l.items));
+  for (const s of next) for (const l of s.lists) if ((lists.get(`${s.title}\u0000${l.title}`) ?? '[]') !== JSON.stringify(l.items)) l.changed = 1;
 }
 
 function stateViews(model: KernelModel, path: Path<KernelState, KernelAction>): StateView[] {
@@ -345,7 +354,8 @@ function stateViews(model: KernelModel, path: Path<KernelState, KernelAction>): 
   for (const { label, state } of states) {
     const sections = renderer.sections(state);
     markChanges(prev, sections);
-    out.push({ label, sections });
+    const invariants = invariantStatus(model, state).map((i): [string, 0 | 1, string[]] => [i.name, i.holds ? 1 : 0, [...i.why]]);
+    out.push({ label, sections, invariants });
     prev = sections;
   }
   return out;
@@ -357,32 +367,40 @@ function stateViews(model: KernelModel, path: Path<KernelState, KernelAction>): 
 const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#fff}
-code,pre,.mono,.c,.fn,.kv td,.lists li{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace}
+code,pre,.mono,.c,.fn,.kv td,.lists li,.inv .why li{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace}
+a{color:#0969da}
 header{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px;padding:12px 16px;border-bottom:1px solid #d0d7de;background:#f6f8fa}
 header.nopath{display:block}
-h1{font-size:17px;margin:0 0 8px}
+header>div{min-width:0}
+h1{font-size:17px;margin:0 0 8px;overflow-wrap:anywhere}
 h2{font-size:14px;margin:4px 0 6px}
 h3{font-size:12px;margin:8px 0 2px;text-transform:none}
-.facts{border-collapse:collapse}
-.facts th{text-align:left;vertical-align:top;padding:1px 10px 1px 0;color:#57606a;font-weight:600;white-space:nowrap}
-.facts td{padding:1px 0;vertical-align:top}
+.facts{border-collapse:collapse;width:100%}
+.facts th{text-align:left;vertical-align:top;padding:1px 10px 1px 0;color:#57606a;font-weight:600;white-space:nowrap;width:1%}
+.facts td{padding:1px 0;vertical-align:top;overflow-wrap:anywhere}
 .verdict-violation,.verdict-deadlock{color:#b3261e;font-weight:600}
 .verdict-pass{color:#1a7f37;font-weight:600}
 .verdict-incomplete{color:#9a6700;font-weight:600}
 .msg{color:#b3261e}
-pre.splat{margin:0;padding:8px 10px;background:#1f2328;color:#e6edf3;font-size:11.5px;line-height:1.3;max-height:25em;overflow:auto;border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere}
+ul.why{margin:0;padding:0 0 0 16px;color:#b3261e}
+nav.jump{display:flex;flex-wrap:wrap;gap:4px 16px;margin:8px 0 0}
+nav.jump a{font-weight:600}
+pre.splat{margin:0;padding:8px 10px;background:#1f2328;color:#e6edf3;font-size:11.5px;line-height:1.35;border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere}
 .splat .hot{color:#ff938a;font-weight:600}
-.wrap{display:grid;grid-template-columns:minmax(0,1fr) 460px}
+.wrap{display:grid;grid-template-columns:minmax(0,1fr) 440px}
 main{padding:8px 16px 40px;min-width:0}
-aside{position:sticky;top:0;align-self:start;height:100vh;overflow:auto;border-left:1px solid #d0d7de;background:#fbfbfc;padding:6px 12px 24px}
+aside{position:sticky;top:0;align-self:start;max-height:100vh;overflow:auto;border-left:1px solid #d0d7de;background:#fbfbfc;padding:6px 12px 24px;min-width:0}
+.filters{display:flex;flex-wrap:wrap;gap:2px 14px;margin:4px 0 6px;padding:4px 0;border-bottom:1px solid #d0d7de;font-size:12px}
+.filters label{cursor:pointer}
+.filters input{margin:0 4px 0 0;vertical-align:-2px}
 .legend{margin:4px 0 8px;color:#57606a}
 .legend span{display:inline-block;margin-right:10px}
 .sw{display:inline-block;width:12px;height:12px;vertical-align:-2px;margin-right:4px;border:1px solid #8c959f;border-radius:2px}
 table.tl{border-collapse:collapse;width:100%;table-layout:fixed}
-.tl th{position:sticky;top:0;background:#eaeef2;text-align:left;padding:4px 6px;border-bottom:1px solid #d0d7de;z-index:1}
-.tl td{vertical-align:top;padding:3px 6px;border-bottom:1px solid #eaeef2}
-.tl col.n{width:38px}
-.tl col.st{width:178px}
+.tl th{position:sticky;top:0;background:#eaeef2;text-align:left;padding:4px 6px;border-bottom:1px solid #d0d7de;z-index:1;overflow-wrap:anywhere}
+.tl th.n{width:38px}
+.tl th.st{width:178px}
+.tl td{vertical-align:top;padding:3px 6px;border-bottom:1px solid #eaeef2;overflow-wrap:anywhere}
 .tl td.n{text-align:right;color:#57606a;font-variant-numeric:tabular-nums}
 .tl tr[data-i]{cursor:pointer}
 .tl tr.irq td{background:#fff4d6}
@@ -391,17 +409,22 @@ table.tl{border-collapse:collapse;width:100%;table-layout:fixed}
 .tl tr.cur td{outline:1px solid #0969da;outline-offset:-1px}
 .tl tr.pin td.n{background:#0969da;color:#fff}
 .tl tr.init td{color:#57606a;font-style:italic}
+.tl tr.init ul.why{font-style:normal}
+.tl tr.skip td{background:#f6f8fa;color:#57606a;border-bottom-style:dashed}
+.tl tr.skip td.n{color:#8c959f}
 .tl td.idle{color:#afb8c1}
+.stx{display:none;margin-top:3px;padding-top:2px;border-top:1px dotted #d0d7de}
 .task{display:inline-block;padding:0 5px;border-radius:8px;font-weight:600;font-size:12px;border:1px solid transparent}
 .t0{background:#ddf4ff;border-color:#54aeff}.t1{background:#fbefff;border-color:#c297ff}.t2{background:#eaeef2;border-color:#afb8c1}
 .t3{background:#dafbe1;border-color:#4ac26b}.t4{background:#fff8c5;border-color:#d4a72c}.t5{background:#ffebe9;border-color:#ff8182}
 .fn{font-weight:600}
 .choice{color:#8250df;font-weight:600}
-.c{color:#24292f;white-space:pre-wrap;word-break:break-word;font-size:12px}
-.badge{display:inline-block;padding:0 5px;border-radius:3px;font-size:11px;font-weight:700;margin-left:4px;vertical-align:1px}
+.c{color:#24292f;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}
+.badge{display:inline-block;padding:0 5px;border-radius:3px;font-size:11px;font-weight:700;margin-left:4px;vertical-align:1px;font-style:normal}
 .b-irq{background:#d4a72c;color:#fff}
 .b-pre{background:#8250df;color:#fff}
 .b-viol{background:#b3261e;color:#fff}
+.b-skip{background:#6e7781;color:#fff;margin-left:0}
 ul.fx{margin:2px 0 0;padding:0 0 0 16px;font-size:12px}
 ul.fx li{margin:0}
 .e-bad{color:#b3261e;font-weight:600}
@@ -412,33 +435,57 @@ ul.fx li{margin:0}
 .por{display:inline-block;padding:0 4px;border-radius:3px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 .lvl-PGTABLES .por,.por.lvl-PGTABLES{background:#aceebb;color:#0a3622}
 .lvl-DEFAULT .por,.por.lvl-DEFAULT{background:#eaeef2;color:#24292f}
-td.st{font-size:12px}
-td.st .sub{color:#57606a}
+td.st,.stx{font-size:12px}
+td.st .sub,.stx .sub{color:#57606a}
 td.st.other{opacity:.55}
-td.st b{color:#0969da}
-aside .lbl{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:#57606a;margin:0 0 6px;word-break:break-word}
+td.st b,.stx b{color:#0969da}
+aside .lbl{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:#57606a;margin:0 0 6px;overflow-wrap:anywhere}
 aside section{border:1px solid #d0d7de;border-radius:4px;background:#fff;margin:0 0 8px;padding:2px 8px 6px}
 aside section.sec-cpu.lvl-PGTABLES{border-left:4px solid #4ac26b}
 aside section.sec-cpu.lvl-DEFAULT{border-left:4px solid #8c959f}
 aside section.sec-bad{border-color:#ff8182;background:#fff5f5}
+ul.inv{list-style:none;margin:0;padding:0;font-size:12px}
+ul.inv>li{margin:1px 0;overflow-wrap:anywhere}
+ul.inv>li.ok .mark{color:#1a7f37;font-weight:700}
+ul.inv>li.bad{color:#b3261e;font-weight:600}
+ul.inv .why{font-weight:400;font-size:11.5px}
 .kv{border-collapse:collapse;width:100%}
 .kv th{text-align:left;font-weight:500;color:#57606a;padding:0 8px 0 0;white-space:nowrap;vertical-align:top;width:1%}
-.kv td{font-size:12px;word-break:break-word}
+.kv td{font-size:12px;overflow-wrap:anywhere}
 .kv tr.chg td{background:#fff8c5;font-weight:600}
-.lists h4{font-size:11px;color:#57606a;margin:4px 0 0;font-weight:600}
+.lists h4,.lists summary{font-size:11px;color:#57606a;margin:4px 0 0;font-weight:600}
+.lists summary{cursor:pointer}
+.lists .chg{background:#fff8c5}
 .lists ol,.lists ul{margin:0;padding-left:22px;font-size:11.5px}
-.lists li{word-break:break-word}
+.lists li{overflow-wrap:anywhere}
 .none{color:#8c959f;font-size:11.5px;margin-left:8px}
 .hint{color:#57606a;font-size:12px}
+@media (max-width:1279px){
+body.multi .wrap{grid-template-columns:minmax(0,1fr)}
+body.multi aside{position:static;max-height:none;border-left:0;border-top:1px solid #d0d7de;padding:6px 16px 24px}
+}
+@media (max-width:959px){
+header{grid-template-columns:minmax(0,1fr)}
+.wrap{grid-template-columns:minmax(0,1fr)}
+aside{position:static;max-height:none;border-left:0;border-top:1px solid #d0d7de;padding:6px 16px 24px}
+body.multi .tl th.st,body.multi .tl td.st{display:none}
+body.multi .stx{display:block}
+.tl th.st{width:150px}
+}
 `;
 
 /** Page-side rendering of the state panel; builds nodes with textContent only. */
 const SCRIPT = `
 (function () {
   var D = JSON.parse(document.getElementById('mmcheck-data').textContent);
-  var panel = document.getElementById('state');
+  var body = document.getElementById('state-body');
   var table = document.getElementById('timeline');
   var rows = Array.prototype.slice.call(table.querySelectorAll('tr[data-i]'));
+  var filters = {
+    changed: document.getElementById('f-changed'),
+    idle: document.getElementById('f-idle'),
+    stacks: document.getElementById('f-stacks')
+  };
   var pinned = D.focus, shown = -1;
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -446,19 +493,56 @@ const SCRIPT = `
     if (text !== undefined) e.textContent = text;
     return e;
   }
-  function show(i, force) {
-    if (i === shown && !force) return;
-    shown = i;
+  function invariants(st) {
+    var sec = el('section', st.invariants.every(function (x) { return x[1]; }) ? 'sec-inv' : 'sec-inv sec-bad');
+    sec.appendChild(el('h3', null, 'Invariants at this step'));
+    var ul = el('ul', 'inv');
+    st.invariants.forEach(function (x) {
+      var li = el('li', x[1] ? 'ok' : 'bad');
+      li.appendChild(el('span', 'mark', x[1] ? '\u2713 ' : '\u2717 '));
+      li.appendChild(el('span', 'iname', x[0] + (x[1] ? ' holds' : ' is violated')));
+      if (!x[1]) {
+        var why = el('ul', 'why');
+        x[2].forEach(function (w) { why.appendChild(el('li', null, w)); });
+        li.appendChild(why);
+      }
+      ul.appendChild(li);
+    });
+    sec.appendChild(ul);
+    return sec;
+  }
+  function list(l, collapse) {
+    var isStack = l.title.indexOf('stack') === 0;
+    var items = el(isStack ? 'ol' : 'ul');
+    l.items.forEach(function (x) { items.appendChild(el('li', null, x)); });
+    if (isStack && l.items.length) {
+      var d = el('details', l.changed ? 'chg' : null);
+      d.open = !collapse;
+      d.appendChild(el('summary', null, l.title + ' (' + l.items.length + '): ' + l.items[0].split('  ')[0]));
+      d.appendChild(items);
+      return [d];
+    }
+    var h = el('h4', l.changed ? 'chg' : null, l.title + ' (' + l.items.length + ')');
+    return l.items.length ? [h, items] : [h];
+  }
+  function render(i) {
     var st = D.states[i];
-    panel.textContent = '';
-    panel.appendChild(el('h2', null, i === 0 ? 'Initial state' : 'State after step ' + i + ' of ' + (D.states.length - 1)));
-    panel.appendChild(el('p', 'lbl', st.label || '(before the first step)'));
-    panel.appendChild(el('p', 'hint', i === pinned ? 'Pinned (click a row to pin it; arrow keys or j/k move).' : 'Hovering; click to pin.'));
+    var changedOnly = filters.changed.checked, hideIdle = filters.idle.checked, collapse = filters.stacks.checked;
+    body.textContent = '';
+    body.appendChild(el('h2', null, i === 0 ? 'Initial state' : 'State after step ' + i + ' of ' + (D.states.length - 1)));
+    body.appendChild(el('p', 'lbl', st.label || '(before the first step)'));
+    body.appendChild(el('p', 'hint', i === pinned ? 'Pinned. Click a row to pin it; \u2191/\u2193 or j/k move, Home/End jump.' : 'Hovering; click to pin.'));
+    body.appendChild(invariants(st));
+    var hidden = 0;
     st.sections.forEach(function (s) {
+      if (hideIdle && / sec-idle/.test(s.kind)) { hidden++; return; }
+      var rs = changedOnly ? s.rows.filter(function (r) { return r[2]; }) : s.rows;
+      var ls = changedOnly ? s.lists.filter(function (l) { return l.changed; }) : s.lists;
+      if (changedOnly && !rs.length && !ls.length) { hidden++; return; }
       var sec = el('section', s.kind);
       sec.appendChild(el('h3', null, s.title));
       var t = el('table', 'kv');
-      s.rows.forEach(function (r) {
+      rs.forEach(function (r) {
         var tr = el('tr', r[2] ? 'chg' : null);
         tr.appendChild(el('th', null, r[0]));
         tr.appendChild(el('td', null, r[1]));
@@ -466,21 +550,26 @@ const SCRIPT = `
       });
       sec.appendChild(t);
       var lists = el('div', 'lists');
-      s.lists.forEach(function (l) {
-        lists.appendChild(el('h4', null, l.title + ' (' + l.items.length + ')'));
-        if (!l.items.length) return;
-        var ol = el(l.title.indexOf('stack') === 0 ? 'ol' : 'ul');
-        l.items.forEach(function (x) { ol.appendChild(el('li', null, x)); });
-        lists.appendChild(ol);
-      });
+      ls.forEach(function (l) { list(l, collapse).forEach(function (n) { lists.appendChild(n); }); });
       sec.appendChild(lists);
-      panel.appendChild(sec);
+      body.appendChild(sec);
     });
+    if (hidden) body.appendChild(el('p', 'hint', hidden + (hidden === 1 ? ' section' : ' sections') + ' hidden by the filters above.'));
+  }
+  function show(i, force) {
+    if (i === shown && !force) return;
+    shown = i;
+    render(i);
     rows.forEach(function (r) {
       var n = +r.getAttribute('data-i');
       r.classList.toggle('cur', n === i);
       r.classList.toggle('pin', n === pinned);
     });
+  }
+  function pin(i, scroll) {
+    pinned = Math.max(0, Math.min(D.states.length - 1, i));
+    show(pinned, true);
+    if (scroll) rows[pinned].scrollIntoView({ block: 'nearest' });
   }
   function rowOf(e) {
     var t = e.target;
@@ -497,19 +586,25 @@ const SCRIPT = `
   table.addEventListener('mouseleave', function () { show(pinned); });
   table.addEventListener('click', function (e) {
     var r = rowOf(e);
-    if (!r) return;
-    pinned = +r.getAttribute('data-i');
-    show(pinned, true);
+    if (r) pin(+r.getAttribute('data-i'), false);
   });
   document.addEventListener('keydown', function (e) {
-    var d = e.key === 'ArrowDown' || e.key === 'j' ? 1 : e.key === 'ArrowUp' || e.key === 'k' ? -1 : 0;
-    if (!d) return;
+    if (e.altKey || e.ctrlKey || e.metaKey || (e.target && /^(INPUT|SUMMARY|A)$/.test(e.target.tagName) && e.key !== 'ArrowDown' && e.key !== 'ArrowUp')) return;
+    var k = e.key;
+    var to = k === 'ArrowDown' || k === 'j' ? pinned + 1 : k === 'ArrowUp' || k === 'k' ? pinned - 1 : k === 'Home' ? 0 : k === 'End' ? D.states.length - 1 : -1;
+    if (to < 0) return;
     e.preventDefault();
-    pinned = Math.max(0, Math.min(D.states.length - 1, pinned + d));
-    show(pinned, true);
-    rows[pinned].scrollIntoView({ block: 'nearest' });
+    pin(to, true);
   });
+  function fromHash() {
+    var m = /^#step-(\\d+)$/.exec(location.hash);
+    if (m && +m[1] < D.states.length) pin(+m[1], false);
+  }
+  window.addEventListener('hashchange', fromHash);
+  Object.keys(filters).forEach(function (k) { filters[k].addEventListener('change', function () { show(shown, true); }); });
   show(pinned, true);
+  fromHash();
+  document.documentElement.setAttribute('data-ready', '1');
 })();
 `;
 
@@ -531,13 +626,23 @@ function violatingStep(model: KernelModel, r: CheckResult<KernelState, KernelAct
   return i < 0 ? path.steps.length : i + 1;
 }
 
-function laneState(c: CpuView, prev: CpuView | undefined, acting: boolean): string {
+/** POR_EL1, curr, lazy counters, exception depth and context of one CPU after a step. */
+function laneStateInner(c: CpuView, prev: CpuView | undefined): string {
   const b = (changed: boolean, s: string) => (changed ? `<b>${s}</b>` : s);
   const por = `<span class="por lvl-${c.level}">${b(!!prev && prev.por !== c.por, esc(`${hex(c.por)} ${c.level}`))}</span>`;
   const lazy = b(!!prev && (prev.enableCount !== c.enableCount || prev.pauseCount !== c.pauseCount), `lazy ${c.enableCount}/${c.pauseCount}`);
   const exc = b(!!prev && prev.exceptionDepth !== c.exceptionDepth, `exc ${c.exceptionDepth}`);
   const task = b(!!prev && prev.task !== c.task, esc(c.task));
-  return `<td class="st${acting ? '' : ' other'}">${por} ${task}<br><span class="sub">${lazy} · ${exc} · ${esc(c.context)}</span></td>`;
+  return `${por} ${task}<br><span class="sub">${lazy} · ${exc} · ${esc(c.context)}</span>`;
+}
+
+function laneState(c: CpuView, prev: CpuView | undefined, acting: boolean): string {
+  return `<td class="st${acting ? '' : ' other'}">${laneStateInner(c, prev)}</td>`;
+}
+
+/** The lane state again inside the event cell, shown instead of the state column on narrow screens. */
+function laneStateStacked(c: CpuView, prev: CpuView | undefined): string {
+  return `<div class="stx">${laneStateInner(c, prev)}</div>`;
 }
 
 function taskChip(comm: string, palette: ReadonlyMap<string, number>): string {
@@ -545,7 +650,11 @@ function taskChip(comm: string, palette: ReadonlyMap<string, number>): string {
   return `<span class="task t${i === undefined ? 2 : i % 6}">${esc(comm)}</span>`;
 }
 
-function stepCell(v: StepView, palette: ReadonlyMap<string, number>, violating: boolean): string {
+function whyList(why: readonly string[]): string {
+  return why.length ? `<ul class="why">${why.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
+}
+
+function stepCell(v: StepView, palette: ReadonlyMap<string, number>, violating: boolean, stacked: string): string {
   const badges = [
     v.isIrq ? '<span class="badge b-irq">IRQ</span>' : '',
     v.isPreemption ? `<span class="badge b-pre" title="${esc(`${v.task} is preempted: it could have run on`)}">PREEMPTION</span>` : '',
@@ -556,23 +665,39 @@ function stepCell(v: StepView, palette: ReadonlyMap<string, number>, violating: 
     : `${taskChip(v.task, palette)} <span class="fn">${esc(v.fn)}</span>${v.choice !== undefined ? ` <span class="choice">→ ${esc(v.choice)}</span>` : ''}${badges}`;
   const line = v.isIrq ? `<div class="c">interrupt taken: el1h_64_irq</div>` : v.what ? `<div class="c">${esc(v.what)}</div>` : '';
   const fx = v.effects.length ? `<ul class="fx">${v.effects.map((e) => `<li class="${effectClass(e)}">${esc(e)}</li>`).join('')}</ul>` : '';
-  return `<td class="ev">${head}${line}${fx}</td>`;
+  return `<td class="ev">${head}${line}${fx}${stacked}</td>`;
 }
 
-function timelineTable(path: Path<KernelState, KernelAction>, views: readonly StepView[], focus: number, initialCpus: readonly CpuView[]): string {
+/** A row for an operation the step skipped: it did not run, and the design is why. */
+function skipRow(v: StepView, op: SkippedOperation, cpus: number): string {
+  const cells = Array.from({ length: cpus }, (_, cpu) =>
+    cpu === op.cpu
+      ? `<td class="ev"><span class="badge b-skip">SKIPPED</span> <span class="fn">${esc(op.op)}</span><div class="c">${esc(`in ${op.fn} (${op.task}), not run: ${op.why}`)}</div></td><td class="st"></td>`
+      : '<td class="ev idle"></td><td class="st"></td>',
+  ).join('');
+  return `<tr class="skip" data-skip-of="${v.index}"><td class="n" title="skipped in step ${v.index}">↷</td>${cells}</tr>`;
+}
+
+function timelineTable(
+  path: Path<KernelState, KernelAction>,
+  views: readonly StepView[],
+  focus: number,
+  initialCpus: readonly CpuView[],
+  initialWhy: readonly string[],
+): string {
   const cpus = path.initial.cpus.size;
   const palette = new Map<string, number>();
   path.initial.tasks.forEach((t, i) => palette.set(t.comm, i));
   const out: string[] = [];
   out.push('<table class="tl" id="timeline">');
-  out.push(`<colgroup><col class="n">${Array.from({ length: cpus }, () => '<col class="ev"><col class="st">').join('')}</colgroup>`);
   out.push(
-    `<thead><tr><th>#</th>${Array.from({ length: cpus }, (_, c) => `<th>CPU${c}</th><th>CPU${c} after: POR_EL1 · curr</th>`).join('')}</tr></thead>`,
+    `<thead><tr><th class="n">#</th>${Array.from({ length: cpus }, (_, c) => `<th class="ev">CPU${c}</th><th class="st">CPU${c} after: POR_EL1 · curr</th>`).join('')}</tr></thead>`,
   );
   out.push('<tbody>');
+  const initWhy = focus === 0 ? `<span class="badge b-viol">VIOLATION</span>${whyList(initialWhy)}` : '';
   out.push(
-    `<tr data-i="0" class="init${focus === 0 ? ' viol' : ''}"><td class="n">0</td>${initialCpus
-      .map((c) => `<td class="ev idle">initial state</td>${laneState(c, undefined, true)}`)
+    `<tr data-i="0" id="step-0" class="init${focus === 0 ? ' viol' : ''}"><td class="n">0</td>${initialCpus
+      .map((c, cpu) => `<td class="ev idle">initial state${cpu === 0 ? initWhy : ''}${laneStateStacked(c, undefined)}</td>${laneState(c, undefined, true)}`)
       .join('')}</tr>`,
   );
   let prev: readonly CpuView[] = initialCpus;
@@ -582,9 +707,15 @@ function timelineTable(path: Path<KernelState, KernelAction>, views: readonly St
       .filter(Boolean)
       .join(' ');
     const cells = v.after
-      .map((c, cpu) => (cpu === v.cpu ? stepCell(v, palette, v.index === focus) : '<td class="ev idle">·</td>') + laneState(c, prev[cpu], cpu === v.cpu))
+      .map(
+        (c, cpu) =>
+          (cpu === v.cpu
+            ? stepCell(v, palette, v.index === focus, laneStateStacked(c, prev[cpu]))
+            : `<td class="ev idle">·${laneStateStacked(c, prev[cpu])}</td>`) + laneState(c, prev[cpu], cpu === v.cpu),
+      )
       .join('');
-    out.push(`<tr data-i="${v.index}"${cls ? ` class="${cls}"` : ''}><td class="n">${v.index}</td>${cells}</tr>`);
+    out.push(`<tr data-i="${v.index}" id="step-${v.index}"${cls ? ` class="${cls}"` : ''}><td class="n">${v.index}</td>${cells}</tr>`);
+    for (const op of v.skipped) out.push(skipRow(v, op, cpus));
     prev = v.after;
   }
   out.push('</tbody></table>');
@@ -630,7 +761,7 @@ export function timelineHtml(model: KernelModel, r: CheckResult<KernelState, Ker
     `<title>${esc(title)}</title>`,
     `<style>${STYLE}</style>`,
     '</head>',
-    '<body>',
+    r.path && r.path.initial.cpus.size > 1 ? '<body class="multi">' : '<body>',
   ];
   const facts: [string, string][] = [
     ['scenario', esc(scenario)],
@@ -661,6 +792,7 @@ export function timelineHtml(model: KernelModel, r: CheckResult<KernelState, Ker
   const views = stepViews(model, path);
   const counts = scheduleCounts(views);
   const focus = violatingStep(model, r, path);
+  const skipped = views.reduce((n, v) => n + v.skipped.length, 0);
   const v = r.property ? last.violations.get(r.property) : undefined;
   const message = last.oops && r.property === 'kernel-does-not-oops' ? last.oops.message : (v?.message ?? last.oops?.message);
   if (message) facts.push(['message', `<span class="msg">${esc(message)}</span>`]);
@@ -668,14 +800,25 @@ export function timelineHtml(model: KernelModel, r: CheckResult<KernelState, Ker
     'schedule',
     esc(
       `${plural(views.length, 'step')}, ${plural(counts.irqs, 'IRQ')}, ${plural(counts.preemptions, 'preemption')}, ${plural(path.initial.cpus.size, 'CPU')}` +
+        (skipped ? `, ${plural(skipped, 'skipped operation')}` : '') +
         (r.shrunk ? ` (shrunk from ${r.originalLength} steps)` : '') +
         (focus >= 0 ? `; violated after step ${focus}` : ''),
     ),
   ]);
   const splat = splatLines(r, last);
   const states = stateViews(model, path);
-  const data = { scenario, design, property: r.property ?? null, focus: Math.max(0, Math.min(focus, path.steps.length)), states };
+  const shownFocus = Math.max(0, Math.min(focus, path.steps.length));
+  const data = { scenario, design, property: r.property ?? null, focus: shownFocus, states };
   const initialCpus = cpuViews(path.initial);
+  // What breaks the property where it first fails: the recorded message, or the offenders of a rule on states.
+  const broken = states[shownFocus].invariants.find(([name]) => name === r.property);
+  const why = broken && !broken[1] ? broken[2] : [];
+  if (why.length && !(why.length === 1 && why[0] === message)) facts.push(['what breaks it', whyList(why)]);
+  const jump = [
+    focus >= 0 ? `<a href="#step-${shownFocus}">Jump to the violation (${shownFocus === 0 ? 'the initial state' : `step ${shownFocus}`})</a>` : '',
+    '<a href="#timeline">Timeline</a>',
+    '<a href="#state">State after the selected step</a>',
+  ].filter(Boolean);
 
   return [
     ...head,
@@ -683,6 +826,7 @@ export function timelineHtml(model: KernelModel, r: CheckResult<KernelState, Ker
     '<div>',
     `<h1>${esc(`mmcheck: ${scenario} under ${design}`)}</h1>`,
     factsTable(facts),
+    `<nav class="jump">${jump.join('')}</nav>`,
     '</div>',
     `<div>${splat.length ? splatHtml(splat) : '<p class="hint">No kernel splat: the rule failed without an oops or a recorded call trace.</p>'}</div>`,
     '</header>',
@@ -696,11 +840,19 @@ export function timelineHtml(model: KernelModel, r: CheckResult<KernelState, Ker
       '<span><i class="sw" style="background:#aceebb"></i>POR_EL1 at PGTABLES</span>' +
       '<span><i class="sw" style="background:#eaeef2"></i>POR_EL1 at DEFAULT</span>' +
       '<span><span class="badge b-pre">PREEMPTION</span> switch away from a task that could run on</span>' +
+      '<span><span class="badge b-skip">SKIPPED</span> an operation the design let the code skip (it did not run)</span>' +
       '<span>lazy = enable_count/pause_count, exc = exception depth; bold = changed by the step</span>' +
       '</div>',
-    timelineTable(path, views, focus, initialCpus),
+    timelineTable(path, views, focus, initialCpus, shownFocus === 0 ? why : []),
     '</main>',
-    '<aside id="state"><noscript>The state after each step needs JavaScript (inline, no network).</noscript></aside>',
+    '<aside id="state">' +
+      '<div class="filters" role="group" aria-label="State panel filters">' +
+      '<label><input type="checkbox" id="f-changed">changed only</label>' +
+      '<label><input type="checkbox" id="f-idle">hide idle tasks</label>' +
+      '<label><input type="checkbox" id="f-stacks">collapse stacks</label>' +
+      '</div>' +
+      '<div id="state-body"><noscript>The state after each step needs JavaScript (inline, no network).</noscript></div>' +
+      '</aside>',
     '</div>',
     `<script type="application/json" id="mmcheck-data">${scriptJson(data)}</script>`,
     `<script>${SCRIPT}</script>`,

@@ -9,6 +9,9 @@ import { kpkeysLevelOf } from '../../model/hardware/pkeys.ts';
 import { displayVa } from '../../model/hardware/geometry.ts';
 import type { KernelAction, KernelModel } from '../../model/kernel-model.ts';
 import type { KernelState, Task } from '../../model/kernel/state.ts';
+import type { SkippedOperation } from '../../model/kernel/env.ts';
+import { fnNamed, K, pendingStep, settle } from '../../model/kernel/exec.ts';
+import { takeIrq } from '../../model/kernel/entry.ts';
 import type { Path } from '../../checker/index.ts';
 
 export interface StepView {
@@ -24,6 +27,8 @@ export interface StepView {
   /** A switch away from a task that could have continued (a preemption). */
   readonly isPreemption: boolean;
   readonly effects: readonly string[];
+  /** Operations the code skipped in this step (an elided TLBI, a skipped kpkeys guard). */
+  readonly skipped: readonly SkippedOperation[];
   /** State after the step, per CPU, for the lanes. */
   readonly after: readonly CpuView[];
 }
@@ -134,6 +139,34 @@ function sameEntry(a: Entry, b: Entry): boolean {
   return a === b || (a !== null && b !== null && a.equals(b));
 }
 
+/**
+ * The operations skipped in one step: the step is run again from the state before it, with a
+ * ghost watcher (Env.onSkipped) that the checker never sets. Nothing is stored in the state, so
+ * the explored state space is the same with or without this.
+ */
+export function skippedOperations(model: KernelModel, before: KernelState, action: KernelAction): SkippedOperation[] {
+  let sink: SkippedOperation[] = [];
+  const env = { ...model.env, onSkipped: (op: SkippedOperation) => sink.push(op) };
+  if (action.kind === 'irq') {
+    const src = model.scenario.irqSources[action.index];
+    if (src) takeIrq(new K(before, action.cpu, env), fnNamed(src.handler));
+    return sink;
+  }
+  // As cpuTransitions does: run the step once, then settle only the outcome this action took.
+  const p = pendingStep(before, action.cpu);
+  if (!p?.step) return [];
+  const r = p.step.run(new K(before, action.cpu, env));
+  const common = sink;
+  const base = `CPU${action.cpu} ${p.task.comm}: ${p.frame.fn}: ${p.step.label}`;
+  for (const o of r instanceof K ? [{ label: '', k: r }] : r) {
+    if ((o.label ? `${base} [${o.label}]` : base) !== action.label) continue;
+    sink = [...common];
+    settle(o.k, []);
+    return sink;
+  }
+  return common;
+}
+
 /** The step views of a path. */
 export function stepViews(model: KernelModel, path: Path<KernelState, KernelAction>): StepView[] {
   const out: StepView[] = [];
@@ -155,6 +188,7 @@ export function stepViews(model: KernelModel, path: Path<KernelState, KernelActi
       isIrq,
       isPreemption,
       effects: effects(model, prev, st.state),
+      skipped: skippedOperations(model, prev, st.action),
       after: cpuViews(st.state),
     });
     prev = st.state;

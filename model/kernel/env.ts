@@ -24,4 +24,21 @@ export interface Env {
   readonly layout: Layout;
   /** Rules whose violations are recorded in the state (the checked invariants). */
   readonly recorded: ReadonlySet<string>;
+  /**
+   * Ghost, outside the state: told when the code skips an operation the design lets it skip
+   * (an elided TLBI, a skipped kpkeys guard). Unset while checking; a counterexample renderer
+   * replays a trace with it set to show what did not happen. The state never changes.
+   */
+  readonly onSkipped?: (op: SkippedOperation) => void;
+}
+
+/** An operation the code skipped, and why (the condition that let it). */
+export interface SkippedOperation {
+  readonly cpu: number;
+  readonly task: string;
+  /** The function that skipped it. */
+  readonly fn: string;
+  /** The operation, in kernel words (`flush_tlb_kernel_range(start, start + size)`). */
+  readonly op: string;
+  readonly why: string;
 }

@@ -241,6 +241,12 @@ export class K {
     return callTraceOf(this.s.tasks.get(taskId)!);
   }
 
+  /** Ghost: tells a watcher (Env.onSkipped) that the code skips `op` here; the state does not change. */
+  skipped(op: string, why: string): K {
+    this.env.onSkipped?.({ cpu: this.cpuId, task: this.task.comm, fn: this.frame.fn, op, why });
+    return this;
+  }
+
   /** Reports an event to the rules; violations of the checked rules are recorded. */
   observe(e: DistributiveOmit<KernelEvent, 'cpu' | 'task' | 'callTrace'>): K {
     // The call trace is built only if a rule reads it (most events break no rule).

@@ -29,6 +29,22 @@ export function kpkeysGuardSkipped(k: K): boolean {
   }
 }
 
+/** Why the guard was skipped, in the words of the design's condition (for counterexamples). */
+function guardSkipReason(k: K): string {
+  switch (k.knobs.batchingGuard) {
+    case 'none':
+      return 'never skipped';
+    case 'v4':
+      return 'TIF_LAZY_MMU is set (batching-guard=v4)';
+    case 'v5':
+      return 'TIF_LAZY_MMU is set and !in_interrupt() (batching-guard=v5)';
+    case 'v6':
+      return `is_lazy_mmu_mode_active() (batching-guard=v6), with POR_EL1 = 0x${k.cpu.por_el1.toString(16).padStart(2, '0')}`;
+    case 'live-por':
+      return 'POR_EL1 already grants W to pkey PGTABLES (batching-guard=live-por)';
+  }
+}
+
 /** Locals a writer takes: the entry (`table`, `index`, `level`) and the new value. */
 export interface WriteArgs {
   readonly table: number;
@@ -52,7 +68,9 @@ function guardedWriter(name: string, source: string, storeLabel: string, queuesB
     name,
     source,
     [
-      local('guard(kpkeys_hardened_pgtables): skipped while batching?', (k) => (kpkeysGuardSkipped(k) ? k.goto('store') : k.next())),
+      local('guard(kpkeys_hardened_pgtables): skipped while batching?', (k) =>
+        kpkeysGuardSkipped(k) ? k.skipped('kpkeys_set_level(KPKEYS_LVL_PGTABLES) and kpkeys_restore_pkey_reg()', guardSkipReason(k)).goto('store') : k.next(),
+      ),
       event('kpkeys_set_level(KPKEYS_LVL_PGTABLES)', (k) => {
         const old = k.cpu.por_el1;
         return k.setCpu((c) => c.set('por_el1', kpkeys_level_por(old, 'KPKEYS_LVL_PGTABLES'))).setLocal('saved_por', old).next();

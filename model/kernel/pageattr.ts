@@ -226,7 +226,11 @@ export const __change_memory_common = kfunc(
       const onlySetsValid = m.m_valid === true && Object.keys(m).length === 1;
       const onlyMakesReadOnly = m.m_rdonly === true && Object.keys(m).length === 1;
       const elide = onlySetsValid || (onlyMakesReadOnly && k.knobs.tlbiElision === 'also-rw-to-ro');
-      return elide ? k.next() : k.call(flush_tlb_kernel_range, { start: k.num('start'), end: k.num('end') });
+      if (!elide) return k.call(flush_tlb_kernel_range, { start: k.num('start'), end: k.num('end') });
+      const why = onlySetsValid
+        ? 'the change only sets PTE_VALID (an invalid entry is never in the TLB)'
+        : 'the change only sets PTE_RDONLY (tlbi-elision=also-rw-to-ro)';
+      return k.skipped(`flush_tlb_kernel_range(start, start + size) for pages [${k.num('start')}, ${k.num('end')})`, why).next();
     }),
     local('return ret', (k) => {
       const me = k.num('change');

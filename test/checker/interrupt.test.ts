@@ -21,12 +21,18 @@ it('Ctrl-C stops a long run cleanly: exit 130, verdict incomplete, statistics so
 };
 `,
   );
-  const child = spawn(process.execPath, ['bin/mmcheck.js', 'check', '--model', file, '--json'], { cwd: ROOT });
+  const child = spawn(process.execPath, ['bin/mmcheck.js', 'check', '--model', file, '--json', '--progress'], { cwd: ROOT });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  await new Promise((r) => setTimeout(r, 1500));
+  // The first progress line says the search is running (and its Ctrl-C handler installed): no fixed sleep.
+  const running = new Promise<void>((r) =>
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (err.includes('progress: ')) r();
+    }),
+  );
+  await running;
   child.kill('SIGINT');
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   expect(code).toBe(130);

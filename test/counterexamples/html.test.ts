@@ -27,7 +27,7 @@ interface Data {
   design: string;
   property: string | null;
   focus: number;
-  states: { label: string; sections: Section[] }[];
+  states: { label: string; sections: Section[]; invariants: [string, 0 | 1, string[]][] }[];
 }
 
 function dataOf(html: string): Data {
@@ -79,7 +79,8 @@ describe('the v6 seed counterexample', () => {
     expect(v6Html).toContain(
       '<tr><th>message</th><td><span class="msg">pageattr_pte_entry on CPU0 (A) stored to a PGTABLES page with POR_EL1 = 0x17 (pkey1 R)</span></td></tr>',
     );
-    expect(v6Html).toContain('<tr><th>schedule</th><td>18 steps, 1 IRQ, 1 preemption, 1 CPU; violated after step 18</td></tr>');
+    expect(v6Html).toContain('<tr><th>schedule</th><td>18 steps, 1 IRQ, 1 preemption, 1 CPU, 1 skipped operation; violated after step 18</td></tr>');
+    expect(v6Html).toContain('<nav class="jump"><a href="#step-18">Jump to the violation (step 18)</a><a href="#timeline">Timeline</a><a href="#state">State after the selected step</a></nav>');
     const last = v6.result.path!.steps[17].state;
     const splat = oopsLines(last);
     expect(splat[0]).toBe('Unable to handle kernel write to read-only memory at virtual address ffff00000000b000');
@@ -92,10 +93,10 @@ describe('the v6 seed counterexample', () => {
     const views = stepViews(v6.model, v6.result.path!);
     const rows = v6Html.match(/<tr data-i="\d+"[^>]*>/g)!;
     expect(rows).toHaveLength(19);
-    expect(rows[0]).toBe('<tr data-i="0" class="init">');
-    expect(rows[2]).toBe('<tr data-i="2" class="irq">');
-    expect(rows[3]).toBe('<tr data-i="3" class="inexc">');
-    expect(rows[18]).toBe('<tr data-i="18" class="inexc viol">');
+    expect(rows[0]).toBe('<tr data-i="0" id="step-0" class="init">');
+    expect(rows[2]).toBe('<tr data-i="2" id="step-2" class="irq">');
+    expect(rows[3]).toBe('<tr data-i="3" id="step-3" class="inexc">');
+    expect(rows[18]).toBe('<tr data-i="18" id="step-18" class="inexc viol">');
     expect(rows.filter((r) => r.includes('viol'))).toHaveLength(1);
     const body = markupOf(v6Html);
     const rowHtml = (i: number) => body.slice(body.indexOf(`<tr data-i="${i}"`), body.indexOf('</tr>', body.indexOf(`<tr data-i="${i}"`)));
@@ -127,7 +128,7 @@ describe('the v6 seed counterexample', () => {
     // Only the tags this renderer writes.
     const tags = new Set(body.match(/<\/?([a-z0-9]+)/g)!.map((t) => t.replace(/[</]/g, '')));
     expect([...tags].sort()).toEqual(
-      ['aside', 'b', 'body', 'br', 'code', 'col', 'colgroup', 'div', 'h1', 'h2', 'head', 'header', 'html', 'i', 'li', 'main', 'meta', 'noscript', 'pre', 'span', 'table', 'tbody', 'td', 'th', 'thead', 'title', 'tr', 'ul'],
+      ['a', 'aside', 'b', 'body', 'br', 'code', 'div', 'h1', 'h2', 'head', 'header', 'html', 'i', 'input', 'label', 'li', 'main', 'meta', 'nav', 'noscript', 'pre', 'span', 'table', 'tbody', 'td', 'th', 'thead', 'title', 'tr', 'ul'],
     );
   });
 
@@ -225,7 +226,7 @@ describe('a counterexample with POR_EL1 at PGTABLES, page-table stores and TLB f
     expect(d.focus).toBe(30);
     expect(html).toContain('<span class="por lvl-PGTABLES">');
     expect(html).toContain('<span class="por lvl-DEFAULT">');
-    expect(html).toMatch(/<tr data-i="30" class="[^"]*\bviol\b[^"]*">/);
+    expect(html).toMatch(/<tr data-i="30" id="step-30" class="[^"]*\bviol\b[^"]*">/);
     expect(html).toContain('<tr><th>knobs (vs v6)</th><td>por-reset-on-entry=false, batching-guard=live-por</td></tr>');
   });
 
@@ -290,5 +291,87 @@ describe('escaping helpers', () => {
     const j = scriptJson(value);
     expect(j).not.toMatch(/[<>&\u2028\u2029]|:\/\//);
     expect(JSON.parse(j)).toEqual(value);
+  });
+});
+
+describe('what a maintainer needs on the page', () => {
+  it('shows the whole call trace: every frame of the splat, in a box with no height limit', () => {
+    const last = v6.result.path!.steps[17].state;
+    const frames = last.oops!.callTrace.toArray();
+    expect(frames.length).toBeGreaterThan(5);
+    const splat = /<pre class="splat">([^]*?)<\/pre>/.exec(v6Html)![1];
+    expect(splat.split('Call trace:</span>\n')[1].split('\n').slice(0, frames.length)).toEqual(frames.map((f) => ` ${escapeHtml(f)}`));
+    expect(v6Html).toMatch(/pre\.splat\{[^}]*\}/);
+    expect(/pre\.splat\{([^}]*)\}/.exec(v6Html)![1]).not.toMatch(/max-height|overflow(-y)?:/);
+  });
+
+  it('shows the skipped kpkeys guard of the seed as its own row, after the step that skipped it', () => {
+    const skips = v6Html.match(/<tr class="skip" data-skip-of="\d+">/g);
+    expect(skips).toEqual(['<tr class="skip" data-skip-of="17">']);
+    const row = v6Html.slice(v6Html.indexOf('<tr class="skip"'), v6Html.indexOf('</tr>', v6Html.indexOf('<tr class="skip"')));
+    expect(row).toContain('<span class="badge b-skip">SKIPPED</span> <span class="fn">kpkeys_set_level(KPKEYS_LVL_PGTABLES) and kpkeys_restore_pkey_reg()</span>');
+    expect(row).toContain('in __set_pte (A), not run: is_lazy_mmu_mode_active() (batching-guard=v6), with POR_EL1 = 0x17');
+    // Right after step 17 and before step 18.
+    expect(v6Html.indexOf('<tr data-i="17"')).toBeLessThan(v6Html.indexOf('<tr class="skip"'));
+    expect(v6Html.indexOf('<tr class="skip"')).toBeLessThan(v6Html.indexOf('<tr data-i="18"'));
+  });
+
+  it('shows the TLBI that tlbi-elision-rw-to-ro elides, and no elided read-only TLBI under v6', () => {
+    const bad = runScenario('tlbi-elision', { design: 'tlbi-elision-rw-to-ro' });
+    const html = timelineHtml(bad.model, bad.result);
+    expect(html.match(/data-skip-of="(\d+)"/g)).toEqual(['data-skip-of="3"', 'data-skip-of="7"', 'data-skip-of="10"', 'data-skip-of="15"']);
+    expect(html).toContain(
+      '<span class="fn">flush_tlb_kernel_range(start, start + size) for pages [1, 2)</span><div class="c">in __change_memory_common (W), not run: the change only sets PTE_RDONLY (tlbi-elision=also-rw-to-ro)</div>',
+    );
+    expect(html).toContain('<body class="multi">');
+    const views = stepViews(bad.model, bad.result.path!);
+    expect(views.flatMap((v) => v.skipped.map((o) => `${v.index} ${o.fn}`))).toEqual(['3 __set_pte', '7 __change_memory_common', '10 __set_pte', '15 __change_memory_common']);
+    // Under v6 the same scenario passes: its read-only change is followed by a TLBI.
+    const good = runScenario('tlbi-elision', { design: 'v6', continueAfterViolation: false });
+    expect(good.result.verdict).toBe('pass');
+  });
+
+  it('explains a violation with no step: which alias of data-bss-linear-alias is writable under rodata-alias-writable', () => {
+    const run = runScenario('data-bss-linear-alias', { design: 'rodata-alias-writable' });
+    expect(run.result.path!.steps).toHaveLength(0);
+    const html = timelineHtml(run.model, run.result);
+    const aliases = [
+      'the linear alias of swapper_pg_dir (page 0) at ffff000000000000 is writable: its leaf entry lacks PTE_RDONLY',
+      'the linear alias of _stext (kernel text) (page 1) at ffff000000001000 is writable: its leaf entry lacks PTE_RDONLY',
+      'the linear alias of __start_rodata (kernel rodata) (page 2) at ffff000000002000 is writable: its leaf entry lacks PTE_RDONLY',
+    ];
+    const list = `<ul class="why">${aliases.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`;
+    expect(html).toContain(`<tr><th>what breaks it</th><td>${list}</td></tr>`);
+    expect(html).toContain('<a href="#step-0">Jump to the violation (the initial state)</a>');
+    expect(html).toContain(`<tr data-i="0" id="step-0" class="init viol"><td class="n">0</td><td class="ev idle">initial state<span class="badge b-viol">VIOLATION</span>${list}`);
+    const d = dataOf(html);
+    expect(d.focus).toBe(0);
+    expect(d.states[0].invariants).toEqual([
+      ['linear-alias-protected', 0, aliases],
+      ['kernel-does-not-oops', 1, []],
+    ]);
+  });
+
+  it('gives the status of every checked invariant at every step', () => {
+    const d = dataOf(v6Html);
+    const names = v6.model.invariants.map((i) => i.name);
+    for (const st of d.states) expect(st.invariants.map((i) => i[0])).toEqual(names);
+    for (const st of d.states.slice(0, 18)) expect(st.invariants.every((i) => i[1] === 1 && i[2].length === 0)).toBe(true);
+    const last = d.states[18].invariants;
+    expect(last.filter((i) => i[1] === 0).map((i) => i[0])).toEqual([OVERLAY, 'kernel-does-not-oops']);
+    expect(last.find((i) => i[0] === OVERLAY)![2]).toEqual([
+      'pageattr_pte_entry on CPU0 (A) stored to a PGTABLES page with POR_EL1 = 0x17 (pkey1 R)',
+    ]);
+  });
+
+  it('has the state-panel filters, marks idle tasks and changed lists for them', () => {
+    for (const [id, text] of [['f-changed', 'changed only'], ['f-idle', 'hide idle tasks'], ['f-stacks', 'collapse stacks']])
+      expect(v6Html).toContain(`<label><input type="checkbox" id="${id}">${text}</label>`);
+    const d = dataOf(v6Html);
+    expect(section(d, 1, 'task swapper/0 (pid 0)').kind).toBe('sec-task sec-idle');
+    expect(section(d, 1, 'task A (pid 1)').kind).toBe('sec-task');
+    const stackOf = (i: number) => section(d, i, 'task A (pid 1)').lists.find((l) => l.title.startsWith('stack')) as { changed?: 1 };
+    expect(stackOf(0).changed).toBeUndefined();
+    expect(stackOf(1).changed).toBe(1);
   });
 });

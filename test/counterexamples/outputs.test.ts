@@ -105,9 +105,11 @@ describe('mmcheck check --out DIR', () => {
     const itf = JSON.parse(readFileSync(out('a', 'trace.itf.json'), 'utf8')) as {
       '#meta': Record<string, unknown>;
       vars: string[];
+      params: string[];
       states: Record<string, unknown>[];
     };
-    expect(Object.keys(itf)).toEqual(['#meta', 'vars', 'states']);
+    expect(Object.keys(itf)).toEqual(['#meta', 'params', 'vars', 'states']);
+    expect(itf.params).toEqual(['scenario_params', 'design_knobs']);
     expect(itf['#meta']).toEqual({
       format: 'ITF',
       source: `mmcheck ${SEED}`,
@@ -122,7 +124,7 @@ describe('mmcheck check --out DIR', () => {
     expect(itf.states).toHaveLength(trace.steps.length + 1);
     itf.states.forEach((s, i) => {
       expect(s['#meta']).toEqual(i === 0 ? { index: 0 } : { index: i, action: trace.steps[i - 1].action });
-      expect(Object.keys(s)).toEqual(['#meta', ...VARS]);
+      expect(Object.keys(s)).toEqual(['#meta', 'scenario_params', 'design_knobs', ...VARS]);
     });
     // Integers are {"#bigint": "..."}: no bare JSON number anywhere outside #meta.
     const numbers: string[] = [];
@@ -151,8 +153,11 @@ describe('mmcheck check --out DIR', () => {
     expect(first.tasks[0].lazy_mmu_state).toEqual({ enable_count: { '#bigint': '0' }, pause_count: { '#bigint': '0' } });
     expect(first.tasks[0].stack[0].locals['#map']).toBeDefined();
     expect(first.memory.tables['#map'].length).toBeGreaterThan(0);
-    expect(first.oops).toEqual({ '#unserializable': 'null' });
-    expect(last.oops.message).toBe(trace.message);
+    // null is Quint's Option: None, or Some(value) at a position that is null in some state.
+    expect(first.oops).toEqual({ tag: 'None', value: { '#tup': [] } });
+    expect(last.oops.tag).toBe('Some');
+    expect(last.oops.value.message).toBe(trace.message);
+    expect(first.scenario_params).toEqual({ irqs: { '#bigint': String(PARAMS.irqs) }, fanout: { '#bigint': String(PARAMS.fanout) } });
   });
 
   it('timeline.html is self-contained and names the scenario, property, call trace and every step function', () => {
