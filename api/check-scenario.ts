@@ -39,6 +39,9 @@ export interface ScenarioReport {
   readonly message?: string;
   /** What the violated rule saw, in its words (when it is an event rule). */
   readonly detail?: string;
+  /** How the counterexample's kernel ended: an oops, or WARNs it survived (their lines in `warnings`). */
+  readonly outcome?: 'oops' | 'warn';
+  readonly warnings?: readonly string[];
   /** The faulting (or violating) task's call trace, innermost first. */
   readonly callTrace?: readonly string[];
   readonly trace?: CheckResult['trace'];
@@ -77,7 +80,21 @@ export function violationDetails(r: CheckResult<KernelState, KernelAction>): { m
   const detail = v ? { detail: v.message } : {};
   if (last.oops) return { message: last.oops.message, ...detail, callTrace: last.oops.callTrace.toArray() };
   if (v) return { message: v.message, ...detail, callTrace: v.callTrace.toArray() };
+  const w = last.warnings.last();
+  if (w) return { message: w.message, callTrace: w.callTrace.toArray() };
   return {};
+}
+
+/**
+ * How the counterexample's kernel ended (model/kernel/fault.ts): `oops` (die_kernel_fault), or
+ * still running after `warn`ings (WARNs, KFENCE reports it recovered from); with the messages.
+ */
+export function faultOutcome(r: CheckResult<KernelState, KernelAction>): { outcome?: 'oops' | 'warn'; warnings?: string[] } {
+  if (!r.path) return {};
+  const last = r.path.steps.length ? r.path.steps[r.path.steps.length - 1].state : r.path.initial;
+  const warnings = last.warnings.map((w) => `${w.kind === 'WARN' ? 'WARNING' : 'KFENCE'} on CPU${w.cpu} (${w.task}): ${w.message}`).toArray();
+  const outcome = last.oops ? 'oops' : warnings.length ? 'warn' : undefined;
+  return { ...(outcome ? { outcome } : {}), ...(warnings.length ? { warnings } : {}) };
 }
 
 export function reportOf(model: KernelModel, r: CheckResult<KernelState, KernelAction>, timing = true): ScenarioReport {
@@ -92,6 +109,7 @@ export function reportOf(model: KernelModel, r: CheckResult<KernelState, KernelA
     params: model.params,
     ...rest,
     ...violationDetails(r),
+    ...faultOutcome(r),
     ...(schedule ? { schedule } : {}),
   } as unknown as ScenarioReport;
 }

@@ -45,7 +45,7 @@ export const CHECK_SPEC: CommandSpec = {
   options: {
     design: { type: 'string', arg: 'NAME', help: "the design to check the scenario under (default v6; see 'mmcheck list')" },
     set: { type: 'list', arg: 'KNOB=VALUE', help: 'override one knob of the design (repeatable)' },
-    param: { type: 'list', arg: 'NAME=VALUE', help: 'scenario parameter: irqs=N (IRQs the environment raises), fanout=N (repeatable)' },
+    param: { type: 'list', arg: 'NAME=VALUE', help: 'scenario parameter: irqs=N (IRQs the environment raises), fanout=N, evictions=N (TLB evictions the hardware may make; default 0) (repeatable)' },
     model: { type: 'string', arg: 'FILE', help: 'check a .ts or .js file whose default export is a Model, instead of a scenario' },
     ...SEARCH_OPTIONS,
     'no-shrink': { type: 'boolean', help: 'show dfs/random counterexamples as found, without shrinking' },
@@ -96,8 +96,8 @@ async function withSearchHooks<T>(p: Parsed, run: (hooks: AsyncCheckHooks) => Pr
 export function scenarioParams(p: Parsed): Partial<ScenarioParams> {
   const out: Record<string, number> = {};
   for (const setting of (p.options.param as string[] | undefined) ?? []) {
-    const m = /^(irqs|fanout)=(\d+)$/.exec(setting);
-    if (!m) throw new UsageError(`--param takes irqs=N or fanout=N, got "${setting}"`);
+    const m = /^(irqs|fanout|evictions)=(\d+)$/.exec(setting);
+    if (!m) throw new UsageError(`--param takes irqs=N, fanout=N or evictions=N, got "${setting}"`);
     out[m[1]] = Number(m[2]);
   }
   return out;

@@ -6,6 +6,7 @@
  * `registerDesign` or override a knob from the command line with `--set knob=value`.
  */
 import { UsageError } from '../checker/index.ts';
+import { BBM_LEVELS, type BbmLevel } from './hardware/mmu.ts';
 
 export interface Knobs {
   /** kpkeys v6 patch 7: save POR_EL1 in pt_regs and write POR_EL1_INIT on exception entry from EL1. */
@@ -30,10 +31,32 @@ export interface Knobs {
   readonly atomicLazyModeSwitch: boolean;
   /** none: no preemption on IRQ exit; full: CONFIG_PREEMPT; rt: PREEMPT_RT (mmdrop_sched defers the free). */
   readonly preemption: 'none' | 'full' | 'rt';
-  /** FEAT_BBML2_NOABORT: live blocks may be split without break-before-make. */
-  readonly bbml2: boolean;
-  /** How split_kernel_leaf_mapping() replaces a live block. */
+  /**
+   * The CPU's FEAT_BBM support (Arm ARM FEAT_BBM levels; model/hardware/mmu.ts): at 0, 1 and 2 a
+   * TLB lookup that finds a live entry's old and new sizes may raise a TLB conflict abort;
+   * '2-noabort' is what the kernel calls BBML2_NOABORT (has_bbml2_noabort(),
+   * arch/arm64/kernel/cpufeature.c): no abort, so live blocks may be split in place.
+   */
+  readonly bbmLevel: BbmLevel;
+  /**
+   * How split_kernel_leaf_mapping() replaces a live block: 'bbml2' is the kernel (in place, and
+   * only when bbmLevel is '2-noabort'); the others are designs that split on any CPU.
+   */
   readonly blockSplit: 'bbml2' | 'stop-machine' | 'break-before-make' | 'in-place';
+  /**
+   * FEAT_ETS2: a translation walk is ordered after the CPU's earlier loads. Without it, a CPU
+   * that saw another CPU's valid-making store (through a flag) may still take a translation
+   * fault on the old entry: the spurious fault __do_kernel_fault() fixes up (hardware/memory.ts).
+   */
+  readonly ets2: boolean;
+  /** __do_kernel_fault() ignores spurious translation faults (is_spurious_el1_translation_fault(), commit 42f91093b043). */
+  readonly spuriousFaultCheck: boolean;
+  /**
+   * What the owner of a live CONT run changes in cont-pte-by-pte: only permissions
+   * (set_memory_ro()), or also the output address, one pte at a time in place (a hypothetical
+   * remap without break-before-make: the run is misprogrammed in between).
+   */
+  readonly contOutputChange: 'none' | 'pte-by-pte';
   /** split_kernel_leaf_mapping() returns early for KFENCE addresses. */
   readonly kfenceSplitEarlyReturn: boolean;
   /** Linear map granularity: PTE mappings only, or blocks where possible. */
@@ -97,8 +120,11 @@ export const V6_KNOBS: Knobs = {
   pauseLazyMmuInFinishTaskSwitch: false,
   atomicLazyModeSwitch: false,
   preemption: 'full',
-  bbml2: false,
+  bbmLevel: '0',
   blockSplit: 'bbml2',
+  ets2: true,
+  spuriousFaultCheck: true,
+  contOutputChange: 'none',
   kfenceSplitEarlyReturn: true,
   linearMap: 'pte',
   tlbiElision: 'invalid-to-valid',
@@ -128,8 +154,11 @@ export const KNOB_SPECS: Readonly<Record<keyof Knobs, { readonly flag: string; r
   pauseLazyMmuInFinishTaskSwitch: { flag: 'pause-lazy-mmu-in-finish-task-switch', values: [true, false] },
   atomicLazyModeSwitch: { flag: 'atomic-lazy-mode-switch', values: [true, false] },
   preemption: { flag: 'preemption', values: ['none', 'full', 'rt'] },
-  bbml2: { flag: 'bbml2', values: [true, false] },
+  bbmLevel: { flag: 'bbm-level', values: BBM_LEVELS },
   blockSplit: { flag: 'block-split', values: ['bbml2', 'stop-machine', 'break-before-make', 'in-place'] },
+  ets2: { flag: 'ets2', values: [true, false] },
+  spuriousFaultCheck: { flag: 'spurious-fault-check', values: [true, false] },
+  contOutputChange: { flag: 'cont-output-change', values: ['none', 'pte-by-pte'] },
   kfenceSplitEarlyReturn: { flag: 'kfence-split-early-return', values: [true, false] },
   linearMap: { flag: 'linear-map', values: ['pte', 'blocks'] },
   tlbiElision: { flag: 'tlbi-elision', values: ['invalid-to-valid', 'also-rw-to-ro'] },
@@ -215,18 +244,18 @@ registerDesign('concurrent-walks-shared-range', 'v6 whose callers of set_memory_
 });
 registerDesign('split-bbml2', 'v6 on a BBML2_NOABORT system with a block-mapped linear map: split_kernel_leaf_mapping() splits live blocks in place', {
   linearMap: 'blocks',
-  bbml2: true,
+  bbmLevel: '2-noabort',
 });
 registerDesign('split-without-kfence-early-return', 'split-bbml2 without the is_kfence_address() early return of split_kernel_leaf_mapping()', {
   linearMap: 'blocks',
-  bbml2: true,
+  bbmLevel: '2-noabort',
   kfenceSplitEarlyReturn: false,
 });
 registerDesign('pte-linear-map-without-kfence-early-return', 'BBML2 system, no KFENCE early return, but the linear map forced to ptes (force_pte_mapping())', {
-  bbml2: true,
+  bbmLevel: '2-noabort',
   kfenceSplitEarlyReturn: false,
 });
-registerDesign('split-in-place-without-bbml2', 'block-mapped linear map, no BBML2, and split_kernel_leaf_mapping() replaces the live block with a table anyway', {
+registerDesign('split-in-place-without-bbml2', 'block-mapped linear map, FEAT_BBM level 0, and split_kernel_leaf_mapping() replaces the live block with a table anyway', {
   linearMap: 'blocks',
   blockSplit: 'in-place',
 });
@@ -237,6 +266,16 @@ registerDesign('split-break-before-make', 'block-mapped linear map, no BBML2: th
 registerDesign('split-stop-machine', 'block-mapped linear map, no BBML2: break-before-make with every other CPU parked in stop_machine()', {
   linearMap: 'blocks',
   blockSplit: 'stop-machine',
+});
+registerDesign('cont-remap-pte-by-pte', 'v6, and the owner of a live CONT run moves it to other physical pages by rewriting its ptes one at a time, without break-before-make', {
+  contOutputChange: 'pte-by-pte',
+});
+registerDesign('no-ets2', 'v6 on a CPU without FEAT_ETS2: a walk may miss a valid-making store the CPU has already seen through a flag', {
+  ets2: false,
+});
+registerDesign('no-ets2-without-spurious-fault-check', 'no-ets2 with a __do_kernel_fault() that does not check for spurious translation faults (before commit 42f91093b043)', {
+  ets2: false,
+  spuriousFaultCheck: false,
 });
 registerDesign('lazy-mmu-batches-in-interrupt', 'kpkeys without batching, and lazy MMU without the in_interrupt() bail-out (batching in interrupt context, as before commit b81c688426a9)', {
   batchingGuard: 'none',

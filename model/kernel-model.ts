@@ -7,6 +7,7 @@ import { RULES_BY_NAME, type KernelFacts } from '../properties/index.ts';
 import { getDesign, withSettings, type Design } from './designs.ts';
 import { DEFAULT_GEOMETRY, linearAlias, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
+import { describeTlbEntry, tlbEvict } from './hardware/tlb.ts';
 import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnNamed, K, settle } from './kernel/exec.ts';
@@ -21,8 +22,8 @@ import type { Scenario, ScenarioParams } from './scenarios/scenario.ts';
 
 export interface KernelAction {
   readonly cpu: number;
-  readonly kind: 'step' | 'irq';
-  /** Which outcome of the step, or which IRQ source. */
+  readonly kind: 'step' | 'irq' | 'evict';
+  /** Which outcome of the step, which IRQ source, or which TLB entry is evicted. */
   readonly index: number;
   readonly label: string;
 }
@@ -53,6 +54,8 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   if (!Number.isInteger(params.fanout) || params.fanout < 2 || params.fanout > 16)
     throw new UsageError(`fanout must be an integer from 2 to 16, got ${params.fanout}`);
   if (!Number.isInteger(params.irqs) || params.irqs < 0) throw new UsageError(`irqs must be an integer >= 0, got ${params.irqs}`);
+  const evictions = params.evictions ?? 0;
+  if (!Number.isInteger(evictions) || evictions < 0) throw new UsageError(`evictions must be an integer >= 0, got ${params.evictions}`);
   const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
   const names = [...(options.invariants ?? scenario.invariants)];
   for (const n of names) if (!RULES_BY_NAME.has(n)) throw new UsageError(`unknown invariant "${n}"; invariants: ${[...RULES_BY_NAME.keys()].join(', ')}`);
@@ -60,7 +63,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
 
   const built = scenario.build({ knobs: design.knobs, geometry, params });
   const env: Env = { design, knobs: design.knobs, geometry, layout: built.layout, recorded: new Set(names) };
-  let initial = built.state;
+  let initial = evictions > 0 ? built.state.set('evictions_left', evictions) : built.state;
   initial.cpus.forEach((_, cpu) => {
     initial = settle(new K(initial, cpu, env), []).raw;
   });
@@ -86,6 +89,13 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
             out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnNamed(src.handler)).raw });
           });
         }
+        // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
+        if (s.evictions_left > 0)
+          c.tlb.forEach((e, index) => {
+            const label = `${prefix}: TLB evicts ${describeTlbEntry(e)}`;
+            const state = s.set('evictions_left', s.evictions_left - 1).setIn(['cpus', cpu, 'tlb'], tlbEvict(c.tlb, index));
+            out!.push({ action: { cpu, kind: 'evict', index, label }, state });
+          });
       }
     }
     lastState = s;
@@ -260,6 +270,7 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       return textAliases();
     },
     oops: s.oops ? s.oops.message : null,
+    warnings: s.warnings.map((w) => w.message).toArray(),
   };
 }
 

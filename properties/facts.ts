@@ -37,7 +37,7 @@ export interface PgtableStoreEvent extends Where {
   readonly level: number;
   readonly old: EntryFacts | null;
   readonly new: EntryFacts | null;
-  /** The system has FEAT_BBML2 (valid -> valid block/table changes are allowed). */
+  /** The CPU has FEAT_BBM level 2 with the kernel's BBML2_NOABORT (valid -> valid block/table changes are allowed). */
   readonly bbml2: boolean;
   /** VAs the entry maps, [start, end). */
   readonly entryRange: readonly [number, number];
@@ -51,7 +51,7 @@ export interface AccessEvent extends Where {
   readonly va: number;
   readonly access: Access;
   readonly what: string;
-  readonly outcome: 'ok' | 'translation-fault' | 'permission-fault';
+  readonly outcome: 'ok' | 'translation-fault' | 'permission-fault' | 'tlb-conflict-abort';
   readonly viaTlb: boolean;
   /** Permission the access decoded (TLB entry or leaf), if any. */
   readonly perm?: PermFacts;
@@ -163,4 +163,6 @@ export interface KernelFacts {
   readonly textAliases: readonly { readonly page: number; readonly writable: boolean }[];
   /** The first oops, if the kernel died. */
   readonly oops: string | null;
+  /** WARNs and KFENCE reports the kernel printed and survived (their first lines). */
+  readonly warnings: readonly string[];
 }

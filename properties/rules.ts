@@ -160,6 +160,7 @@ export const RULES: readonly KernelRule[] = [
       const same = (p?: { rdonly: boolean; pxn: boolean; poIndex: number }, q?: typeof p) =>
         !!p && !!q && p.rdonly === q.rdonly && p.pxn === q.pxn && p.poIndex === q.poIndex;
       if (e.outcome === 'translation-fault') return `CPU${e.cpu} took a translation fault on ${e.what} during the change`;
+      if (e.outcome === 'tlb-conflict-abort') return `CPU${e.cpu} took a TLB conflict abort on ${e.what} during the change`;
       return same(e.perm, old) || same(e.perm, nu) ? undefined : `CPU${e.cpu} decoded neither the old nor the new permission of ${e.what}`;
     },
   },
@@ -241,12 +242,28 @@ export const RULES: readonly KernelRule[] = [
         : undefined,
   },
   {
+    name: 'kernel-does-not-warn',
+    number: 0,
+    statement: 'The kernel prints no WARN and no KFENCE report.',
+    rationale:
+      'Opt-in (no scenario checks it by default): a WARN is not an oops. __do_kernel_fault() WARNs ' +
+      '("Ignoring spurious kernel translation fault") and retries when AT S1E1R shows a translation ' +
+      'fault was spurious (no FEAT_ETS2); KFENCE reports an access to a protected page and lets it ' +
+      'proceed. The kernel survives both, but a system with panic_on_warn does not, and a KFENCE ' +
+      'report is a bug report. Ask for this rule to see a schedule that leads to one.',
+    reference: 'arch/arm64/mm/fault.c (__do_kernel_fault, is_spurious_el1_translation_fault), mm/kfence/core.c',
+    holds: (f) => f.warnings.length === 0,
+  },
+  {
     name: 'kernel-does-not-oops',
     number: 0,
     statement: 'The kernel does not oops.',
     rationale:
-      'The catch-all: any fault the kernel cannot handle (die_kernel_fault) ends the run. Checked last, so ' +
-      'that a fault explained by a specific rule is reported under that rule.',
+      'The catch-all: any fault the kernel cannot handle (die_kernel_fault: a translation or permission ' +
+      'fault with no exception-table fixup, no spurious-fault retry and no KFENCE page, or a TLB conflict ' +
+      'abort) ends the run. Faults the kernel recovers from (fixup_exception(), a spurious translation ' +
+      'fault, KFENCE) are not oopses. Checked last, so that a fault explained by a specific rule is ' +
+      'reported under that rule.',
     reference: 'arch/arm64/mm/fault.c (__do_kernel_fault, die_kernel_fault)',
     holds: (f) => f.oops === null,
   },

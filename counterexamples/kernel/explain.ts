@@ -49,6 +49,8 @@ function stateOffenders(model: KernelModel, s: KernelState, rule: string): strin
         .map((t) => `the linear alias of ${pageName(t.page)} at ${displayVa(g, linearAlias(g, t.page))} is writable: its leaf entry lacks PTE_RDONLY`);
     case 'kernel-does-not-oops':
       return f.oops === null ? [] : [f.oops];
+    case 'kernel-does-not-warn':
+      return [...f.warnings];
     default:
       return [];
   }

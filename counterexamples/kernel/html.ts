@@ -97,6 +97,7 @@ function porText(por: number): string {
 }
 
 function tlbText(g: Geometry, e: TlbEntry): string {
+  if (e.kind === 'walk') return `${displayVa(g, e.va)} (${e.pages} pages) -> table pa${e.pa} (walk cache, L${e.level})`;
   return `${displayVa(g, e.va)}${e.pages > 1 ? ` (${e.pages} pages)` : ''} -> pa${e.pa} L${e.level} ${e.rdonly ? 'RO' : 'RW'}${e.pxn ? '' : ' X'} pkey${e.poIndex}`;
 }
 
@@ -290,8 +291,12 @@ class StateRenderer {
       [
         ['recorded violations', String(violations.length)],
         ['oops', s.oops ? `${s.oops.message} (CPU${s.oops.cpu}, ${s.oops.task})` : 'none'],
+        ['recovered (WARN, KFENCE)', String(s.warnings.size)],
       ],
-      [{ title: 'violations', items: violations }],
+      [
+        { title: 'violations', items: violations },
+        { title: 'recovered faults', items: s.warnings.map((w) => `${w.kind}: ${w.message} (CPU${w.cpu}, ${w.task})`).toArray() },
+      ],
     );
     return out;
   }
@@ -329,7 +334,7 @@ const TASK_FIELDS = [
   'is_idle',
 ];
 const MM_FIELDS = ['name', 'mm_users', 'mm_count', 'pgd', 'freed'];
-const STATE_FIELDS = ['cpus', 'tasks', 'mms', 'memory', 'pgtable_role', 'irqs_left', 'violations', 'oops', 'prot_changes', 'lockless_walks', 'mutexes', 'flags'];
+const STATE_FIELDS = ['cpus', 'tasks', 'mms', 'memory', 'pgtable_role', 'irqs_left', 'violations', 'oops', 'warnings', 'prot_changes', 'lockless_walks', 'mutexes', 'flags'];
 
 function sameEntry(a: Entry, b: Entry): boolean {
   return a === b || (a !== null && b !== null && a.equals(b));

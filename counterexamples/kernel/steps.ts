@@ -97,9 +97,12 @@ export function effects(model: KernelModel, before: KernelState, after: KernelSt
     const filled = c.tlb.filter((e) => !b.tlb.includes(e));
     const dropped = b.tlb.filter((e) => !c.tlb.includes(e));
     const span = (e: { va: number; pages: number }) => `${displayVa(g, e.va)}${e.pages > 1 ? ` (${e.pages} pages)` : ''}`;
-    for (const e of filled) out.push(`CPU${cpu} TLB fill ${span(e)} ${e.rdonly ? 'RO' : 'RW'} pkey${e.poIndex}`);
-    if (dropped.size) out.push(`CPU${cpu} TLB invalidate ${dropped.map(span).join(', ')}`);
+    const lvl = (e: { level: number }) => ['pgd', 'pud', 'pmd', 'pte'][e.level];
+    for (const e of filled)
+      out.push(e.kind === 'walk' ? `CPU${cpu} walk cache fill ${span(e)} (${lvl(e)} table)` : `CPU${cpu} TLB fill ${span(e)} ${e.rdonly ? 'RO' : 'RW'} pkey${e.poIndex}`);
+    if (dropped.size) out.push(`CPU${cpu} TLB ${after.evictions_left < before.evictions_left ? 'evicts' : 'invalidate'} ${dropped.map(span).join(', ')}`);
   });
+  after.warnings.skip(before.warnings.size).forEach((w) => out.push(`${w.kind === 'WARN' ? 'WARNING' : 'KFENCE'} (CPU${w.cpu}, recovered): ${w.message}`));
   after.tasks.forEach((t, i) => {
     const b = before.tasks.get(i)!;
     const bl = b.lazy_mmu_state;

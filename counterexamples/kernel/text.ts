@@ -159,6 +159,17 @@ export function violationLines(r: CheckResult<KernelState, KernelAction>, model?
     const status = invariantStatus(model, last).find((i) => i.name === r.property);
     if (status && !status.holds) out.push(...status.why.map((w) => `  ${w}`));
   }
+  // WARNs and KFENCE reports the kernel survived (model/kernel/fault.ts), as dmesg shows them.
+  for (const w of last.warnings)
+    out.push(
+      '',
+      w.kind === 'WARN' ? '------------[ cut here ]------------' : '==================================================================',
+      w.message,
+      ...(w.kind === 'WARN' ? [`WARNING: CPU: ${w.cpu} at arch/arm64/mm/fault.c __do_kernel_fault`] : []),
+      'Call trace:',
+      ...w.callTrace.map((f) => ` ${f}`),
+      w.kind === 'WARN' ? '---[ end trace ]--- (recovered: the access was retried)' : '(recovered: KFENCE unprotected the page and the access was retried)',
+    );
   const oops = oopsLines(last);
   if (oops.length) out.push('', ...oops);
   else if (v) out.push('', 'Call trace:', ...v.callTrace.map((f) => ` ${f}`));

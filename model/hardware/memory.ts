@@ -8,6 +8,14 @@
  *
  * Abstraction: visibility is tracked per entry, not per observer, so one walk may see a newer
  * value and a later walk an older one; that over-approximates what coherence allows.
+ *
+ * Without FEAT_ETS2 (Enhanced Translation Synchronization, Armv8.8; the kernel's commit
+ * 42f91093b043 "arm64: mm: Ignore spurious translation faults taken from the kernel"), a walk is not ordered after the CPU's earlier loads:
+ * a CPU that has seen a flag set after a valid-making store was published may still walk the
+ * old, invalid entry and take a translation fault, until its next context synchronization event
+ * (ISB, exception entry). Publication then leaves the invalid old values visible to the other
+ * CPUs' walkers (`lagging`) until they synchronize (`contextSynchronize`). Only invalid old
+ * values are kept: ETS2 is about translation faults, not about which valid entry a walk finds.
  */
 import { List, Map as IMap, Record as ImmutableRecord } from 'immutable';
 import type { Entry } from './descriptor.ts';
@@ -17,8 +25,10 @@ export interface PendingFields {
   readonly cpus: List<number>;
   /** Earlier values the walker may still see (oldest first). */
   readonly stale: List<Entry>;
+  /** After publication, without FEAT_ETS2: CPUs whose walks may still see the invalid `stale` values. */
+  readonly lagging: List<number>;
 }
-export class PendingStore extends ImmutableRecord<PendingFields>({ cpus: List(), stale: List() }, 'PendingStore') {}
+export class PendingStore extends ImmutableRecord<PendingFields>({ cpus: List(), stale: List(), lagging: List() }, 'PendingStore') {}
 
 export interface MemoryFields {
   /** Contents of every page-table page, by page number. */
@@ -39,11 +49,15 @@ export function readEntry(mem: Memory, table: number, index: number): Entry {
   return t.get(index) ?? null;
 }
 
-/** The values the table walker may see for an entry: the latest first, then stale ones. */
-export function walkerViews(mem: Memory, table: number, index: number): Entry[] {
+/**
+ * The values the table walker of `cpu` may see for an entry: the latest first, then stale ones
+ * (every walker while the store is unpublished; a lagging CPU's walker after it).
+ */
+export function walkerViews(mem: Memory, table: number, index: number, cpu = -1): Entry[] {
   const latest = readEntry(mem, table, index);
   const p = mem.pending.get(entryKey(table, index));
   if (p === undefined) return [latest];
+  if (p.cpus.isEmpty() && !p.lagging.includes(cpu)) return [latest];
   const out: Entry[] = [latest];
   for (const v of p.stale) if (!out.some((o) => sameEntry(o, v))) out.push(v);
   return out;
@@ -59,20 +73,45 @@ export function storeEntry(mem: Memory, cpu: number, table: number, index: numbe
   const key = entryKey(table, index);
   const tables = mem.tables.setIn([table, index], value);
   if (sameEntry(old, value)) return mem.set('tables', tables);
-  const prev = mem.pending.get(key) ?? new PendingStore();
+  const prev = mem.pending.get(key)?.set('lagging', List<number>()) ?? new PendingStore();
   const stale = prev.stale.some((v) => sameEntry(v, old)) ? prev.stale : prev.stale.push(old);
   const cpus = prev.cpus.includes(cpu) ? prev.cpus : prev.cpus.push(cpu).sort();
   return mem.set('tables', tables).setIn(['pending', key], prev.set('stale', stale).set('cpus', cpus));
 }
 
-/** `dsb(ishst)` on `cpu`: its page-table stores become visible to every walker. */
-export function publishStores(mem: Memory, cpu: number): Memory {
+/**
+ * `dsb(ishst)` on `cpu`: its page-table stores become visible to every table walker. Without
+ * FEAT_ETS2 (`ets2: false`, with the ids of the other CPUs in `others`), the invalid old values
+ * stay visible to those CPUs' walkers until their next context synchronization event; the
+ * storing CPU's own barrier is followed by an ISB in every modelled path.
+ */
+export function publishStores(mem: Memory, cpu: number, opts: { readonly ets2: boolean; readonly others: readonly number[] } = { ets2: true, others: [] }): Memory {
   if (mem.pending.isEmpty()) return mem;
   let pending = mem.pending;
   for (const [key, p] of mem.pending) {
     if (!p.cpus.includes(cpu)) continue;
     const cpus = p.cpus.filter((c) => c !== cpu);
-    pending = cpus.isEmpty() ? pending.delete(key) : pending.set(key, p.set('cpus', cpus));
+    if (!cpus.isEmpty()) {
+      pending = pending.set(key, p.set('cpus', cpus));
+      continue;
+    }
+    const invalid = p.stale.filter((v) => v === null || !v.valid);
+    pending =
+      opts.ets2 || invalid.isEmpty() || opts.others.length === 0
+        ? pending.delete(key)
+        : pending.set(key, new PendingStore({ cpus, stale: invalid, lagging: List(opts.others) }));
+  }
+  return mem.set('pending', pending);
+}
+
+/** A context synchronization event on `cpu` (ISB, exception entry): its walks are ordered again. */
+export function contextSynchronize(mem: Memory, cpu: number): Memory {
+  if (!mem.pending.some((p) => p.lagging.includes(cpu))) return mem;
+  let pending = mem.pending;
+  for (const [key, p] of mem.pending) {
+    if (!p.lagging.includes(cpu)) continue;
+    const lagging = p.lagging.filter((c) => c !== cpu);
+    pending = p.cpus.isEmpty() && lagging.isEmpty() ? pending.delete(key) : pending.set(key, p.set('lagging', lagging));
   }
   return mem.set('pending', pending);
 }

@@ -1,21 +1,33 @@
 /**
- * A CPU's TLB: cached leaf translations (VA range, output page, permissions, POIndex).
+ * A CPU's TLB, as the Arm ARM lets it behave (DDI 0487, D8.16 "Translation Lookaside Buffers":
+ * "TLB behavior", "TLB maintenance", "TLB conflict aborts"):
  *
- * Invalid entries are never cached. A cached entry stays until a TLBI removes it, even after
- * the page tables change: that is what makes a missing flush_tlb_kernel_range() a bug.
- * Abstraction: a successful walk always fills the TLB and nothing is evicted, the worst case
- * for staleness; a CONT leaf fills one entry for its whole run with the walked entry's bits.
+ * - It holds leaf translations (VA range, output page, permissions, POIndex) and, in its walk
+ *   cache, table descriptors of the levels above (D8.16, "TLB behavior": entries from any level of
+ *   the walk may be cached). Entries that would give a translation fault (invalid entries) are never cached.
+ * - It may hold several entries for one VA: after a live block is replaced by a table without
+ *   break-before-make, the old block entry and the new page entry can both be present
+ *   (D8.16, "TLB behavior": any translation the tables give may be allocated at any time, e.g.
+ *   by a speculative walk). Which entry a lookup uses, and whether it raises a TLB conflict abort,
+ *   is mmu.ts's business.
+ * - It may evict any entry at any time (a bounded environment step, kernel-model.ts).
+ * - A cached entry stays until a TLBI covering it or an eviction, even after the tables change:
+ *   that is what makes a missing flush_tlb_kernel_range() a bug.
+ *
+ * The list is kept sorted so that equal TLBs are equal values (state fingerprints).
  */
 import { List, Record as ImmutableRecord } from 'immutable';
 import type { Desc } from './descriptor.ts';
-import type { Geometry, Level } from './geometry.ts';
+import { entryBase, pagesPerEntry, type Geometry, type Level } from './geometry.ts';
 import { leafSpan } from './walk.ts';
 
 export interface TlbEntryFields {
-  /** First VA (page) of the cached translation. */
+  /** 'leaf': a cached translation; 'walk': a walk-cache entry (a table descriptor at `level`). */
+  readonly kind: 'leaf' | 'walk';
+  /** First VA (page) of the cached translation, or of the range the table descriptor covers. */
   readonly va: number;
   readonly pages: number;
-  /** Output page of `va`. */
+  /** Output page of `va` (leaf), or the next-level table's page (walk). */
   readonly pa: number;
   readonly level: Level;
   readonly rdonly: boolean;
@@ -23,15 +35,37 @@ export interface TlbEntryFields {
   readonly poIndex: number;
 }
 export class TlbEntry extends ImmutableRecord<TlbEntryFields>(
-  { va: 0, pages: 1, pa: 0, level: 3, rdonly: false, pxn: true, poIndex: 0 },
+  { kind: 'leaf', va: 0, pages: 1, pa: 0, level: 3, rdonly: false, pxn: true, poIndex: 0 },
   'TlbEntry',
 ) {}
 
-export function tlbLookup(tlb: List<TlbEntry>, va: number): TlbEntry | undefined {
-  return tlb.find((e) => va >= e.va && va < e.va + e.pages);
+const covers = (e: TlbEntry, va: number) => va >= e.va && va < e.va + e.pages;
+
+/** Every cached leaf translation of `va` (several after a change without break-before-make). */
+export function tlbLookup(tlb: List<TlbEntry>, va: number): TlbEntry[] {
+  return tlb.filter((e) => e.kind === 'leaf' && covers(e, va)).toArray();
 }
 
-/** The entry a walk of `va` that found `leaf` at `level` (mapping `pa`) caches. */
+/**
+ * Do these hits for `va` disagree on more than permissions? Entries of different sizes (a block
+ * and a page, a CONT run and a page) or different output addresses are what break-before-make
+ * exists to keep apart (D8.16, "Using break-before-make when updating translation
+ * table entries"): a lookup that finds them may raise a TLB conflict abort (D8.16, "TLB conflict
+ * aborts"). Entries that differ only in permissions or POIndex are the "old or new permission"
+ * case: the architecture lets a lookup use either, with no abort.
+ */
+export function tlbHitsConflict(hits: readonly TlbEntry[], va: number): boolean {
+  return hits.some((a) => hits.some((b) => a.va !== b.va || a.pages !== b.pages || tlbPa(a, va) !== tlbPa(b, va)));
+}
+
+/** The deepest walk-cache entry covering `va`: the walk may start from its table. */
+export function walkCacheLookup(tlb: List<TlbEntry>, va: number): TlbEntry | undefined {
+  let best: TlbEntry | undefined;
+  for (const e of tlb) if (e.kind === 'walk' && covers(e, va) && (!best || e.level > best.level)) best = e;
+  return best;
+}
+
+/** The leaf entry a walk of `va` that found `leaf` at `level` (mapping `pa`) caches. */
 export function tlbEntryFor(g: Geometry, leaf: Desc, level: Level, va: number, pa: number): TlbEntry {
   const span = leafSpan(g, leaf, level, va);
   return new TlbEntry({
@@ -45,18 +79,47 @@ export function tlbEntryFor(g: Geometry, leaf: Desc, level: Level, va: number, p
   });
 }
 
-/** Adds an entry, replacing any it overlaps; kept sorted so equal TLBs are equal values. */
+/** The walk-cache entry for a table descriptor at `level` on the path to `va`, pointing at `table`. */
+export function walkEntryFor(g: Geometry, level: Level, va: number, table: number): TlbEntry {
+  return new TlbEntry({ kind: 'walk', va: entryBase(g, va, level), pages: pagesPerEntry(g, level), pa: table, level, pxn: false });
+}
+
+const order = (e: TlbEntry) => `${e.kind === 'leaf' ? 0 : 1}:${String(e.va).padStart(6, '0')}:${e.level}:${e.pages}:${e.pa}:${e.rdonly ? 1 : 0}${e.pxn ? 1 : 0}${e.poIndex}`;
+
+/** Adds an entry (overlapping entries stay: the TLB may hold both); sorted, no duplicates. */
 export function tlbFill(tlb: List<TlbEntry>, entry: TlbEntry): List<TlbEntry> {
-  const kept = tlb.filter((e) => e.va + e.pages <= entry.va || e.va >= entry.va + entry.pages);
-  return kept.push(entry).sortBy((e) => e.va);
+  if (tlb.includes(entry)) return tlb;
+  return tlb.push(entry).sortBy(order);
 }
 
-/** TLBI by VA range: drops every entry that overlaps [start, end). */
-export function tlbInvalidateRange(tlb: List<TlbEntry>, start: number, end: number): List<TlbEntry> {
-  return tlb.filter((e) => e.va + e.pages <= start || e.va >= end);
+/**
+ * TLBI by VA for [start, end). `last-level` is TLBI VAALE1(IS) (the kernel's
+ * flush_tlb_kernel_range()): only leaf entries go, the walk cache stays (D8.16, "TLB
+ * maintenance": the last-level variants need not invalidate cached table entries); `all-levels` is TLBI VAAE1(IS)
+ * (flush_tlb_kernel_pgtable()): walk-cache entries covering the range go too.
+ */
+export function tlbInvalidateRange(tlb: List<TlbEntry>, start: number, end: number, scope: 'last-level' | 'all-levels' = 'last-level'): List<TlbEntry> {
+  return tlb.filter((e) => (e.kind === 'walk' && scope === 'last-level') || e.va + e.pages <= start || e.va >= end);
 }
 
-/** Output page of `va` through a cached entry. */
+/** TLBI VMALLE1(IS): everything goes. */
+export function tlbInvalidateAll(): List<TlbEntry> {
+  return List();
+}
+
+/** The TLB drops entry `index` (eviction: allowed at any time, D8.16 "TLB behavior"). */
+export function tlbEvict(tlb: List<TlbEntry>, index: number): List<TlbEntry> {
+  return tlb.delete(index);
+}
+
+/** Output page of `va` through a cached leaf entry. */
 export function tlbPa(e: TlbEntry, va: number): number {
   return e.pa + (va - e.va);
+}
+
+/** `leaf pmd va8+4 -> pa4 RW pkey0`, `walk pud va0+16 -> table 3`: an entry in traces. */
+export function describeTlbEntry(e: TlbEntry): string {
+  const lvl = ['pgd', 'pud', 'pmd', 'pte'][e.level];
+  if (e.kind === 'walk') return `walk-cache ${lvl} va${e.va}+${e.pages} -> table pa${e.pa}`;
+  return `${lvl} va${e.va}+${e.pages} -> pa${e.pa} ${e.rdonly ? 'RO' : 'RW'}${e.pxn ? '' : ' X'} pkey${e.poIndex}`;
 }

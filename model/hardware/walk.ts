@@ -38,9 +38,18 @@ export function walkLatest(g: Geometry, mem: Memory, root: number, va: number): 
   return walkWith(g, root, va, (t, i) => [readEntry(mem, t, i)])[0];
 }
 
-/** Every distinct outcome of a hardware walk of `va`. */
-export function walkOutcomes(g: Geometry, mem: Memory, root: number, va: number): WalkResult[] {
-  return walkWith(g, root, va, (t, i) => walkerViews(mem, t, i));
+/** Where a hardware walk starts: the root, or a table found in the walk cache (tlb.ts). */
+export interface WalkStart {
+  readonly level: Level;
+  readonly table: number;
+}
+
+/**
+ * Every distinct outcome of a hardware walk of `va` by `cpu`'s walker (memory.ts: which values
+ * it may see), from the root or from a walk-cache entry's table.
+ */
+export function walkOutcomes(g: Geometry, mem: Memory, root: number, va: number, opts: { readonly cpu?: number; readonly from?: WalkStart } = {}): WalkResult[] {
+  return walkWith(g, root, va, (t, i) => walkerViews(mem, t, i, opts.cpu ?? -1), opts.from);
 }
 
 function walkWith(
@@ -48,6 +57,7 @@ function walkWith(
   root: number,
   va: number,
   views: (table: number, index: number) => Entry[],
+  from?: WalkStart,
 ): WalkResult[] {
   const out: WalkResult[] = [];
   const go = (level: Level, table: number, steps: WalkStep[], sawStale: boolean): void => {
@@ -71,7 +81,8 @@ function walkWith(
       }
     });
   };
-  go(0, root, [], false);
+  if (from) go(from.level, from.table, [], false);
+  else go(0, root, [], false);
   return dedupe(out);
 }
 

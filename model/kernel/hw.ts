@@ -6,29 +6,39 @@
 import { List } from 'immutable';
 import { encode, isLeaf, isValid, permOf, type Desc, type Entry } from '../hardware/descriptor.ts';
 import { displayVa, entryOffset, LEVEL_NAMES, linearAlias, pagesPerEntry, tableIndex, type Level } from '../hardware/geometry.ts';
-import { entryKey, publishStores, readEntry, storeEntry } from '../hardware/memory.ts';
+import { contextSynchronize, entryKey, publishStores, readEntry, storeEntry } from '../hardware/memory.ts';
 import { esrOf, kernelFaultMessage, mmuAccess, type AccessOutcome, type Fault } from '../hardware/mmu.ts';
 import { por_permits, type Access } from '../hardware/pkeys.ts';
 import { tlbInvalidateRange } from '../hardware/tlb.ts';
 import { walkLatest, type WalkResult, type WalkStep } from '../hardware/walk.ts';
 import type { EntryFacts, PermFacts } from '../../properties/index.ts';
 import { K, type Outcome } from './exec.ts';
+import { handleKernelFault, type FaultOutcomeKind } from './fault.ts';
 import { Oops } from './state.ts';
 
 function entryFacts(e: Entry): EntryFacts | null {
   return e === null ? null : { type: e.type, out: e.out, perm: permOf(e as Desc) };
 }
 
-function accessOutcomes(k: K, va: number, access: Access): AccessOutcome[] {
+export function accessOutcomes(k: K, va: number, access: Access): AccessOutcome[] {
   const env = k.env;
-  return mmuAccess({ geometry: env.geometry, memory: k.s.memory, root: env.layout.root, tlb: k.cpu.tlb, por: k.cpu.por_el1 }, va, access);
+  return mmuAccess(
+    { geometry: env.geometry, memory: k.s.memory, root: env.layout.root, tlb: k.cpu.tlb, por: k.cpu.por_el1, cpu: k.cpuId, bbm: k.knobs.bbmLevel },
+    va,
+    access,
+  );
 }
 
-/** Label of an outcome when a walk may see a stale entry. */
-function outcomeLabel(o: AccessOutcome, all: AccessOutcome[]): string {
-  if (all.length === 1) return '';
-  if (!o.result.ok) return 'walker sees an unpublished-over entry: fault';
-  return o.sawStale ? 'walker sees the old entry' : 'walker sees the new entry';
+/** Labels of an access's outcomes (what the hardware did), unique within the step. */
+export function outcomeLabels(all: readonly AccessOutcome[]): string[] {
+  if (all.length === 1) return [''];
+  const labels = all.map((o) => o.how);
+  return labels.map((l, i) => (labels.indexOf(l) === i && labels.lastIndexOf(l) === i ? l : `${l} #${labels.slice(0, i + 1).filter((x) => x === l).length}`));
+}
+
+/** Whether FEAT_BBML2_NOABORT lets live entries change size without break-before-make (rule 7's "unless BBML2"). */
+export function bbml2NoAbort(k: K): boolean {
+  return k.knobs.bbmLevel === '2-noabort';
 }
 
 /**
@@ -57,13 +67,16 @@ export function pgtableStore(
     level,
     old: entryFacts(old),
     new: entryFacts(value),
-    bbml2: k.knobs.bbml2,
+    bbml2: bbml2NoAbort(k),
     entryRange: [first, first + pagesPerEntry(g, level)],
     ...(what.requestedRange ? { requestedRange: what.requestedRange } : {}),
   });
   const outcomes = accessOutcomes(k, va, 'write');
-  return outcomes.map((o) => {
-    const label = outcomeLabel(o, outcomes);
+  const labels = outcomeLabels(outcomes);
+  return outcomes.map((o, i) => {
+    const label = labels[i];
+    // A faulting page-table store has no fixup, is not a KFENCE page, and a store does not retry
+    // here: the page-table writers' callers cannot take a retried step, so it is an oops.
     if (!o.result.ok) return { label, k: oops(k, o.result.fault, entryOffset(index)) };
     const memory = storeEntry(k.s.memory, k.cpuId, table, index, value);
     return { label, k: k.update((s) => s.set('memory', memory)).setCpu((c) => c.set('tlb', o.tlb)) };
@@ -110,21 +123,33 @@ export interface AccessInfo {
   readonly nofault?: boolean;
 }
 
-/** A kernel load/store/fetch of `va`: the rules see it; a fault oopses. */
-export function kernelAccess(k: K, va: number, access: Access, info: AccessInfo): Outcome[] {
+/** An access's outcome; `fault` says how the kernel handled a fault (fault.ts). */
+export interface AccessStepOutcome extends Outcome {
+  readonly fault?: FaultOutcomeKind;
+}
+
+/**
+ * A kernel load/store/fetch of `va`: the rules see it; a fault goes to the kernel's fault
+ * handling (fault.ts): oops, -EFAULT through the exception table (`info.nofault`), or a WARN or
+ * KFENCE report after which the access runs again. For those, the exception's frames are on the
+ * stack with the handler's frame on top: the caller's `ret()` returns from the handler, and
+ * kernel_exit's eret then re-runs the faulting step.
+ */
+export function kernelAccess(k: K, va: number, access: Access, info: AccessInfo): AccessStepOutcome[] {
   const outcomes = accessOutcomes(k, va, access);
+  const labels = outcomeLabels(outcomes);
   // What software sees in the tables now, and the change covering `va`: the same for every outcome.
   const latest = walkLatest(k.env.geometry, k.s.memory, k.env.layout.root, va);
   const changeReturned = k.s.prot_changes.some((c) => c.returned && va >= c.start && va < c.end);
-  return outcomes.map((o) => {
-    const label = outcomeLabel(o, outcomes);
+  return outcomes.flatMap((o, i): AccessStepOutcome[] => {
+    const label = labels[i];
     const r = o.result;
     const kk = k.observe({
       kind: 'access',
       va,
       access,
       what: info.what,
-      outcome: r.ok ? 'ok' : r.fault.type === 'translation' ? 'translation-fault' : 'permission-fault',
+      outcome: r.ok ? 'ok' : r.fault.type === 'translation' ? 'translation-fault' : r.fault.type === 'tlb-conflict' ? 'tlb-conflict-abort' : 'permission-fault',
       viaTlb: r.via === 'tlb',
       ...(r.perm ? { perm: r.perm } : {}),
       latestAllows: latestAllows(k, latest, access),
@@ -133,8 +158,11 @@ export function kernelAccess(k: K, va: number, access: Access, info: AccessInfo)
       ...changeInProgress(k, va),
       unmappedAlias: !latest.ok && k.env.layout.unmappedAliasPages.some((p) => linearAlias(k.env.geometry, p) === va),
     });
-    if (!r.ok) return { label, k: info.nofault ? kk.setLocal('fault', r.fault.type) : oops(kk, r.fault, 0) };
-    return { label, k: kk.setCpu((c) => c.set('tlb', o.tlb)) };
+    if (!r.ok) {
+      const handled = handleKernelFault(kk.setCpu((c) => c.set('tlb', o.tlb)), r.fault, { nofault: info.nofault ?? false });
+      return handled.map((h) => ({ label: [label, h.how].filter(Boolean).join('; '), k: h.k, fault: h.kind }));
+    }
+    return [{ label, k: kk.setCpu((c) => c.set('tlb', o.tlb)) }];
   });
 }
 
@@ -154,7 +182,8 @@ function latestAllows(k: K, w: WalkResult, access: Access): boolean {
 function mappingUnpublished(k: K, w: WalkResult, returned: boolean): boolean {
   return w.steps.some((st) => {
     const p = k.s.memory.pending.get(entryKey(st.table, st.index));
-    if (p === undefined || !isValid(st.entry) || !p.stale.some((old) => !isValid(old))) return false;
+    // Published stores a lagging walker (no FEAT_ETS2) may still miss are not missing barriers.
+    if (p === undefined || p.cpus.isEmpty() || !isValid(st.entry) || !p.stale.some((old) => !isValid(old))) return false;
     return returned || p.cpus.includes(k.cpuId);
   });
 }
@@ -164,15 +193,38 @@ function changeInProgress(k: K, va: number): { changeInProgress?: { old: PermFac
   return c ? { changeInProgress: { old: permOf(c.old!), new: permOf(c.new!) } } : {};
 }
 
-/** dsb(ishst): this CPU's page-table stores become visible to every table walker. */
+/**
+ * dsb(ishst): this CPU's page-table stores become visible to every table walker (without
+ * FEAT_ETS2, other CPUs' walks may still miss a valid-making store until they synchronize).
+ */
 export function dsb(k: K): K {
-  return k.update((s) => s.set('memory', publishStores(s.memory, k.cpuId)));
+  const others = k.s.cpus.keySeq().filter((c) => c !== k.cpuId).toArray();
+  return k.update((s) => s.set('memory', publishStores(s.memory, k.cpuId, { ets2: k.knobs.ets2, others })));
 }
 
-/** flush_tlb_kernel_range(): dsb(ishst); TLBI VAALE1IS on [start, end) for every CPU; dsb(ish); isb. */
+/** isb(): a context synchronization event on this CPU. */
+export function isb(k: K): K {
+  return k.update((s) => s.set('memory', contextSynchronize(s.memory, k.cpuId)));
+}
+
+/**
+ * flush_tlb_kernel_range() (arch/arm64/include/asm/tlbflush.h): dsb(ishst); TLBI VAALE1IS for
+ * each page of [start, end); dsb(ish); isb(). The broadcast (IS) TLBI removes the leaf entries
+ * of the range from every CPU's TLB once the dsb(ish) completes (Arm ARM D8.16 "TLB
+ * maintenance": completion by DSB); last-level, so walk-cache entries stay; the isb orders this
+ * CPU's later walks.
+ */
 export function flushTlbKernelRange(k: K, start: number, end: number): K {
   k = dsb(k);
-  return k.update((s) => s.set('cpus', s.cpus.map((c) => c.set('tlb', tlbInvalidateRange(c.tlb, start, end)))));
+  k = k.update((s) => s.set('cpus', s.cpus.map((c) => c.set('tlb', tlbInvalidateRange(c.tlb, start, end, 'last-level')))));
+  return isb(k);
+}
+
+/** local_flush_tlb_kernel_range()-style TLBI VAALE1 (not broadcast): only this CPU's TLB. */
+export function localFlushTlbKernelRange(k: K, start: number, end: number): K {
+  k = dsb(k);
+  k = k.setCpu((c) => c.set('tlb', tlbInvalidateRange(c.tlb, start, end, 'last-level')));
+  return isb(k);
 }
 
 /** die_kernel_fault(): the oops, printed the way arm64 prints it, and the machine stops. */
@@ -181,14 +233,17 @@ export function oops(k: K, fault: Fault, byteOffset: number): K {
   const addr = displayVa(g, fault.va, byteOffset);
   const esr = esrOf(fault);
   const fsc = Number(esr & 0x3fn);
-  const steps: readonly WalkStep[] = fault.steps.length ? fault.steps : walkLatest(g, k.s.memory, k.env.layout.root, fault.va).steps;
+  // show_pte() walks the tables in software; a hardware walk from the root shows what the walker saw.
+  const steps: readonly WalkStep[] = fault.steps.length && fault.steps[0].level === 0 ? fault.steps : walkLatest(g, k.s.memory, k.env.layout.root, fault.va).steps;
   const pfn = (page: number) => BigInt(page) + 0x80000n; // physical memory starts at 2 GiB, as on FVP
   const levels = steps.map((st) => `${LEVEL_NAMES[st.level]}=${encode(st.entry, pfn).toString(16).padStart(16, '0')}`);
   const details = [
     'Mem abort info:',
     `  ESR = 0x${esr.toString(16).padStart(16, '0')}`,
     `  EC = 0x${fault.access === 'exec' ? '21: IABT' : '25: DABT'} (current EL), IL = 32 bits`,
-    `  FSC = 0x${fsc.toString(16).padStart(2, '0')}: level ${fault.level} ${fault.type} fault`,
+    fault.type === 'tlb-conflict'
+      ? `  FSC = 0x${fsc.toString(16).padStart(2, '0')}: TLB conflict abort`
+      : `  FSC = 0x${fsc.toString(16).padStart(2, '0')}: level ${fault.level} ${fault.type} fault`,
     'Data abort info:',
     `  CM = 0, WnR = ${fault.access === 'write' ? 1 : 0}, TnD = 0, TagAccess = 0`,
     `  GCS = 0, Overlay = ${fault.overlay ? 1 : 0}, DirtyBit = 0, Xs = 0`,

@@ -31,6 +31,18 @@ export const kfence_unprotect = kfunc('kfence_unprotect', 'mm/kfence/core.c', [
   ),
 ]);
 
+/**
+ * kfence_handle_page_fault(addr, is_write, regs) (mm/kfence/core.c), called by
+ * __do_kernel_fault() for a translation fault (model/kernel/fault.ts): on a KFENCE page it
+ * reports the access (kfence_report_error(), done by fault.ts) and returns
+ * kfence_unprotect(addr): the page is made valid and the faulting access runs again.
+ * Locals: `addr`.
+ */
+export const kfence_handle_page_fault = kfunc('kfence_handle_page_fault', 'mm/kfence/core.c', [
+  local('return kfence_unprotect(addr); /* Unprotect and let access proceed. */', (k) => k.call(kfence_unprotect, { addr: k.num('addr') })),
+  local('return true', (k) => k.ret(true)),
+]);
+
 /** Locals: `addr` (the object's page). Abstraction: one object per page, its canary in the same page. */
 export const kfence_guarded_alloc = kfunc('kfence_guarded_alloc', 'mm/kfence/core.c', [
   local('if (meta->state == KFENCE_OBJECT_FREED) kfence_unprotect(meta->addr)', (k) => k.call(kfence_unprotect, { addr: k.num('addr') })),

@@ -13,9 +13,12 @@
  * allocates a table (GFP_PGTABLE_KERNEL: may sleep), fills it, publishes it with dsb(ishst)
  * and replaces the live block with it: in place, which only FEAT_BBML2_NOABORT allows.
  *
- * Design knobs: `blockSplit` 'in-place' and 'break-before-make' are designs that split without
- * BBML2 (they drop the !system_supports_bbml2_noabort() early return): in place (architecturally
- * wrong), or by invalidating the block and flushing the TLB before installing the table.
+ * Design knobs: `bbmLevel` is the CPU's FEAT_BBM support (model/hardware/mmu.ts); the kernel
+ * splits only when it is `2-noabort` (system_supports_bbml2_noabort(), cpufeature.c's
+ * has_bbml2_noabort()). `blockSplit` 'in-place', 'break-before-make' and 'stop-machine' are
+ * designs that split whatever the CPU supports (they drop that early return): in place (which the
+ * hardware answers with TLB conflict aborts below BBML2_NOABORT), or by invalidating the block and
+ * flushing the TLB before installing the table.
  *
  * Abstractions:
  * - The reads of the entries (pudp_get, pmdp_get, __ptep_get) are fused with the step before
@@ -38,7 +41,7 @@ import { mmuAccess } from '../hardware/mmu.ts';
 import { kpkeys_level_por, por_permits } from '../hardware/pkeys.ts';
 import { walkLatest } from '../hardware/walk.ts';
 import { event, fnNamed, K, kfunc, local, type KFunction, type Outcome } from './exec.ts';
-import { dsb, oops } from './hw.ts';
+import { bbml2NoAbort, dsb, oops, outcomeLabels } from './hw.ts';
 import { kpkeysGuardSkipped, writeArgs, writerFor, __set_pte } from './kpkeys.ts';
 import { lazy_mmu_mode_disable, lazy_mmu_mode_enable } from './lazy_mmu.ts';
 import { might_sleep, mutex_lock, mutex_unlock } from './mutex.ts';
@@ -100,13 +103,14 @@ function fillNewTable(k: K, table: number, level: Level, firstVa: number, entrie
       level,
       old: old === null ? null : { type: old.type, out: old.out, perm: permOf(old) },
       new: { type: e.type, out: e.out, perm: permOf(e) },
-      bbml2: k.knobs.bbml2,
+      bbml2: bbml2NoAbort(k),
       entryRange: [firstVa + i * per, firstVa + (i + 1) * per],
     });
   });
-  const outcomes = mmuAccess({ geometry: g, memory: k.s.memory, root: k.env.layout.root, tlb: k.cpu.tlb, por }, va, 'write');
-  return outcomes.map((o) => {
-    const label = outcomes.length === 1 ? '' : o.result.ok ? (o.sawStale ? 'walker sees the old entry' : 'walker sees the new entry') : 'walker sees an unpublished-over entry: fault';
+  const outcomes = mmuAccess({ geometry: g, memory: k.s.memory, root: k.env.layout.root, tlb: k.cpu.tlb, por, cpu: k.cpuId, bbm: k.knobs.bbmLevel }, va, 'write');
+  const labels = outcomeLabels(outcomes);
+  return outcomes.map((o, i) => {
+    const label = labels[i];
     if (!o.result.ok) return { label, k: oops(k, o.result.fault, 0) };
     let memory = k.s.memory;
     entries.forEach((e, i) => (memory = storeEntry(memory, k.cpuId, table, i, e)));
@@ -302,9 +306,9 @@ function is_kfence_address(k: K, va: number): boolean {
 /** Locals: `start`, `end`. Returns 0 or -ENOMEM. */
 export const split_kernel_leaf_mapping = kfunc('split_kernel_leaf_mapping', 'arch/arm64/mm/mmu.c', [
   local('if (!system_supports_bbml2_noabort()) return 0', (k) =>
-    // The kernel relies on BBML2 to split live mappings; the stop-machine, break-before-make and
-    // in-place designs split without it.
-    k.knobs.blockSplit === 'bbml2' && !k.knobs.bbml2 ? k.ret(0) : k.next(),
+    // The kernel relies on BBML2_NOABORT (bbm-level=2-noabort) to split live mappings; the
+    // stop-machine, break-before-make and in-place designs split whatever the CPU supports.
+    k.knobs.blockSplit === 'bbml2' && !bbml2NoAbort(k) ? k.ret(0) : k.next(),
   ),
   local('if (force_pte_mapping() || is_kfence_address((void *)start)) return 0', (k) => {
     // force_pte_mapping(): the linear map is PTE-mapped (linear-map knob 'pte').

@@ -142,6 +142,20 @@ export interface OopsFields {
 }
 export class Oops extends ImmutableRecord<OopsFields>({ message: '', details: List(), cpu: 0, task: '', callTrace: List() }, 'Oops') {}
 
+/**
+ * Something the kernel printed and survived: a WARN (the spurious-fault WARN_RATELIMIT of
+ * __do_kernel_fault()) or a KFENCE report (kfence_report_error()). Not an oops.
+ */
+export interface WarningFields {
+  readonly kind: 'WARN' | 'KFENCE';
+  /** The first line the kernel prints. */
+  readonly message: string;
+  readonly cpu: number;
+  readonly task: string;
+  readonly callTrace: List<string>;
+}
+export class Warning extends ImmutableRecord<WarningFields>({ kind: 'WARN', message: '', cpu: 0, task: '', callTrace: List() }, 'Warning') {}
+
 /** A set_memory_*() in progress or returned: ghost state for invariants 8 and 9. */
 export interface ProtChangeFields {
   readonly start: number;
@@ -180,6 +194,10 @@ export interface KernelStateFields {
   readonly irqs_left: number;
   readonly violations: IMap<string, Violation>;
   readonly oops: Oops | null;
+  /** WARNs and KFENCE reports printed so far (each distinct one once). */
+  readonly warnings: List<Warning>;
+  /** TLB evictions the environment may still make (a bound; hardware/tlb.ts). */
+  readonly evictions_left: number;
   readonly prot_changes: List<ProtChange>;
   readonly lockless_walks: List<LocklessWalk>;
   /** call_rcu() callbacks waiting for a grace period (run by the RCU softirq). */
@@ -199,6 +217,8 @@ export class KernelState extends ImmutableRecord<KernelStateFields>(
     irqs_left: 0,
     violations: IMap(),
     oops: null,
+    warnings: List(),
+    evictions_left: 0,
     prot_changes: List(),
     lockless_walks: List(),
     rcu_callbacks: List(),

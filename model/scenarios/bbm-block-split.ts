@@ -34,6 +34,7 @@ const owner = program('protect_part_of_block', '(scenario: a caller making part 
 
 const reader = program('read_rest_of_block', '(scenario: another CPU using memory in the same block)', [
   call('READ_ONCE(*other)', kernel_read, (k) => ({ va: k.num('other'), what: 'a page of the block outside the range' })),
+  call('READ_ONCE(*other)', kernel_read, (k) => ({ va: k.num('other'), what: 'a page of the block outside the range' })),
 ]);
 
 export const bbmBlockSplit: Scenario = {

@@ -15,8 +15,9 @@ import { nestedLazySaveSlot } from './nested-lazy-save-slot.ts';
 import { deferredIsbAccess } from './deferred-isb-access.ts';
 import { dataBssLinearAlias } from './data-bss-linear-alias.ts';
 import { hibernateCopy } from './hibernate-copy.ts';
+import { spuriousTranslationFault } from './spurious-translation-fault.ts';
 
-const SCENARIOS: readonly Scenario[] = [seedPorResetLazyMmu, enterWindowPreempt, irqFreesPgtable, nestedLazySaveSlot, deferredIsbAccess, tlbiElision, partialBlockOverlap, contPteByPte, concurrentLocklessWalks, bbmBlockSplit, splitInAtomic, kfenceSoftirq, dataBssLinearAlias, hibernateCopy];
+const SCENARIOS: readonly Scenario[] = [seedPorResetLazyMmu, enterWindowPreempt, irqFreesPgtable, nestedLazySaveSlot, deferredIsbAccess, tlbiElision, partialBlockOverlap, contPteByPte, concurrentLocklessWalks, bbmBlockSplit, splitInAtomic, kfenceSoftirq, dataBssLinearAlias, hibernateCopy, spuriousTranslationFault];
 
 export function allScenarios(): readonly Scenario[] {
   return SCENARIOS;

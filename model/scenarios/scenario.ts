@@ -9,6 +9,8 @@ export interface ScenarioParams {
   readonly irqs: number;
   /** Entries per page table. */
   readonly fanout: number;
+  /** TLB evictions the hardware may make in one run (default 0; hardware/tlb.ts). */
+  readonly evictions?: number;
 }
 
 export interface Expectation {

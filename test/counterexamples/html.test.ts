@@ -250,7 +250,13 @@ describe('a counterexample with POR_EL1 at PGTABLES, page-table stores and TLB f
       'linear map pte table @4[0]: page(RW pkey0 pa4) (was page(RW pkey1 pa4))',
     ]);
     expect(list(mem(23), 'page-table page roles changed')).toEqual(["B's pgd: freeing (was pgtable)"]);
-    expect(list(section(d, 3, 'CPU0'), 'TLB')).toEqual(['ffff000000007000 -> pa7 L3 RW pkey1']);
+    // The walk also cached the three table descriptors on the way (walk cache).
+    expect(list(section(d, 3, 'CPU0'), 'TLB')).toEqual([
+      'ffff000000007000 -> pa7 L3 RW pkey1',
+      'ffff000000000000 (64 pages) -> table pa8 (walk cache, L0)',
+      'ffff000000000000 (16 pages) -> table pa9 (walk cache, L1)',
+      'ffff000000004000 (4 pages) -> table pa11 (walk cache, L2)',
+    ]);
     expect(row(section(d, 3, 'CPU0'), 'POR_EL1')![1]).toBe('0x57 PGTABLES (pkey0 RWX, pkey1 RW)');
     expect(section(d, 3, 'CPU0').kind).toBe('sec-cpu lvl-PGTABLES');
   });

@@ -101,6 +101,12 @@ const WITNESSES: Record<string, Witness> = {
     good: { design: 'unmap-data-bss-zero-page-beside-fixmap' },
     message: 'through its unmapped linear alias',
   },
+  'kernel-does-not-warn': {
+    scenario: 'spurious-translation-fault',
+    bad: { design: 'no-ets2', ...only('kernel-does-not-warn') },
+    good: { design: 'v6', ...only('kernel-does-not-warn') },
+    message: 'Ignoring spurious kernel translation fault at virtual address ffff000000001000',
+  },
   'kernel-does-not-oops': {
     scenario: 'deferred-isb-access',
     bad: { design: 'v6', ...only('kernel-does-not-oops') },
