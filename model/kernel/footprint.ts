@@ -176,6 +176,8 @@ function listHandler(r: Recorder, prefix: 'cpu' | 'task'): ProxyHandler<object> 
       const list = target as { size: number; get(i: number): object | undefined };
       const view = (e: object, i: number) => r.elementView(e, `${prefix}${i}`);
       if (prop === 'size') return list.size;
+      // The indices alone: CPUs and tasks are never added or removed.
+      if (prop === 'keySeq' || prop === 'keys') return bound(target, prop);
       if (prop === 'get')
         return (i: number) => {
           const e = list.get(i);
@@ -312,6 +314,7 @@ const FACT_READS = {
   pagetablePages: ['pgtable_role', 'memory'],
   textAliases: ['memory'],
   oops: ['oops'],
+  warnings: ['warnings'],
 } as const;
 const RULE_FACTS: Readonly<Record<string, readonly (keyof typeof FACT_READS)[]>> = {
   'lazy-mmu-active-implies-pgtables-level': ['cpus'],
@@ -319,6 +322,7 @@ const RULE_FACTS: Readonly<Record<string, readonly (keyof typeof FACT_READS)[]>>
   'pgtable-pages-carry-pgtables-pkey': ['pagetablePages'],
   'linear-alias-protected': ['textAliases'],
   'kernel-does-not-oops': ['oops'],
+  'kernel-does-not-warn': ['warnings'],
 };
 
 /** The keys rule `name` reads, or undefined (everything) for a state predicate not listed. */

@@ -58,7 +58,7 @@ describe('break-before-make on the live linear map', () => {
 });
 
 describe('the seed-002 verdicts come out of the hardware (kernel-does-not-oops alone)', () => {
-  const oopsOnly = { invariants: ['kernel-does-not-oops'] };
+  const oopsOnly = { invariants: ['kernel-does-not-oops'], reduction: 'none' as const }; // exact (shortest) traces and counts
 
   it('the in-place split without BBML2 fails through a TLB conflict abort on R, after R cached the block', () => {
     const { result, report } = runScenario('bbm-block-split', { design: 'split-in-place-without-bbml2', ...oopsOnly });

@@ -1,7 +1,7 @@
 /**
  * Reduction changes no verdict: every matrix cell gives, with `--reduction all`, the verdict
  * and violated property recorded for the unreduced search (test/fixtures/matrix-counts.json,
- * which matrix-counts.test.ts checks against `--reduction none`), explores no more states,
+ * which matrix-counts.test.ts checks against `--reduction none`), a pass explores no more states,
  * and its counterexample replays in the model. On the cells with two CPUs, the kernel model's
  * footprint contract (exclusive ownership, commutation of local steps) holds on every
  * reachable state.
@@ -25,7 +25,8 @@ describe('every matrix cell gives the same verdict with --reduction all as with 
     it(key, () => {
       const { report, result } = runScenario(scenario.name, { design, reduction: 'all', shrink: false });
       expect({ verdict: report.verdict, property: report.property }).toEqual({ verdict: recorded[key].verdict, property: recorded[key].property });
-      expect(report.stats.distinctStates).toBeLessThanOrEqual(recorded[key].distinct);
+      // A complete reduced space is part of the full one; a violation may be found later.
+      if (report.verdict === 'pass') expect(report.stats.distinctStates).toBeLessThanOrEqual(recorded[key].distinct);
       expect(report.stats.reduction?.por).toBe(true);
       if (result.path) {
         // The counterexample is a concrete schedule of the unreduced model.
