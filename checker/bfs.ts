@@ -34,6 +34,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
   private stoppedBy: StopReason | undefined;
   /** levelStart[d]: the first id at BFS depth d (ids are assigned level by level). */
   private readonly levelStart: number[] = [];
+  private readonly scratch = { hi: 0, lo: 0 };
 
   constructor(model: Model<S, A>, options: CheckOptions) {
     this.engine = new Engine(model, options);
@@ -51,7 +52,9 @@ export class BfsSearch<S, A> implements Search<S, A> {
   /** Records a new node; returns false when the search must stop (a violation, no -continue). */
   private visit(state: S, parent: number, action: number, steps: number, ctx: PreemptionContext): boolean {
     const e = this.engine;
-    const id = this.table.insert(e.nodeFingerprint(state, ctx), parent, action);
+    const fp = this.scratch;
+    e.nodeFingerprintInto(state, ctx, fp);
+    const id = this.table.insertHiLo(fp.hi, fp.lo, parent, action);
     if (id < 0) return true;
     if (steps >= this.levelStart.length) this.levelStart.push(id);
     let isNewModelState = true;
@@ -107,7 +110,13 @@ export class BfsSearch<S, A> implements Search<S, A> {
         }
         continue;
       }
-      for (const { succ, ctx } of e.bound(e.ample ? this.ample(node, succs) : succs, node.ctx)) {
+      const explored = e.ample ? this.ample(node, succs) : succs;
+      if (!e.bounded) {
+        for (const succ of explored)
+          if (!this.visit(succ.state, node.id, succ.actionIndex, node.steps + 1, NO_CONTEXT)) return this.finish();
+        continue;
+      }
+      for (const { succ, ctx } of e.bound(explored, node.ctx)) {
         if (!this.visit(succ.state, node.id, succ.actionIndex, node.steps + 1, ctx)) return this.finish();
       }
     }

@@ -6,6 +6,7 @@ import type { Model } from './model.ts';
 import type { CheckOptions, Progress, Search } from './engine.ts';
 import type { CheckResult } from './result.ts';
 import { BfsSearch } from './bfs.ts';
+import { ParallelBfsSearch } from './parallel-bfs.ts';
 import { DfsSearch } from './dfs.ts';
 import { RandomSearch } from './random.ts';
 import { UsageError } from './errors.ts';
@@ -13,7 +14,7 @@ import { UsageError } from './errors.ts';
 export function createSearch<S, A>(model: Model<S, A>, options: CheckOptions = {}): Search<S, A> {
   switch (options.strategy ?? 'bfs') {
     case 'bfs':
-      return new BfsSearch(model, options);
+      return (options.workers ?? 1) > 1 ? new ParallelBfsSearch(model, options) : new BfsSearch(model, options);
     case 'dfs':
       return new DfsSearch(model, options);
     case 'random':

@@ -7,6 +7,7 @@ import { ModelError, UsageError } from './errors.ts';
 import {
   extendFingerprint,
   fingerprintFromOverride,
+  fingerprintInto,
   fingerprintOf,
   wordOf,
   type Fingerprint,
@@ -39,6 +40,12 @@ export interface CheckOptions {
    * `none` explores every interleaving: BFS then gives the shortest counterexample.
    */
   readonly reduction?: ReductionMode;
+  /**
+   * Worker threads for bfs (default 1: the search runs on the calling thread). Counts, verdict
+   * and counterexample are those of one worker. Needs `model.workerSource`; dfs and random
+   * refuse more than one.
+   */
+  readonly workers?: number;
 }
 
 /** A successor with the index of the action (in `actions(state)` order) that produced it. */
@@ -75,6 +82,10 @@ export function validateOptions(model: Model<unknown, unknown>, o: CheckOptions)
   nonNegInt('maxPreemptions', o.maxPreemptions);
   nonNegInt('walks', o.walks, 1);
   nonNegInt('seed', o.seed);
+  nonNegInt('workers', o.workers, 1);
+  if (o.workers !== undefined && o.workers > 1 && (o.strategy ?? 'bfs') !== 'bfs')
+    throw new UsageError(`workers > 1 is for the bfs strategy; ${o.strategy} runs on one thread (drop --workers or use --strategy bfs)`);
+  if (o.workers !== undefined && o.workers > 255) throw new UsageError(`workers must be at most 255, got ${o.workers}`);
   if (o.timeLimitSeconds !== undefined && !(o.timeLimitSeconds > 0))
     throw new UsageError(`timeLimitSeconds must be > 0, got ${o.timeLimitSeconds}`);
   if (o.maxPreemptions !== undefined && typeof model.actor !== 'function')
@@ -202,6 +213,24 @@ export class Engine<S, A> {
     }
   }
 
+  /**
+   * `nodeFingerprint` into `out`: the search's hot path, which allocates nothing for the
+   * default fingerprint of an unbounded search.
+   */
+  nodeFingerprintInto(state: S, ctx: PreemptionContext, out: { hi: number; lo: number }): void {
+    if (this.fpOverride || this.bounded) {
+      const fp = this.nodeFingerprint(state, ctx);
+      out.hi = fp.hi;
+      out.lo = fp.lo;
+      return;
+    }
+    try {
+      fingerprintInto(state, out);
+    } catch (e) {
+      throw new ModelError(this.model.name, 'fingerprint (default)', undefined, undefined, e);
+    }
+  }
+
   /** The fingerprint of a search node: the state, plus the preemption context when bounded. */
   nodeFingerprint(state: S, ctx: PreemptionContext): Fingerprint {
     const fp = this.fingerprint(state);
@@ -214,9 +243,11 @@ export class Engine<S, A> {
    * successors (for error messages). Counts each as generated.
    */
   successors(state: S, step: number): Successor<S, A>[] {
-    let actions: A[];
+    let actions: readonly A[];
     try {
-      actions = [...this.model.actions(state)];
+      // An array is read as it is (never written): no copy per state.
+      const listed = this.model.actions(state);
+      actions = Array.isArray(listed) ? (listed as readonly A[]) : [...listed];
     } catch (e) {
       throw new ModelError(this.model.name, 'actions', undefined, step, e);
     }

@@ -11,6 +11,14 @@
  * whatever their insertion order; Lists, OrderedMaps and Records are ordered) and JSON
  * equality for plain values (object key order does not matter; `undefined` members are
  * absent, as in JSON).
+ *
+ * Speed (this is most of a search's time on plain-object models): unordered collections
+ * (plain objects, Records, Maps, Sets) combine a well-mixed 64-bit hash per (key, value) pair
+ * by lane-wise addition, which is independent of order without sorting or listing keys; the
+ * recursion returns its result in two module-level registers instead of allocating a pair
+ * per node; small integers, booleans and strings come from tables.
+ *
+ * Models that cache hashes themselves implement the `FINGERPRINT` protocol (see below).
  */
 import { isImmutable, isIndexed, isKeyed, isOrdered, isRecord } from 'immutable';
 
@@ -18,6 +26,28 @@ import { isImmutable, isIndexed, isKeyed, isOrdered, isRecord } from 'immutable'
 export interface Fingerprint {
   readonly hi: number;
   readonly lo: number;
+}
+
+/**
+ * The self-fingerprinting protocol: an object (typically a class instance, or a hash-consed
+ * node) with a method under this key is hashed by calling it instead of walking its fields.
+ * The method returns the object's 64-bit hash, as `[hi, lo]` or `{ hi, lo }` (32-bit halves).
+ * Equal states must return equal pairs, and the pair must not change while the object is in
+ * use; the checker mixes it with a type tag, so it may be any well-mixed 64-bit value (it
+ * need not agree with the structural hash of the same fields).
+ *
+ *     class Pte {
+ *       constructor(readonly pfn: number, readonly prot: number) { this.#h = [...]; }
+ *       [FINGERPRINT]() { return this.#h; }
+ *     }
+ *
+ * The key is `Symbol.for('mmcheck.fingerprint')`, so a model can define it without importing
+ * mmcheck.
+ */
+export const FINGERPRINT: unique symbol = Symbol.for('mmcheck.fingerprint') as typeof FINGERPRINT;
+
+export interface SelfFingerprinting {
+  [FINGERPRINT](): readonly [number, number] | Fingerprint;
 }
 
 // Type tags keep `1`, `"1"`, `[1]` and `List([1])` apart.
@@ -39,44 +69,33 @@ const enum Tag {
   OrderedSet,
   Record,
   Symbol,
+  Custom,
+  Extended,
 }
 
 const SEED_HI = 0x9e3779b9 | 0;
 const SEED_LO = 0x85ebca6b | 0;
+const PAIR_SEED_HI = 0x27d4eb2f | 0;
+const PAIR_SEED_LO = 0x165667b1 | 0;
 
-/** A running two-lane hash. Kept as module-level scratch to avoid allocation on the hot path. */
-class Hasher {
-  hi = SEED_HI;
-  lo = SEED_LO;
-  count = 0;
+/** MurmurHash3 x86_32 round (lane hi). */
+function mixHi(h: number, w: number): number {
+  let k = Math.imul(w, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
 
-  reset(): void {
-    this.hi = SEED_HI;
-    this.lo = SEED_LO;
-    this.count = 0;
-  }
-
-  word(w: number): void {
-    let k = Math.imul(w | 0, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    let h = this.hi ^ k;
-    h = (h << 13) | (h >>> 19);
-    this.hi = (Math.imul(h, 5) + 0xe6546b64) | 0;
-
-    let j = Math.imul(w ^ 0x5bd1e995, 0x85ebca77);
-    j = (j << 17) | (j >>> 15);
-    j = Math.imul(j, 0xc2b2ae3d);
-    let g = this.lo ^ j;
-    g = (g << 11) | (g >>> 21);
-    this.lo = (Math.imul(g, 9) + 0x27d4eb2f) | 0;
-    this.count++;
-  }
-
-  finish(out: number[]): void {
-    out[0] = fmix(this.hi ^ this.count) >>> 0;
-    out[1] = fmix(this.lo ^ Math.imul(this.count, 0x2c1b3c6d)) >>> 0;
-  }
+/** A second, independent round (lane lo): different constants and rotations. */
+function mixLo(h: number, w: number): number {
+  let j = Math.imul(w ^ 0x5bd1e995, 0x85ebca77);
+  j = (j << 17) | (j >>> 15);
+  j = Math.imul(j, 0xc2b2ae3d);
+  h ^= j;
+  h = (h << 11) | (h >>> 21);
+  return (Math.imul(h, 9) + 0x27d4eb2f) | 0;
 }
 
 function fmix(h: number): number {
@@ -88,202 +107,386 @@ function fmix(h: number): number {
   return h;
 }
 
+// The result registers of `hashInto` (signed 32-bit; made unsigned at the API boundary).
+let rHi = 0;
+let rLo = 0;
+
+/** Sets the registers to the hash of a tagged word (a leaf). */
+function leafInto(tag: Tag, w: number): void {
+  rHi = fmix(mixHi(mixHi(SEED_HI, tag), w) ^ 2);
+  rLo = fmix(mixLo(mixLo(SEED_LO, tag), w) ^ 2);
+}
+
+// Tables of leaf hashes: small integers (the bulk of a counter-heavy state) and constants.
+const SMALL_MIN = -128;
+const SMALL_MAX = 4095;
+const smallInts = new Int32Array((SMALL_MAX - SMALL_MIN + 1) * 2);
+for (let n = SMALL_MIN; n <= SMALL_MAX; n++) {
+  leafInto(Tag.Int, n);
+  smallInts[(n - SMALL_MIN) * 2] = rHi;
+  smallInts[(n - SMALL_MIN) * 2 + 1] = rLo;
+}
+leafInto(Tag.Undefined, 0);
+const UNDEFINED_HI = rHi;
+const UNDEFINED_LO = rLo;
+leafInto(Tag.Null, 0);
+const NULL_HI = rHi;
+const NULL_LO = rLo;
+leafInto(Tag.False, 0);
+const FALSE_HI = rHi;
+const FALSE_LO = rLo;
+leafInto(Tag.True, 0);
+const TRUE_HI = rHi;
+const TRUE_LO = rLo;
+
+/** Ordered sequences: a running two-lane hash. Starts from the tag; ends with the length. */
+function finishSequence(hi: number, lo: number, n: number): void {
+  rHi = fmix(hi ^ n);
+  rLo = fmix(lo ^ Math.imul(n, 0x2c1b3c6d));
+}
+
+/** Unordered collections: the lane-wise sums of pair hashes, the tag and the count. */
+function finishUnordered(tag: Tag, sumHi: number, sumLo: number, n: number): void {
+  rHi = fmix(mixHi(mixHi(mixHi(SEED_HI, tag), sumHi), n));
+  rLo = fmix(mixLo(mixLo(mixLo(SEED_LO, tag), sumLo), n));
+}
+
+/** The hash of one (key, value) pair of an unordered collection, as an addend per lane. */
+function pairHi(kHi: number, kLo: number, vHi: number, vLo: number): number {
+  return fmix(mixHi(mixHi(PAIR_SEED_HI ^ kHi, vHi), vLo ^ kLo));
+}
+function pairLo(kHi: number, kLo: number, vHi: number, vLo: number): number {
+  return fmix(mixLo(mixLo(PAIR_SEED_LO ^ kLo, vLo), vHi ^ kHi));
+}
+
 const memo = new WeakMap<object, readonly [number, number]>();
-const stringMemo = new Map<string, readonly [number, number]>();
+
+// Strings: hashed once, looked up by value (keys and enum-like values repeat endlessly).
 const STRING_MEMO_LIMIT = 1 << 16;
+const stringIndex = new Map<string, number>();
+const stringHashes = new Int32Array(STRING_MEMO_LIMIT * 2);
+
 const f64 = new Float64Array(1);
 const f64words = new Int32Array(f64.buffer);
 
-/** Hashes `value` into a fresh pair [hi, lo]. Recursion uses its own Hasher per level. */
-function hashValue(value: unknown): readonly [number, number] {
+/** Hashes `value` into the registers rHi, rLo. Callers copy them out before recursing again. */
+function hashInto(value: unknown): void {
   switch (typeof value) {
-    case 'undefined':
-      return leaf(Tag.Undefined, 0);
-    case 'boolean':
-      return leaf(value ? Tag.True : Tag.False, 0);
     case 'number':
-      return hashNumber(value);
+      return numberInto(value);
     case 'string':
-      return hashString(value);
+      return stringInto(value);
+    case 'boolean':
+      rHi = value ? TRUE_HI : FALSE_HI;
+      rLo = value ? TRUE_LO : FALSE_LO;
+      return;
+    case 'object':
+      if (value === null) {
+        rHi = NULL_HI;
+        rLo = NULL_LO;
+        return;
+      }
+      return objectInto(value);
+    case 'undefined':
+      rHi = UNDEFINED_HI;
+      rLo = UNDEFINED_LO;
+      return;
     case 'bigint':
-      return hashString(value.toString(16), Tag.BigInt);
+      return rawStringInto(value.toString(16), Tag.BigInt);
     case 'symbol':
-      return hashString(String(value.description), Tag.Symbol);
+      return rawStringInto(String(value.description), Tag.Symbol);
     case 'function':
       throw new TypeError('cannot fingerprint a function inside a state');
-    default:
-      break;
   }
-  if (value === null) return leaf(Tag.Null, 0);
-  const obj = value as object;
-  const cached = memo.get(obj);
-  if (cached !== undefined) return cached;
-  let result: readonly [number, number];
-  if (isImmutable(obj)) {
-    result = hashImmutable(obj);
-    memo.set(obj, result);
-  } else if (Array.isArray(obj)) {
-    const h = new Hasher();
-    h.word(Tag.Array);
-    for (const item of obj) addPair(h, hashValue(item));
-    result = finish(h);
-    if (Object.isFrozen(obj)) memo.set(obj, result);
-  } else {
-    const proto = Object.getPrototypeOf(obj);
-    if (proto !== Object.prototype && proto !== null)
-      throw new TypeError(
-        `cannot fingerprint a ${proto?.constructor?.name ?? 'class instance'} inside a state: use plain objects, arrays or Immutable.js values`,
-      );
-    result = hashPlainObject(obj as Record<string, unknown>);
-    if (Object.isFrozen(obj)) memo.set(obj, result);
+}
+
+function numberInto(n: number): void {
+  if ((n | 0) === n) {
+    // An int32 (-0 included, as 0).
+    if (n >= SMALL_MIN && n <= SMALL_MAX) {
+      const i = (n - SMALL_MIN) * 2;
+      rHi = smallInts[i];
+      rLo = smallInts[i + 1];
+    } else leafInto(Tag.Int, n);
+    return;
   }
-  return result;
-}
-
-function leaf(tag: Tag, w: number): readonly [number, number] {
-  const h = new Hasher();
-  h.word(tag);
-  h.word(w);
-  return finish(h);
-}
-
-function finish(h: Hasher): readonly [number, number] {
-  const out = [0, 0];
-  h.finish(out);
-  return out as unknown as readonly [number, number];
-}
-
-function addPair(h: Hasher, p: readonly [number, number]): void {
-  h.word(p[0]);
-  h.word(p[1]);
-}
-
-function hashNumber(n: number): readonly [number, number] {
-  if (Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff) return leaf(Tag.Int, n | 0); // -0 becomes 0
-  const h = new Hasher();
-  h.word(Tag.Float);
+  let hi = mixHi(SEED_HI, Tag.Float);
+  let lo = mixLo(SEED_LO, Tag.Float);
   if (Number.isNaN(n)) {
-    h.word(0x7ff80000);
-    h.word(0);
+    hi = mixHi(mixHi(hi, 0x7ff80000), 0);
+    lo = mixLo(mixLo(lo, 0x7ff80000), 0);
   } else {
     f64[0] = n;
-    h.word(f64words[0]);
-    h.word(f64words[1]);
+    hi = mixHi(mixHi(hi, f64words[0]), f64words[1]);
+    lo = mixLo(mixLo(lo, f64words[0]), f64words[1]);
   }
-  return finish(h);
+  finishSequence(hi, lo, 2);
 }
 
-function hashString(s: string, tag: Tag = Tag.String): readonly [number, number] {
-  if (tag === Tag.String) {
-    const cached = stringMemo.get(s);
-    if (cached !== undefined) return cached;
+// A direct-mapped cache in front of `stringIndex` for object keys: the same few keys come
+// back in every state, and comparing an interned string is cheaper than a Map lookup.
+const KEY_CACHE_SIZE = 512;
+const keyCacheKeys: (string | undefined)[] = new Array<string | undefined>(KEY_CACHE_SIZE).fill(undefined);
+const keyCacheHashes = new Int32Array(KEY_CACHE_SIZE * 2);
+
+function keyInto(k: string): void {
+  const n = k.length;
+  const slot = n === 0 ? 0 : (Math.imul(k.charCodeAt(0), 31) + Math.imul(k.charCodeAt(n - 1), 7) + n) & (KEY_CACHE_SIZE - 1);
+  if (keyCacheKeys[slot] === k) {
+    rHi = keyCacheHashes[slot * 2];
+    rLo = keyCacheHashes[slot * 2 + 1];
+    return;
   }
-  const h = new Hasher();
-  h.word(tag);
-  h.word(s.length);
+  stringInto(k);
+  keyCacheKeys[slot] = k;
+  keyCacheHashes[slot * 2] = rHi;
+  keyCacheHashes[slot * 2 + 1] = rLo;
+}
+
+function stringInto(s: string): void {
+  const i = stringIndex.get(s);
+  if (i !== undefined) {
+    rHi = stringHashes[i];
+    rLo = stringHashes[i + 1];
+    return;
+  }
+  rawStringInto(s, Tag.String);
+  if (stringIndex.size >= STRING_MEMO_LIMIT) stringIndex.clear();
+  const j = stringIndex.size * 2;
+  stringHashes[j] = rHi;
+  stringHashes[j + 1] = rLo;
+  stringIndex.set(s, j);
+}
+
+function rawStringInto(s: string, tag: Tag): void {
+  let hi = mixHi(mixHi(SEED_HI, tag), s.length);
+  let lo = mixLo(mixLo(SEED_LO, tag), s.length);
   let i = 0;
-  for (; i + 1 < s.length; i += 2) h.word(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
-  if (i < s.length) h.word(s.charCodeAt(i));
-  const result = finish(h);
-  if (tag === Tag.String) {
-    if (stringMemo.size >= STRING_MEMO_LIMIT) stringMemo.clear();
-    stringMemo.set(s, result);
+  for (; i + 1 < s.length; i += 2) {
+    const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+    hi = mixHi(hi, w);
+    lo = mixLo(lo, w);
   }
-  return result;
+  if (i < s.length) {
+    hi = mixHi(hi, s.charCodeAt(i));
+    lo = mixLo(lo, s.charCodeAt(i));
+  }
+  finishSequence(hi, lo, s.length);
 }
 
-function hashPlainObject(obj: Record<string, unknown>): readonly [number, number] {
-  const keys = Object.keys(obj).sort();
-  const h = new Hasher();
-  h.word(Tag.Object);
-  for (const key of keys) {
+function objectInto(obj: object): void {
+  if (Array.isArray(obj)) {
+    if (Object.isFrozen(obj)) return memoized(obj, arrayInto);
+    return arrayInto(obj);
+  }
+  const proto = Object.getPrototypeOf(obj);
+  if (proto === Object.prototype || proto === null) {
+    if (Object.isFrozen(obj)) return memoized(obj, plainObjectInto);
+    return plainObjectInto(obj as Record<string, unknown>);
+  }
+  const custom = (obj as Partial<SelfFingerprinting>)[FINGERPRINT];
+  if (typeof custom === 'function') return customInto(obj as SelfFingerprinting);
+  if (isImmutable(obj)) return memoized(obj, immutableInto);
+  throw new TypeError(
+    `cannot fingerprint a ${proto?.constructor?.name ?? 'class instance'} inside a state: use plain objects, arrays or Immutable.js values`,
+  );
+}
+
+function memoized(obj: object, hash: (o: never) => void): void {
+  const cached = memo.get(obj);
+  if (cached !== undefined) {
+    rHi = cached[0];
+    rLo = cached[1];
+    return;
+  }
+  hash(obj as never);
+  memo.set(obj, [rHi, rLo]);
+}
+
+function arrayInto(arr: readonly unknown[]): void {
+  let hi = mixHi(SEED_HI, Tag.Array);
+  let lo = mixLo(SEED_LO, Tag.Array);
+  const n = arr.length;
+  for (let i = 0; i < n; i++) {
+    hashInto(arr[i]);
+    hi = mixHi(mixHi(hi, rHi), rLo);
+    lo = mixLo(mixLo(lo, rLo), rHi);
+  }
+  finishSequence(hi, lo, n);
+}
+
+function plainObjectInto(obj: Record<string, unknown>): void {
+  let sumHi = 0;
+  let sumLo = 0;
+  let n = 0;
+  // for-in walks own enumerable string keys here (the prototype is Object.prototype or null,
+  // which have none), using V8's enum cache: no key array is allocated, nothing is sorted.
+  for (const key in obj) {
     const v = obj[key];
     if (v === undefined) continue;
-    addPair(h, hashString(key));
-    addPair(h, hashValue(v));
+    keyInto(key);
+    const kHi = rHi;
+    const kLo = rLo;
+    hashInto(v);
+    sumHi = (sumHi + pairHi(kHi, kLo, rHi, rLo)) | 0;
+    sumLo = (sumLo + pairLo(kHi, kLo, rHi, rLo)) | 0;
+    n++;
   }
-  return finish(h);
+  finishUnordered(Tag.Object, sumHi, sumLo, n);
+}
+
+function customInto(obj: SelfFingerprinting): void {
+  const fp = obj[FINGERPRINT]();
+  const h = Array.isArray(fp) ? (fp as readonly [number, number])[0] : (fp as Fingerprint).hi;
+  const l = Array.isArray(fp) ? (fp as readonly [number, number])[1] : (fp as Fingerprint).lo;
+  if (typeof h !== 'number' || typeof l !== 'number')
+    throw new TypeError('a [FINGERPRINT]() method must return [hi, lo] or { hi, lo } (32-bit numbers)');
+  finishUnordered(Tag.Custom, h | 0, l | 0, 2);
+}
+
+/** Record internals of Immutable 5 (read-only use; falls back to `get` when absent). */
+interface RecordInternals {
+  readonly _keys?: readonly string[];
+  readonly _values?: { get(i: number): unknown };
+  readonly _defaultValues?: Record<string, unknown>;
+  get(k: string): unknown;
+}
+
+interface Collection {
+  forEach(f: (v: unknown, k: unknown) => unknown): number;
+}
+
+// Accumulators shared by the forEach callbacks below (collections nest: saved and restored).
+let accHi = 0;
+let accLo = 0;
+let accN = 0;
+
+function unorderedEntry(v: unknown, k: unknown): void {
+  hashInto(k);
+  const kHi = rHi;
+  const kLo = rLo;
+  hashInto(v);
+  accHi = (accHi + pairHi(kHi, kLo, rHi, rLo)) | 0;
+  accLo = (accLo + pairLo(kHi, kLo, rHi, rLo)) | 0;
+  accN++;
+}
+
+function unorderedItem(v: unknown): void {
+  hashInto(v);
+  accHi = (accHi + pairHi(UNDEFINED_HI, UNDEFINED_LO, rHi, rLo)) | 0;
+  accLo = (accLo + pairLo(UNDEFINED_HI, UNDEFINED_LO, rHi, rLo)) | 0;
+  accN++;
+}
+
+function orderedEntry(v: unknown, k: unknown): void {
+  hashInto(k);
+  accHi = mixHi(mixHi(accHi, rHi), rLo);
+  accLo = mixLo(mixLo(accLo, rLo), rHi);
+  hashInto(v);
+  accHi = mixHi(mixHi(accHi, rHi), rLo);
+  accLo = mixLo(mixLo(accLo, rLo), rHi);
+  accN++;
+}
+
+function orderedItem(v: unknown): void {
+  hashInto(v);
+  accHi = mixHi(mixHi(accHi, rHi), rLo);
+  accLo = mixLo(mixLo(accLo, rLo), rHi);
+  accN++;
+}
+
+function immutableInto(obj: object): void {
+  if (isRecord(obj)) return recordInto(obj as unknown as RecordInternals);
+  const savedHi = accHi;
+  const savedLo = accLo;
+  const savedN = accN;
+  const coll = obj as unknown as Collection;
+  let tag: Tag;
+  let ordered: boolean;
+  if (isKeyed(obj)) {
+    ordered = isOrdered(obj);
+    tag = ordered ? Tag.OrderedMap : Tag.Map;
+  } else if (isIndexed(obj)) {
+    ordered = true;
+    tag = Tag.List;
+  } else {
+    // Sets (and any other unkeyed, unindexed collection).
+    ordered = isOrdered(obj);
+    tag = ordered ? Tag.OrderedSet : Tag.Set;
+  }
+  if (ordered) {
+    accHi = mixHi(SEED_HI, tag);
+    accLo = mixLo(SEED_LO, tag);
+    accN = 0;
+    coll.forEach(tag === Tag.OrderedMap ? orderedEntry : orderedItem);
+    finishSequence(accHi, accLo, accN);
+  } else {
+    accHi = 0;
+    accLo = 0;
+    accN = 0;
+    coll.forEach(tag === Tag.Map ? unorderedEntry : unorderedItem);
+    finishUnordered(tag, accHi, accLo, accN);
+  }
+  accHi = savedHi;
+  accLo = savedLo;
+  accN = savedN;
 }
 
 const recordKeys = new WeakMap<object, readonly string[]>();
 
-function sortedRecordKeys(obj: object, rec: { toSeq(): { keySeq(): Iterable<string> } }): readonly string[] {
-  const type = Object.getPrototypeOf(obj) as object;
+/**
+ * Immutable.is compares Records by their entries, whatever the declared field order, so the
+ * fields combine unordered. The values are read from the Record's own value list when it has
+ * one (Immutable 5), which skips `get`'s key lookup; otherwise through `get`.
+ */
+function recordInto(rec: RecordInternals): void {
+  const keys = rec._keys ?? publicRecordKeys(rec);
+  const values = rec._values;
+  const defaults = rec._defaultValues;
+  const direct = rec._keys !== undefined && values !== undefined && defaults !== undefined;
+  let sumHi = 0;
+  let sumLo = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    let v: unknown;
+    if (direct) {
+      v = values.get(i);
+      if (v === undefined) v = defaults[k];
+    } else v = rec.get(k);
+    keyInto(k);
+    const kHi = rHi;
+    const kLo = rLo;
+    hashInto(v);
+    sumHi = (sumHi + pairHi(kHi, kLo, rHi, rLo)) | 0;
+    sumLo = (sumLo + pairLo(kHi, kLo, rHi, rLo)) | 0;
+  }
+  finishUnordered(Tag.Record, sumHi, sumLo, keys.length);
+}
+
+function publicRecordKeys(rec: object): readonly string[] {
+  const type = Object.getPrototypeOf(rec) as object;
   let keys = recordKeys.get(type);
   if (keys === undefined) {
-    keys = [...rec.toSeq().keySeq()].sort();
+    keys = [...(rec as unknown as { toSeq(): { keySeq(): Iterable<string> } }).toSeq().keySeq()];
     recordKeys.set(type, keys);
   }
   return keys;
 }
 
-/** Sorts pairs so that unordered collections hash independently of insertion order. */
-function sortPairs(pairs: (readonly [number, number])[]): void {
-  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-}
-
-function hashImmutable(obj: object): readonly [number, number] {
-  const h = new Hasher();
-  if (isRecord(obj)) {
-    h.word(Tag.Record);
-    // Immutable.is compares Records by their entries, whatever the declared field order: hash
-    // the fields in sorted order (cached per Record type).
-    const rec = obj as unknown as { get(k: string): unknown; toSeq(): { keySeq(): Iterable<string> } };
-    for (const k of sortedRecordKeys(obj, rec)) {
-      addPair(h, hashString(k));
-      addPair(h, hashValue(rec.get(k)));
-    }
-    return finish(h);
-  }
-  const coll = obj as unknown as {
-    entries(): IterableIterator<[unknown, unknown]>;
-    values(): IterableIterator<unknown>;
-    size: number;
-  };
-  if (isKeyed(obj)) {
-    if (isOrdered(obj)) {
-      h.word(Tag.OrderedMap);
-      for (const [k, v] of coll.entries()) {
-        addPair(h, hashValue(k));
-        addPair(h, hashValue(v));
-      }
-      return finish(h);
-    }
-    h.word(Tag.Map);
-    const entries: (readonly [number, number])[] = [];
-    for (const [k, v] of coll.entries()) {
-      const e = new Hasher();
-      addPair(e, hashValue(k));
-      addPair(e, hashValue(v));
-      entries.push(finish(e));
-    }
-    sortPairs(entries);
-    for (const e of entries) addPair(h, e);
-    return finish(h);
-  }
-  if (isIndexed(obj)) {
-    h.word(Tag.List);
-    for (const v of coll.values()) addPair(h, hashValue(v));
-    return finish(h);
-  }
-  // Sets (and any other unkeyed, unindexed collection).
-  if (isOrdered(obj)) {
-    h.word(Tag.OrderedSet);
-    for (const v of coll.values()) addPair(h, hashValue(v));
-    return finish(h);
-  }
-  h.word(Tag.Set);
-  const items: (readonly [number, number])[] = [];
-  for (const v of coll.values()) items.push(hashValue(v));
-  sortPairs(items);
-  for (const e of items) addPair(h, e);
-  return finish(h);
+/**
+ * The default structural fingerprint of a state, into `out` (no allocation: the search's hot
+ * path). Halves are unsigned.
+ */
+export function fingerprintInto(value: unknown, out: { hi: number; lo: number }): void {
+  hashInto(value);
+  out.hi = rHi >>> 0;
+  out.lo = rLo >>> 0;
 }
 
 /** The default structural fingerprint of a state. */
 export function fingerprintOf(value: unknown): Fingerprint {
-  const [hi, lo] = hashValue(value);
-  return { hi, lo };
+  hashInto(value);
+  return { hi: rHi >>> 0, lo: rLo >>> 0 };
 }
 
 /** Folds a model-supplied fingerprint (`bigint` or `string`) into two 32-bit halves. */
@@ -292,24 +495,26 @@ export function fingerprintFromOverride(fp: bigint | string): Fingerprint {
     const v = BigInt.asUintN(64, fp);
     return { hi: Number(v >> 32n), lo: Number(v & 0xffffffffn) };
   }
-  const [hi, lo] = hashString(fp);
-  return { hi, lo };
+  stringInto(fp);
+  return { hi: rHi >>> 0, lo: rLo >>> 0 };
 }
 
 /** Mixes extra words (search context such as preemption counters) into a fingerprint. */
 export function extendFingerprint(fp: Fingerprint, ...words: number[]): Fingerprint {
-  const h = new Hasher();
-  h.word(fp.hi);
-  h.word(fp.lo);
-  for (const w of words) h.word(w);
-  const out = [0, 0];
-  h.finish(out);
-  return { hi: out[0], lo: out[1] };
+  let hi = mixHi(mixHi(mixHi(SEED_HI, Tag.Extended), fp.hi | 0), fp.lo | 0);
+  let lo = mixLo(mixLo(mixLo(SEED_LO, Tag.Extended), fp.lo | 0), fp.hi | 0);
+  for (const w of words) {
+    hi = mixHi(hi, w | 0);
+    lo = mixLo(lo, w | 0);
+  }
+  finishSequence(hi, lo, words.length + 2);
+  return { hi: rHi >>> 0, lo: rLo >>> 0 };
 }
 
 /** A string key for a small word (for example an actor name) used in `extendFingerprint`. */
 export function wordOf(value: string | number): number {
-  return hashValue(value)[0];
+  hashInto(value);
+  return rHi;
 }
 
 export function fingerprintToHex(fp: Fingerprint): string {

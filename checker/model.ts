@@ -63,4 +63,32 @@ export interface Model<S, A> {
    * states apart. Traces stay concrete.
    */
   readonly symmetry?: SymmetrySupport<S>;
+  /**
+   * How a worker thread builds this model (`workers > 1`): a module to import (a file URL)
+   * and its export (default `default`): either the model itself or a factory called with
+   * `args` (which must survive structured clone). `--model FILE` models get this set to the
+   * file's default export automatically.
+   */
+  readonly workerSource?: WorkerSource;
+  /**
+   * How states cross between worker threads, when structured clone does not keep them
+   * (class instances, Immutable.js values: see `immutableCodec` in checker/codec.ts). Plain
+   * objects, arrays, numbers, strings and booleans need none. `decode(encode(s))` must be
+   * equal to `s` (same fingerprint, same actions).
+   */
+  readonly codec?: StateCodec<S>;
+}
+
+/** A reference a worker thread can follow to build the same model. */
+export interface WorkerSource {
+  /** A file URL (`import.meta.url` of the module that defines the model, for example). */
+  readonly module: string;
+  /** The export to use; default `default`. A function is called with `args` to build the model. */
+  readonly export?: string;
+  readonly args?: unknown;
+}
+
+export interface StateCodec<S> {
+  encode(state: S): unknown;
+  decode(data: unknown): S;
 }

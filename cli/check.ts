@@ -31,6 +31,7 @@ export const SEARCH_OPTIONS = {
     help: 'partial-order/symmetry reduction where the model supports it (default all); same verdicts, but a bfs trace under por may not be the shortest: none gives the shortest',
   },
   continue: { type: 'boolean', help: 'keep exploring after a violation (first violation per invariant is kept)' },
+  workers: { type: 'int', arg: 'N', min: 1, help: 'bfs on N worker threads (default 1); same counts, verdict and trace as one' },
   json: { type: 'boolean', help: 'print one JSON object instead of text' },
   'no-timing': { type: 'boolean', help: 'leave seconds and states/s out of --json, so equal runs give identical bytes' },
   quiet: { type: 'boolean', help: 'print only the verdict line' },
@@ -75,6 +76,7 @@ export function searchOptions(p: Parsed): CheckOptions {
     invariants: o.invariant as string[] | undefined,
     continueAfterViolation: (o.continue as boolean | undefined) ?? false,
     ...(o.reduction !== undefined ? { reduction: o.reduction as ReductionMode } : {}),
+    workers: o.workers as number | undefined,
   };
 }
 

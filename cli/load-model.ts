@@ -25,6 +25,8 @@ export async function loadModelFile(path: string): Promise<Model<unknown, unknow
   ].filter(([k, t]) => typeof model![k] !== t).map(([k]) => k);
   if (!Array.isArray(model.invariants)) missing.push('invariants');
   if (missing.length) throw new UsageError(`model file ${path}: the default export is not a Model (missing or wrong: ${missing.join(', ')})`);
+  // Worker threads (--workers) build the model by importing the same file.
+  if (model.workerSource === undefined) model.workerSource = { module: pathToFileURL(abs).href };
   return model as unknown as Model<unknown, unknown>;
 }
 

@@ -8,7 +8,7 @@
  *   4 counters 0..10:  14,641 distinct /  53,241 generated (bench --quick)
  */
 import { List, Record, type RecordOf } from 'immutable';
-import type { Model } from '../../checker/index.ts';
+import { immutableCodec, type Model } from '../../checker/index.ts';
 
 export interface CountersProps {
   readonly counters: List<number>;
@@ -35,8 +35,13 @@ export function countersModel(n: number, max: number): Model<CountersState, numb
     actor: (i) => i,
     formatAction: (i) => `inc ${i}`,
     formatState: (s) => `[${s.counters.join(',')}]`,
+    workerSource: { module: import.meta.url, export: 'countersModelOf', args: [n, max] },
+    codec: immutableCodec([makeState]),
   };
 }
+
+/** `countersModel` with one argument, as worker threads call a model factory (`workerSource.args`). */
+export const countersModelOf = ([n, max]: readonly [number, number]): Model<CountersState, number> => countersModel(n, max);
 
 /** Distinct and generated states of `countersModel(n, max)`, for checking a full run. */
 export function countersSpace(n: number, max: number): { distinct: number; generated: number } {

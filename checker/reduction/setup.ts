@@ -7,6 +7,7 @@ export interface ReductionRequest {
   readonly strategy?: string;
   readonly maxDepth?: number;
   readonly maxPreemptions?: number;
+  readonly workers?: number;
 }
 
 /** The reductions to use; `notes` say why a requested one is off. */
@@ -22,7 +23,9 @@ export function resolveReduction(model: Model<unknown, unknown>, o: ReductionReq
         ? 'the model defines no actor(action)'
         : o.strategy === 'random'
           ? 'random walks are not reduced'
-          : o.maxPreemptions !== undefined
+          : (o.workers ?? 1) > 1
+            ? 'the parallel bfs (workers > 1) does not reduce'
+            : o.maxPreemptions !== undefined
             ? 'off under maxPreemptions: the bound counts preemptions of unreduced schedules'
             : o.maxDepth !== undefined
               ? 'off under maxDepth: reordering steps can lengthen a path past the bound'
@@ -37,9 +40,11 @@ export function resolveReduction(model: Model<unknown, unknown>, o: ReductionReq
       ? 'the model declares no symmetry (Model.symmetry)'
       : o.strategy === 'random'
         ? 'random walks are not reduced'
-        : o.maxPreemptions !== undefined
-          ? 'off under maxPreemptions: the preemption context names concrete actors'
-          : undefined;
+        : (o.workers ?? 1) > 1
+          ? 'the parallel bfs (workers > 1) does not reduce'
+          : o.maxPreemptions !== undefined
+            ? 'off under maxPreemptions: the preemption context names concrete actors'
+            : undefined;
     if (off) {
       symmetry = false;
       if (requested !== 'all' || model.symmetry) notes.push(`symmetry: ${off}`);

@@ -99,8 +99,8 @@ describe('VisitedTable basics', () => {
     expect(new VisitedTable().slotCapacity).toBe(2048);
     // 32 slots * 4 B + 16 ids * (hi 4 + lo 4) B
     expect(new VisitedTable({ initialCapacity: 16 }).bytes).toBe(256);
-    // + parents (4 B) + actions (4 B) + depths (4 B) per id
-    expect(new VisitedTable({ initialCapacity: 16, parents: true, depths: true }).bytes).toBe(448);
+    // + parents (4 B) + actions (1 B until an action index needs more) + depths (4 B) per id
+    expect(new VisitedTable({ initialCapacity: 16, parents: true, depths: true }).bytes).toBe(400);
   });
 });
 
@@ -150,8 +150,8 @@ describe('VisitedTable growth', () => {
     }
     expect(falseHits).toBe(0);
 
-    // 262,144 slots * 4 B + 131,072 ids * 20 B (hi, lo, parent, action, depth).
-    expect(t.bytes).toBe(262_144 * 4 + 131_072 * 20);
+    // 262,144 slots * 4 B + 131,072 ids * 17 B (hi, lo, parent, action (1 B), depth).
+    expect(t.bytes).toBe(262_144 * 4 + 131_072 * 17);
     expect(t.bytes).toBeGreaterThan(startBytes);
     expect(t.bytes / t.size).toBeLessThan(40);
   });
@@ -166,5 +166,46 @@ describe('VisitedTable growth', () => {
     }
     expect(t.size).toBe(10_000);
     expect(t.find(fp(5000, 0xabcdef))).toBe(-1);
+  });
+});
+
+describe('VisitedTable columns sized to need', () => {
+  it('action indices above 255 and above 65,535 widen the action column and keep earlier ones', () => {
+    const t = new VisitedTable({ parents: true, initialCapacity: 16 });
+    const base = t.bytes;
+    for (let i = 0; i < 10; i++) t.insert(fp(i, i), i - 1, i);
+    expect(t.bytes).toBe(base);
+    t.insert(fp(100, 100), 3, 300);
+    // 16 ids: the action column went from 1 to 2 bytes per id.
+    expect(t.bytes).toBe(base + 16);
+    t.insert(fp(101, 101), 4, 70_000);
+    expect(t.bytes).toBe(base + 48);
+    expect(Array.from({ length: 10 }, (_, i) => t.actionOf(i))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect([t.actionOf(10), t.parentOf(10), t.actionOf(11), t.parentOf(11)]).toEqual([300, 3, 70_000, 4]);
+    t.setParent(2, 9, 65_536 * 3);
+    expect([t.parentOf(2), t.actionOf(2)]).toEqual([9, 196_608]);
+  });
+
+  it('600,000 ids span three column chunks: parent links intact, under 32 B per state', () => {
+    const N = 600_000;
+    const rand = xorshift(99);
+    const t = new VisitedTable({ parents: true });
+    const his = new Uint32Array(N);
+    const los = new Uint32Array(N);
+    for (let i = 0; i < N; i++) {
+      his[i] = rand();
+      los[i] = i; // distinct by construction
+      if (t.insert(fp(his[i], los[i]), i - 1, i % 200) !== i) expect.fail(`insert #${i}`);
+    }
+    for (let i = 0; i < N; i += 997) {
+      expect(t.find(fp(his[i], los[i]))).toBe(i);
+      expect([t.parentOf(i), t.actionOf(i)]).toEqual([i - 1, i % 200]);
+    }
+    expect(t.find(fp(his[N - 1], los[N - 1]))).toBe(N - 1);
+    expect(t.parentOf(N - 1)).toBe(N - 2);
+    // 2^20 slots * 4 B + three chunks of 2^18 ids * 13 B (hi, lo, parent, 1-byte action).
+    expect(t.slotCapacity).toBe(2 ** 20);
+    expect(t.bytes).toBe(2 ** 20 * 4 + 3 * 2 ** 18 * 13);
+    expect(t.bytes / t.size).toBeLessThan(32);
   });
 });
