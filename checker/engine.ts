@@ -218,7 +218,7 @@ export class Engine<S, A> {
    * default fingerprint of an unbounded search.
    */
   nodeFingerprintInto(state: S, ctx: PreemptionContext, out: { hi: number; lo: number }): void {
-    if (this.fpOverride || this.bounded) {
+    if (this.fpOverride || this.bounded || this.canonical) {
       const fp = this.nodeFingerprint(state, ctx);
       out.hi = fp.hi;
       out.lo = fp.lo;
