@@ -7,6 +7,7 @@
  *   import { checkScenario } from 'mmcheck';
  *   checkScenario('seed-por-reset-lazy-mmu', { design: 'v6' }).verdict; // 'violation'
  * vitest matchers: import 'mmcheck/matchers'.
+ * Design files (docs/designs.md): import { defineDesign, event, local } from 'mmcheck/design'.
  */
 export * from './checker/index.ts';
 export { checkScenario, runScenario, type ScenarioCheckOptions, type ScenarioReport, type ScenarioRun } from './api/check-scenario.ts';
@@ -14,6 +15,17 @@ export { replayTrace, type ReplayReport, type ReplayOptions } from './api/replay
 export { runMatrix, type MatrixCell, type MatrixOptions } from './api/matrix.ts';
 export { kernelModel, type KernelAction, type KernelModel, type KernelModelOptions } from './model/kernel-model.ts';
 export { allDesigns, getDesign, registerDesign, type Design, type Knobs } from './model/designs.ts';
+export {
+  callOriginal,
+  defineDesign,
+  kernelFunction,
+  loadDesign,
+  type DefinedDesign,
+  type DesignDefinition,
+  type DesignInvariant,
+  type FunctionChange,
+} from './api/design.ts';
+export { diffDesigns, type DesignDiff, type DiffOptions, type DiffSide, type ScenarioDiff } from './api/diff.ts';
 export { allScenarios, getScenario, type Scenario, type Expectation } from './model/scenarios/index.ts';
 export { RULES, type KernelRule } from './properties/index.ts';
 export { shrinkPath, shrinkWith, type ShrinkHooks } from './counterexamples/shrink.ts';

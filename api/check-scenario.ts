@@ -9,13 +9,18 @@ import { check, checkAsync, resultToJson, type AsyncCheckHooks, type CheckOption
 import { knobDiff } from '../model/designs.ts';
 import { kernelModel, type KernelAction, type KernelModel } from '../model/kernel-model.ts';
 import type { KernelState } from '../model/kernel/state.ts';
+import type { Design } from '../model/designs.ts';
+import type { DesignDefinition } from '../model/design-file.ts';
 import { getScenario, type ScenarioParams } from '../model/scenarios/index.ts';
 import { shrinkResult } from '../counterexamples/kernel/shrink-hooks.ts';
 import { scheduleCounts, stepViews } from '../counterexamples/kernel/steps.ts';
 
 export interface ScenarioCheckOptions extends CheckOptions {
-  /** A design name (default v6). */
-  readonly design?: string;
+  /**
+   * A design name (default v6), a design object, or a design file's default export
+   * (`import fix from './fix.ts'`). A file path is loaded with `await loadDesign(path)` first.
+   */
+  readonly design?: string | Design | DesignDefinition;
   /** `knob=value` overrides of the design. */
   readonly set?: readonly string[];
   /** Scenario parameters: `irqs`, `fanout`. */
@@ -106,6 +111,8 @@ export function reportOf(model: KernelModel, r: CheckResult<KernelState, KernelA
     scenario: model.scenario.name,
     design: model.design.name,
     knobs: knobDiff(model.design),
+    // A design file: the kernel functions it replaces or wraps.
+    ...(model.design.functions ? { functions: [...model.design.functions.keys()].filter((f) => !/ \(original( \d+)?\)$/.test(f)) } : {}),
     params: model.params,
     ...rest,
     ...violationDetails(r),

@@ -3,7 +3,7 @@
  * scenario's expectation. "Which of these designs break which rules, and how?"
  */
 import { UsageError, type CheckOptions } from '../checker/index.ts';
-import { designNames } from '../model/designs.ts';
+import { designNames, type Design } from '../model/designs.ts';
 import { allScenarios, getScenario, type Expectation, type Scenario } from '../model/scenarios/index.ts';
 import { runScenario, type ScenarioReport } from './check-scenario.ts';
 
@@ -24,20 +24,51 @@ export interface MatrixCell {
 
 export interface MatrixOptions {
   readonly scenarios?: readonly string[];
-  readonly designs?: readonly string[];
+  /** Built-in design names, or designs loaded from files (`loadDesign`): those run on every scenario. */
+  readonly designs?: readonly (string | Design)[];
   readonly onCell?: (cell: MatrixCell, index: number, total: number) => void;
   /** Partial-order and symmetry reduction (default `all`: what each cell's model supports). */
   readonly reduction?: CheckOptions['reduction'];
 }
 
-export function matrixPlan(o: MatrixOptions = {}): { scenario: Scenario; design: string }[] {
+/**
+ * The cells to run. A built-in design runs where a scenario declares it, against that
+ * expectation. A design file declares no expectations: it runs on every scenario (or the
+ * chosen ones) and is held to its base design's expectations, except that passing is always
+ * welcome (see `meetsProposedDesign`).
+ */
+export interface MatrixPlanEntry {
+  readonly scenario: Scenario;
+  /** The design's name. */
+  readonly design: string;
+  /** A design file's design (not declared by the scenario: see `runCell`). */
+  readonly proposed?: Design;
+}
+
+export function matrixPlan(o: MatrixOptions = {}): MatrixPlanEntry[] {
   const known = new Set(designNames());
-  for (const d of o.designs ?? []) if (!known.has(d)) throw new UsageError(`unknown design "${d}"; designs: ${[...known].join(', ')}`);
+  const names = (o.designs ?? []).filter((d): d is string => typeof d === 'string');
+  const objects = (o.designs ?? []).filter((d): d is Design => typeof d !== 'string');
+  for (const d of names) if (!known.has(d)) throw new UsageError(`unknown design "${d}"; designs: ${[...known].join(', ')}`);
   const scenarios = o.scenarios?.length ? o.scenarios.map(getScenario) : allScenarios();
-  const plan: { scenario: Scenario; design: string }[] = [];
-  for (const scenario of scenarios)
-    for (const design of Object.keys(scenario.expectations)) if (!o.designs?.length || o.designs.includes(design)) plan.push({ scenario, design });
+  const plan: MatrixPlanEntry[] = [];
+  for (const scenario of scenarios) {
+    for (const design of Object.keys(scenario.expectations)) if (!o.designs?.length || names.includes(design)) plan.push({ scenario, design });
+    for (const proposed of objects) plan.push({ scenario, design: proposed.name, proposed });
+  }
   return plan;
+}
+
+/** Where its base design is not declared, a design file is expected to hold every invariant. */
+const PROPOSED_DESIGN_EXPECTATION: Expectation = { verdict: 'pass', why: 'a proposed design is expected to hold every invariant' };
+
+/**
+ * What a design file is held to on a scenario: its base design's expectation there (or a pass),
+ * and a complete pass always meets it: a design that fixes what its base breaks is the point.
+ */
+function proposedExpectation(scenario: Scenario, design: Design): { expected: Expectation; meets: (r: ScenarioReport) => boolean } {
+  const expected = (design.base !== undefined ? scenario.expectations[design.base] : undefined) ?? PROPOSED_DESIGN_EXPECTATION;
+  return { expected, meets: (r) => (r.verdict === 'pass' && r.complete) || meetsExpectation(expected, r) };
 }
 
 /** `needle` appears in `hay` in order, gaps allowed (an expected call trace in a real one). */
@@ -56,15 +87,16 @@ export function meetsExpectation(expected: Expectation, report: ScenarioReport):
   );
 }
 
-export function runCell(scenario: Scenario, design: string, o: Pick<MatrixOptions, 'reduction'> = {}): MatrixCell {
-  const expected = scenario.expectations[design];
+export function runCell(scenario: Scenario, design: string | Design, o: Pick<MatrixOptions, 'reduction'> = {}): MatrixCell {
+  const { expected, meets } =
+    typeof design === 'string' ? { expected: scenario.expectations[design], meets: (r: ScenarioReport) => meetsExpectation(scenario.expectations[design], r) } : proposedExpectation(scenario, design);
   const t0 = performance.now();
   const { report } = runScenario(scenario.name, { design, ...(o.reduction ? { reduction: o.reduction } : {}) });
   const seconds = Math.round(performance.now() - t0) / 1000;
-  const matches = meetsExpectation(expected, report);
+  const matches = meets(report);
   return {
     scenario: scenario.name,
-    design,
+    design: report.design,
     expected: { verdict: expected.verdict, ...(expected.property ? { property: expected.property } : {}) },
     verdict: report.verdict,
     ...(report.property ? { property: report.property } : {}),
@@ -79,8 +111,8 @@ export function runCell(scenario: Scenario, design: string, o: Pick<MatrixOption
 
 export function runMatrix(o: MatrixOptions = {}): MatrixCell[] {
   const plan = matrixPlan(o);
-  return plan.map(({ scenario, design }, i) => {
-    const cell = runCell(scenario, design, o);
+  return plan.map(({ scenario, design, proposed }, i) => {
+    const cell = runCell(scenario, proposed ?? design, o);
     o.onCell?.(cell, i, plan.length);
     return cell;
   });

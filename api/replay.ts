@@ -7,6 +7,7 @@ import { replayLabels, type ReplayOutcome } from '../counterexamples/replay.ts';
 import type { TraceFile } from '../counterexamples/trace-file.ts';
 import { kernelModel, type KernelAction, type KernelModel } from '../model/kernel-model.ts';
 import type { KernelState } from '../model/kernel/state.ts';
+import { designNames, type Design } from '../model/designs.ts';
 import { getScenario } from '../model/scenarios/index.ts';
 import { violationDetails } from './check-scenario.ts';
 
@@ -29,8 +30,8 @@ export interface ReplayReport {
 }
 
 export interface ReplayOptions {
-  /** Replay under this design instead of the recorded one. */
-  readonly design?: string;
+  /** Replay under this design instead of the recorded one (a name, or a design loaded from a file). */
+  readonly design?: string | Design;
   /** Extra knob overrides (after the recorded ones). */
   readonly set?: readonly string[];
 }
@@ -39,6 +40,8 @@ export interface ReplayOptions {
 export function modelForTrace(t: TraceFile, o: ReplayOptions = {}): KernelModel {
   if (!t.scenario) throw new UsageError('this trace was recorded on a model file; replay it with its --model');
   const design = o.design ?? t.design ?? 'v6';
+  if (typeof design === 'string' && o.design === undefined && !designNames().includes(design))
+    throw new UsageError(`this trace was recorded under design "${design}", which is not built in (a design file?): replay it with --design FILE`);
   const set = o.design !== undefined ? [...(o.set ?? [])] : [...(t.set ?? []), ...(o.set ?? [])];
   return kernelModel(getScenario(t.scenario), {
     design,

@@ -6,6 +6,7 @@ import { colourEnabled, terminalWidth } from './terminal.ts';
 import { shrinkWith } from '../counterexamples/shrink.ts';
 import { renderKernelResult } from '../counterexamples/kernel/text.ts';
 import { buildScenarioModel, reportOf, runModelAsync, type ScenarioCheckOptions } from '../api/check-scenario.ts';
+import { resolveDesign } from '../model/design-file.ts';
 import type { ScenarioParams } from '../model/scenarios/index.ts';
 import type { ReductionMode } from '../checker/reduction/index.ts';
 import { writeOutputs } from './outputs.ts';
@@ -40,11 +41,11 @@ export const SEARCH_OPTIONS = {
 
 export const CHECK_SPEC: CommandSpec = {
   name: 'check',
-  usage: 'mmcheck check SCENARIO [--design NAME] [--set knob=value]... [options]\n       mmcheck check --model FILE [options]',
+  usage: 'mmcheck check SCENARIO [--design NAME|FILE] [--set knob=value]... [options]\n       mmcheck check --model FILE [options]',
   summary: 'Explore a scenario under a design (or a model file) and report the first invariant violation, with its trace.',
   maxPositionals: 1,
   options: {
-    design: { type: 'string', arg: 'NAME', help: "the design to check the scenario under (default v6; see 'mmcheck list')" },
+    design: { type: 'string', arg: 'NAME|FILE', help: "the design to check the scenario under: a name (default v6; see 'mmcheck list') or a design file (docs/designs.md)" },
     set: { type: 'list', arg: 'KNOB=VALUE', help: 'override one knob of the design (repeatable)' },
     param: { type: 'list', arg: 'NAME=VALUE', help: 'scenario parameter: irqs=N (IRQs the environment raises), fanout=N, evictions=N (TLB evictions the hardware may make; default 0) (repeatable)' },
     model: { type: 'string', arg: 'FILE', help: 'check a .ts or .js file whose default export is a Model, instead of a scenario' },
@@ -108,7 +109,7 @@ export function scenarioParams(p: Parsed): Partial<ScenarioParams> {
 async function checkScenarioCommand(name: string, p: Parsed): Promise<number> {
   const opts: ScenarioCheckOptions = {
     ...searchOptions(p),
-    ...(p.options.design ? { design: p.options.design as string } : {}),
+    ...(p.options.design ? { design: await resolveDesign(p.options.design as string) } : {}),
     ...(p.options.set ? { set: p.options.set as string[] } : {}),
     params: scenarioParams(p),
     shrink: !p.options['no-shrink'],

@@ -11,6 +11,7 @@ import { listCommand, LIST_SPEC } from './list.ts';
 import { replayCommand, REPLAY_SPEC } from './replay.ts';
 import { matrixCommand, MATRIX_SPEC } from './matrix.ts';
 import { docsCommand, DOCS_SPEC } from './docs.ts';
+import { diffCommand, DIFF_SPEC } from './diff.ts';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   list: { spec: LIST_SPEC, run: listCommand },
   replay: { spec: REPLAY_SPEC, run: replayCommand },
   docs: { spec: DOCS_SPEC, run: docsCommand },
+  diff: { spec: DIFF_SPEC, run: diffCommand },
 };
 
 function mainHelp(): string {

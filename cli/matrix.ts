@@ -1,6 +1,8 @@
 /** `mmcheck matrix`: the main job. Rows are scenarios, columns designs. */
 import { runCell, matrixPlan, type MatrixCell } from '../api/matrix.ts';
 import { RULES_BY_NAME } from '../properties/index.ts';
+import { resolveDesign } from '../model/design-file.ts';
+import { isDesignFilePath } from '../model/designs.ts';
 import { parseArgs, type CommandSpec } from './args.ts';
 import { wrap } from '../counterexamples/wrap.ts';
 import { EXIT } from './exit.ts';
@@ -10,18 +12,24 @@ import type { ReductionMode } from '../checker/reduction/index.ts';
 
 export const MATRIX_SPEC: CommandSpec = {
   name: 'matrix',
-  usage: 'mmcheck matrix [--scenario NAME]... [--design NAME]... [--json]',
+  usage: 'mmcheck matrix [--scenario NAME]... [--design NAME|FILE]... [--json]',
   summary:
-    'Check every scenario under every design it declares and compare with its expected verdict. Exit 1 if any cell differs from its expectation.',
+    'Check every scenario under every design it declares and compare with its expected verdict. Exit 1 if any cell differs from its expectation.\n' +
+    "A design file runs on every scenario, held to its base design's expectations (a pass always meets them; where the base is not declared, a pass is expected).",
   maxPositionals: 0,
   options: {
     scenario: { type: 'list', arg: 'NAME', help: 'only this scenario (repeatable)' },
-    design: { type: 'list', arg: 'NAME', help: 'only this design (repeatable)' },
+    design: { type: 'list', arg: 'NAME|FILE', help: 'only this design (repeatable); a design file runs on every scenario' },
     json: { type: 'boolean', help: 'print an array of {scenario, design, expected, verdict, property, traceLength, distinctStates, complete}' },
     quiet: { type: 'boolean', help: 'no progress lines' },
     reduction: SEARCH_OPTIONS.reduction,
   },
-  examples: ['mmcheck matrix', 'mmcheck matrix --scenario seed-por-reset-lazy-mmu', 'mmcheck matrix --json > matrix.json'],
+  examples: [
+    'mmcheck matrix',
+    'mmcheck matrix --scenario seed-por-reset-lazy-mmu',
+    'mmcheck matrix --json > matrix.json',
+    'mmcheck matrix --design examples/designs/pause-lazy-mmu-in-finish-task-switch.ts',
+  ],
 };
 
 /** `✓ 730` (pass, states) or `✗1 18/508` (invariant number, steps/states); `!` marks a mismatch. */
@@ -96,16 +104,16 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   const p = parseArgs(MATRIX_SPEC, argv);
   const plan = matrixPlan({
     ...(p.options.scenario ? { scenarios: p.options.scenario as string[] } : {}),
-    ...(p.options.design ? { designs: p.options.design as string[] } : {}),
+    ...(p.options.design ? { designs: await Promise.all((p.options.design as string[]).map((d) => (isDesignFilePath(d) ? resolveDesign(d) : d))) } : {}),
   });
   const progress = !p.options.json && !p.options.quiet;
   const interrupt = interruptSignal();
   const cells: MatrixCell[] = [];
   const t0 = performance.now();
   try {
-    for (const [i, { scenario, design }] of plan.entries()) {
+    for (const [i, { scenario, design, proposed }] of plan.entries()) {
       if (interrupt.signal.aborted) break;
-      const cell = runCell(scenario, design, p.options.reduction ? { reduction: p.options.reduction as ReductionMode } : {});
+      const cell = runCell(scenario, proposed ?? design, p.options.reduction ? { reduction: p.options.reduction as ReductionMode } : {});
       cells.push(cell);
       if (progress) process.stderr.write(`[${String(i + 1).padStart(String(plan.length).length)}/${plan.length}] ${cellLine(cell)}\n`);
       await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C in between cells

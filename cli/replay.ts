@@ -8,15 +8,16 @@ import { stepViews } from '../counterexamples/kernel/steps.ts';
 import { parseArgs, type CommandSpec } from './args.ts';
 import { EXIT } from './exit.ts';
 import { loadModelFile } from './load-model.ts';
+import { resolveDesign } from '../model/design-file.ts';
 
 export const REPLAY_SPEC: CommandSpec = {
   name: 'replay',
-  usage: 'mmcheck replay TRACE.json [--design NAME] [--set knob=value]... [--json]',
+  usage: 'mmcheck replay TRACE.json [--design NAME|FILE] [--set knob=value]... [--json]',
   summary:
     'Replay a saved trace step by step (by action label). Exit 0: the recorded violation reproduces; 1: it does not (or a step is no longer enabled); 2: bad file or names.',
   maxPositionals: 1,
   options: {
-    design: { type: 'string', arg: 'NAME', help: 'replay under this design instead of the recorded one' },
+    design: { type: 'string', arg: 'NAME|FILE', help: 'replay under this design (a name or a design file) instead of the recorded one' },
     set: { type: 'list', arg: 'KNOB=VALUE', help: 'override one knob (repeatable)' },
     json: { type: 'boolean', help: 'print the replay report as JSON' },
     quiet: { type: 'boolean', help: 'print only the verdict line' },
@@ -42,7 +43,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     lines.push(`mmcheck replay ${file}: model ${model.name}`, verdictLine(report));
   } else {
     const run = replayScenarioTrace(trace, {
-      ...(p.options.design ? { design: p.options.design as string } : {}),
+      ...(p.options.design ? { design: await resolveDesign(p.options.design as string) } : {}),
       ...(p.options.set ? { set: p.options.set as string[] } : {}),
     });
     report = run.report;

@@ -6,7 +6,9 @@
  * `registerDesign` or override a knob from the command line with `--set knob=value`.
  */
 import { UsageError } from '../checker/index.ts';
+import type { KernelRule } from '../properties/index.ts';
 import { BBM_LEVELS, type BbmLevel } from './hardware/mmu.ts';
+import type { KFunction } from './kernel/exec.ts';
 
 export interface Knobs {
   /** kpkeys v6 patch 7: save POR_EL1 in pt_regs and write POR_EL1_INIT on exception entry from EL1. */
@@ -108,6 +110,14 @@ export interface Design {
   readonly name: string;
   readonly description: string;
   readonly knobs: Knobs;
+  /** The named design it starts from (design files). */
+  readonly base?: string;
+  /** The file it was loaded from (design files). */
+  readonly file?: string;
+  /** Kernel functions this design replaces or wraps, by name (model/design-file.ts). */
+  readonly functions?: ReadonlyMap<string, KFunction>;
+  /** Invariants of the design's own, checked in every scenario run under it. */
+  readonly invariants?: readonly KernelRule[];
 }
 
 export const V6_KNOBS: Knobs = {
@@ -336,7 +346,14 @@ export function allDesigns(): Design[] {
   return [...designs.values()];
 }
 
+/** A `--design` value that names a file (`./fix.ts`, `designs/fix.js`) rather than a built-in design. */
+export function isDesignFilePath(spec: string): boolean {
+  return /[\\/]/.test(spec) || /\.(ts|mts|js|mjs)$/.test(spec);
+}
+
 export function getDesign(name: string): Design {
+  if (isDesignFilePath(name) && !designs.has(name))
+    throw new UsageError(`"${name}" is a design file: load it with loadDesign() (the command line does this for --design), or pass its default export`);
   const d = designs.get(name);
   if (!d) throw new UsageError(`unknown design "${name}"; designs: ${designNames().join(', ')}`);
   return d;
@@ -362,7 +379,7 @@ export function withSettings(design: Design, settings: readonly string[]): Desig
   if (settings.length === 0) return design;
   let knobs = design.knobs;
   for (const s of settings) knobs = { ...knobs, ...parseKnobSetting(s) };
-  return { name: `${design.name}+${settings.join('+')}`, description: `${design.description}; with ${settings.join(', ')}`, knobs };
+  return { ...design, name: `${design.name}+${settings.join('+')}`, description: `${design.description}; with ${settings.join(', ')}`, knobs };
 }
 
 /** The knobs where `d` differs from v6, in command-line spelling. */

@@ -3,14 +3,15 @@
  * each of their outcomes) and the environment's IRQs; the invariants are the scenario's rules.
  */
 import { UsageError, type Invariant, type Model } from '../checker/index.ts';
-import { RULES_BY_NAME, type KernelFacts } from '../properties/index.ts';
-import { getDesign, withSettings, type Design } from './designs.ts';
+import { RULES, type KernelEvent, type KernelFacts, type KernelRule } from '../properties/index.ts';
+import { withSettings, type Design } from './designs.ts';
+import { designOf, type DesignDefinition } from './design-file.ts';
 import { DEFAULT_GEOMETRY, linearAlias, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
 import { describeTlbEntry, tlbEvict } from './hardware/tlb.ts';
 import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
-import { cpuTransitions, fnNamed, K, settle } from './kernel/exec.ts';
+import { cpuTransitions, fnIn, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
 import type { List } from 'immutable';
 import { kernelOwner, Recorder, recordWhile, ruleReads } from './kernel/footprint.ts';
@@ -36,19 +37,21 @@ export interface KernelModel extends Model<KernelState, KernelAction> {
 }
 
 export interface KernelModelOptions {
-  /** Design name (default v6) or a design object. */
-  readonly design?: string | Design;
+  /** Design name (default v6), a design object, or a design file's definition (`defineDesign`). */
+  readonly design?: string | Design | DesignDefinition;
   /** `knob=value` overrides. */
   readonly set?: readonly string[];
   readonly params?: Partial<ScenarioParams>;
-  /** Check these invariants instead of the scenario's. */
+  /** Check these invariants instead of the scenario's (and the design's own). */
   readonly invariants?: readonly string[];
+  /** Sees every kernel event reported while the model runs (see Env.onEvent). */
+  readonly onEvent?: (e: KernelEvent, k: K) => void;
 }
 
 const CATCH_ALL = 'kernel-does-not-oops';
 
 export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}): KernelModel {
-  const base = typeof options.design === 'object' ? options.design : getDesign(options.design ?? 'v6');
+  const base = designOf(options.design ?? 'v6');
   const design = withSettings(base, options.set ?? []);
   const params: ScenarioParams = { ...scenario.params, ...options.params };
   if (!Number.isInteger(params.fanout) || params.fanout < 2 || params.fanout > 16)
@@ -57,12 +60,25 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   const evictions = params.evictions ?? 0;
   if (!Number.isInteger(evictions) || evictions < 0) throw new UsageError(`evictions must be an integer >= 0, got ${params.evictions}`);
   const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
-  const names = [...(options.invariants ?? scenario.invariants)];
-  for (const n of names) if (!RULES_BY_NAME.has(n)) throw new UsageError(`unknown invariant "${n}"; invariants: ${[...RULES_BY_NAME.keys()].join(', ')}`);
+  // A design file may add invariants of its own: checked in every scenario run under it.
+  const ownRules = design.invariants ?? [];
+  const rules: readonly KernelRule[] = ownRules.length ? [...RULES, ...ownRules] : RULES;
+  const rulesByName = new Map(rules.map((r) => [r.name, r]));
+  const names = [...(options.invariants ?? [...scenario.invariants, ...ownRules.map((r) => r.name)])];
+  for (const n of names) if (!rulesByName.has(n)) throw new UsageError(`unknown invariant "${n}"; invariants: ${[...rulesByName.keys()].join(', ')}`);
   if (!names.includes(CATCH_ALL)) names.push(CATCH_ALL);
 
   const built = scenario.build({ knobs: design.knobs, geometry, params });
-  const env: Env = { design, knobs: design.knobs, geometry, layout: built.layout, recorded: new Set(names) };
+  const env: Env = {
+    design,
+    knobs: design.knobs,
+    geometry,
+    layout: built.layout,
+    recorded: new Set(names),
+    ...(design.functions?.size ? { functions: design.functions } : {}),
+    ...(ownRules.length ? { rules } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  };
   let initial = evictions > 0 ? built.state.set('evictions_left', evictions) : built.state;
   initial.cpus.forEach((_, cpu) => {
     initial = settle(new K(initial, cpu, env), []).raw;
@@ -86,7 +102,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         if (s.irqs_left > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
           scenario.irqSources.forEach((src, index) => {
             const label = `${prefix} ${task.comm}: IRQ (${src.name})`;
-            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnNamed(src.handler)).raw });
+            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
           });
         }
         // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
@@ -114,7 +130,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   };
 
   const invariants: Invariant<KernelState>[] = names.map((name) => {
-    const rule = RULES_BY_NAME.get(name)!;
+    const rule = rulesByName.get(name)!;
     return {
       name,
       description: rule.statement,
@@ -153,7 +169,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
       const budget = s.irqs_left as unknown as number | List<number>;
       const left = typeof budget === 'number' ? budget : budget.get(cpu)!;
       r.read(typeof budget === 'number' ? 'irqs_left' : `cpu${cpu}.irqs_left`);
-      if (left > 0) for (const src of scenario.irqSources) takeIrq(new K(s, cpu, env), fnNamed(src.handler));
+      if (left > 0) for (const src of scenario.irqSources) takeIrq(new K(s, cpu, env), fnIn(env, src.handler));
     });
     const fp = { reads: [...r.reads], writes: [...r.writes] };
     byActor.set(String(actor), fp);

@@ -23,7 +23,7 @@ import { kpkeysLevelOf, permsName, por_elx_idx } from '../../model/hardware/pkey
 import type { TlbEntry } from '../../model/hardware/tlb.ts';
 import type { KernelAction, KernelModel } from '../../model/kernel-model.ts';
 import type { KernelState, Value } from '../../model/kernel/state.ts';
-import { RULES_BY_NAME } from '../../properties/index.ts';
+import { RULES } from '../../properties/index.ts';
 import { verdictLine } from '../summary.ts';
 import { cpuViews, scheduleCounts, stepViews, type CpuView, type StepView } from './steps.ts';
 import { oopsLines } from './text.ts';
@@ -753,8 +753,10 @@ function factsTable(rows: readonly (readonly [string, string])[]): string {
 export function timelineHtml(model: KernelModel, r: CheckResult<KernelState, KernelAction>): string {
   const scenario = model.scenario.name;
   const design = model.design.name;
-  const rule = r.property ? RULES_BY_NAME.get(r.property) : undefined;
-  const verdict = verdictLine(r, (p) => RULES_BY_NAME.get(p)?.statement);
+  // A design file may add invariants of its own: the model's env knows them.
+  const ruleOf = (p: string) => (model.env.rules ?? RULES).find((x) => x.name === p);
+  const rule = r.property ? ruleOf(r.property) : undefined;
+  const verdict = verdictLine(r, (p) => ruleOf(p)?.statement);
   const knobs = knobDiff(model.design);
   const title = `mmcheck: ${scenario} under ${design}${r.property ? ` — ${r.property}` : ''}`;
   const head = [

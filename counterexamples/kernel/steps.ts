@@ -10,7 +10,7 @@ import { displayVa } from '../../model/hardware/geometry.ts';
 import type { KernelAction, KernelModel } from '../../model/kernel-model.ts';
 import type { KernelState, Task } from '../../model/kernel/state.ts';
 import type { SkippedOperation } from '../../model/kernel/env.ts';
-import { fnNamed, K, pendingStep, settle } from '../../model/kernel/exec.ts';
+import { fnIn, K, pendingStep, settle } from '../../model/kernel/exec.ts';
 import { takeIrq } from '../../model/kernel/entry.ts';
 import type { Path } from '../../checker/index.ts';
 
@@ -152,11 +152,11 @@ export function skippedOperations(model: KernelModel, before: KernelState, actio
   const env = { ...model.env, onSkipped: (op: SkippedOperation) => sink.push(op) };
   if (action.kind === 'irq') {
     const src = model.scenario.irqSources[action.index];
-    if (src) takeIrq(new K(before, action.cpu, env), fnNamed(src.handler));
+    if (src) takeIrq(new K(before, action.cpu, env), fnIn(env, src.handler));
     return sink;
   }
   // As cpuTransitions does: run the step once, then settle only the outcome this action took.
-  const p = pendingStep(before, action.cpu);
+  const p = pendingStep(before, action.cpu, env);
   if (!p?.step) return [];
   const r = p.step.run(new K(before, action.cpu, env));
   const common = sink;

@@ -5,7 +5,7 @@
  * long text wraps (nothing is cut), and a legend explains every abbreviation.
  */
 import type { CheckResult } from '../../checker/index.ts';
-import { RULES_BY_NAME } from '../../properties/index.ts';
+import { RULES } from '../../properties/index.ts';
 import type { KernelAction, KernelModel } from '../../model/kernel-model.ts';
 import type { KernelState } from '../../model/kernel/state.ts';
 import { statsLine, verdictLine } from '../summary.ts';
@@ -179,8 +179,10 @@ export function violationLines(r: CheckResult<KernelState, KernelAction>, model?
 export function renderKernelResult(r: CheckResult<KernelState, KernelAction>, model: KernelModel, opts: TextOptions = {}): string {
   const width = Math.max(20, opts.width ?? 80);
   const paint = painter(opts.colour ?? false);
-  const rule = r.property ? RULES_BY_NAME.get(r.property) : undefined;
-  const verdict = verdictLine(r, (p) => RULES_BY_NAME.get(p)?.statement);
+  // A design file may add invariants of its own: the model's env knows them.
+  const ruleOf = (p: string) => (model.env.rules ?? RULES).find((x) => x.name === p);
+  const rule = r.property ? ruleOf(r.property) : undefined;
+  const verdict = verdictLine(r, (p) => ruleOf(p)?.statement);
   const head = wrapLines([`mmcheck: ${model.scenario.name} under ${model.design.name} (${r.strategy}${r.seed !== undefined ? `, seed ${r.seed}` : ''})`], width);
   const verdictLines = wrap(verdict, width, '', '  ').map((l) => paint(l, r.verdict === 'pass' ? 'green' : r.verdict === 'incomplete' ? 'yellow' : 'red'));
   const out = [...head, ...verdictLines];

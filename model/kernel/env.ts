@@ -1,5 +1,7 @@
 /** What is fixed for one run: the design, the geometry, the boot-time page layout. */
+import type { KernelEvent, KernelRule } from '../../properties/index.ts';
 import type { Design, Knobs } from '../designs.ts';
+import type { K, KFunction } from './exec.ts';
 import type { Geometry } from '../hardware/geometry.ts';
 
 export interface Layout {
@@ -24,6 +26,12 @@ export interface Env {
   readonly layout: Layout;
   /** Rules whose violations are recorded in the state (the checked invariants). */
   readonly recorded: ReadonlySet<string>;
+  /** The design's own versions of kernel functions, by name (design files); the rest are the model's. */
+  readonly functions?: ReadonlyMap<string, KFunction>;
+  /** Every rule events are checked against: the built-in ones plus the design's own (default: the built-in ones). */
+  readonly rules?: readonly KernelRule[];
+  /** Sees every kernel event as it is reported (mmcheck diff's summary of what is reachable). */
+  readonly onEvent?: (e: KernelEvent, k: K) => void;
   /**
    * Ghost, outside the state: told when the code skips an operation the design lets it skip
    * (an elided TLBI, a skipped kpkeys guard). Unset while checking; a counterexample renderer

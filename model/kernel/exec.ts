@@ -54,19 +54,32 @@ const FUNCTIONS = new Map<string, KFunction>();
 /** Declares a kernel function. Falling off the last step returns. */
 export function kfunc(name: string, source: string, steps: readonly Step[], opts: { inline?: boolean } = {}): KFunction {
   if (FUNCTIONS.has(name)) throw new Error(`kernel function ${name} declared twice`);
+  const f = kfunction(name, source, steps, opts);
+  FUNCTIONS.set(name, f);
+  return f;
+}
+
+/** A kernel function that is not declared globally: a design file's version of one (see Env.functions). */
+export function kfunction(name: string, source: string, steps: readonly Step[], opts: { inline?: boolean } = {}): KFunction {
   const targets = new Map<string, number>();
   steps.forEach((s, i) => {
     if (s.name) targets.set(s.name, i);
   });
-  const f: KFunction = { name, source, inline: opts.inline ?? false, steps, targets };
-  FUNCTIONS.set(name, f);
-  return f;
+  return { name, source, inline: opts.inline ?? false, steps, targets };
 }
 
 export function fnNamed(name: string): KFunction {
   const f = FUNCTIONS.get(name);
   if (!f) throw new Error(`no kernel function named ${name}`);
   return f;
+}
+
+/**
+ * The function a frame names, as this run's design has it: a design file may replace or wrap
+ * kernel functions (`env.functions`) for the models built with it, never globally.
+ */
+export function fnIn(env: Env | undefined, name: string): KFunction {
+  return env?.functions?.get(name) ?? fnNamed(name);
 }
 
 export function allFunctions(): KFunction[] {
@@ -184,7 +197,7 @@ export class K {
   }
   /** Jump to a named step of the current function. */
   goto(name: string): K {
-    const target = fnNamed(this.frame.fn).targets.get(name);
+    const target = fnIn(this.env, this.frame.fn).targets.get(name);
     if (target === undefined) throw new Error(`${this.frame.fn} has no step named ${name}`);
     return this.setTop((fr) => fr.set('pc', target)).moveOn();
   }
@@ -238,7 +251,7 @@ export class K {
 
   /** Kernel-style call trace of the running task, innermost first, inlined functions left out. */
   callTrace(taskId = this.taskId): string[] {
-    return callTraceOf(this.s.tasks.get(taskId)!);
+    return callTraceOf(this.s.tasks.get(taskId)!, this.env);
   }
 
   /** Ghost: tells a watcher (Env.onSkipped) that the code skips `op` here; the state does not change. */
@@ -253,19 +266,21 @@ export class K {
     let trace: string[] | undefined;
     const taskId = this.taskId;
     const s0 = this.s;
+    const env = this.env;
     const full = {
       ...e,
       cpu: this.cpuId,
       task: this.task.comm,
       get callTrace(): string[] {
-        return (trace ??= callTraceOf(s0.tasks.get(taskId)!));
+        return (trace ??= callTraceOf(s0.tasks.get(taskId)!, env));
       },
     } as KernelEvent;
+    this.env.onEvent?.(full, this);
     // The violations are read only when a rule fires: a step that breaks no rule does not
     // depend on what other CPUs broke (and a footprint need not say it reads them).
     const recorder = activeRecorder();
     let s = this.raw;
-    for (const rule of RULES) {
+    for (const rule of this.env.rules ?? RULES) {
       if (!rule.check || !this.env.recorded.has(rule.name)) continue;
       const message = rule.check(full);
       if (message === undefined) continue;
@@ -283,11 +298,11 @@ export class K {
 
 type DistributiveOmit<T, Keys extends PropertyKey> = T extends unknown ? Omit<T, Keys> : never;
 
-export function callTraceOf(task: Task): string[] {
+export function callTraceOf(task: Task, env?: Env): string[] {
   const out: string[] = [];
   for (let i = task.stack.size - 1; i >= 0; i--) {
     const f = task.stack.get(i)!;
-    if (!fnNamed(f.fn).inline) out.push(f.fn);
+    if (!fnIn(env, f.fn).inline) out.push(f.fn);
   }
   return out;
 }
@@ -297,8 +312,8 @@ export function fullStackOf(task: Task): string[] {
   return task.stack.reverse().map((f) => f.fn).toArray();
 }
 
-export function stepAt(frame: Frame): Step | undefined {
-  return fnNamed(frame.fn).steps[frame.pc];
+export function stepAt(frame: Frame, env?: Env): Step | undefined {
+  return fnIn(env, frame.fn).steps[frame.pc];
 }
 
 function kindOf(st: Step, knobs: Knobs): StepKind {
@@ -306,12 +321,12 @@ function kindOf(st: Step, knobs: Knobs): StepKind {
 }
 
 /** What the CPU would execute next: the running task's top step, if it is in the kernel. */
-export function pendingStep(s: KernelState, cpu: number): { task: Task; frame: Frame; step: Step | undefined } | undefined {
+export function pendingStep(s: KernelState, cpu: number, env?: Env): { task: Task; frame: Frame; step: Step | undefined } | undefined {
   const c = s.cpus.get(cpu)!;
   const task = s.tasks.get(c.curr)!;
   const frame = task.stack.last();
   if (!frame) return undefined;
-  return { task, frame, step: stepAt(frame) };
+  return { task, frame, step: stepAt(frame, env) };
 }
 
 export interface Transition {
@@ -330,7 +345,7 @@ export function settle(k: K, chained: string[]): K {
   for (let n = 0; n < MAX_SETTLE; n++) {
     // The oops only halts the machine: not part of a step's footprint (checker/reduction/types.ts).
     if (k.raw.oops) return k;
-    const p = pendingStep(k.s, k.cpuId);
+    const p = pendingStep(k.s, k.cpuId, k.env);
     if (!p) return k;
     const { frame, task } = p;
     if (!p.step) {
@@ -355,7 +370,7 @@ export function settle(k: K, chained: string[]): K {
 
 /** The transitions of one CPU: its running task's next step, with each of its outcomes. */
 export function cpuTransitions(s: KernelState, cpu: number, env: Env, prefix: string): Transition[] {
-  const p = pendingStep(s, cpu);
+  const p = pendingStep(s, cpu, env);
   if (!p || !p.step || s.oops) return [];
   const r = p.step.run(new K(s, cpu, env));
   const outcomes: readonly Outcome[] = r instanceof K ? [{ label: '', k: r }] : r;
