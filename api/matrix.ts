@@ -4,7 +4,8 @@
  */
 import { UsageError, type CheckOptions } from '../checker/index.ts';
 import { designNames, type Design } from '../model/designs.ts';
-import { allScenarios, getScenario, type Expectation, type Scenario } from '../model/scenarios/index.ts';
+import { allScenarios, getScenario, type Expectation, type Scenario, type ScenarioParams } from '../model/scenarios/index.ts';
+import { DEEP_PARAMS } from '../model/scenarios/scenario.ts';
 import { runScenario, type ScenarioReport } from './check-scenario.ts';
 
 export interface MatrixCell {
@@ -29,6 +30,20 @@ export interface MatrixOptions {
   readonly onCell?: (cell: MatrixCell, index: number, total: number) => void;
   /** Partial-order and symmetry reduction (default `all`: what each cell's model supports). */
   readonly reduction?: CheckOptions['reduction'];
+  /**
+   * Wider bounds: every cell with at least two CPUs and two IRQs per CPU (DEEP_PARAMS, or the
+   * scenario's own if larger), capped at DEEP_MAX_STATES states per cell. It may take minutes.
+   */
+  readonly deep?: boolean;
+}
+
+/** The per-cell state cap of a deep run: a pass that reaches it is reported as incomplete. */
+export const DEEP_MAX_STATES = 50_000;
+
+/** The parameters a cell runs with: the scenario's defaults, or the deep bounds. */
+export function cellParams(scenario: Scenario, deep: boolean): ScenarioParams {
+  if (!deep) return scenario.params;
+  return { ...scenario.params, cpus: Math.max(scenario.params.cpus, DEEP_PARAMS.cpus), irqs: Math.max(scenario.params.irqs, DEEP_PARAMS.irqs) };
 }
 
 /**
@@ -87,11 +102,11 @@ export function meetsExpectation(expected: Expectation, report: ScenarioReport):
   );
 }
 
-export function runCell(scenario: Scenario, design: string | Design, o: Pick<MatrixOptions, 'reduction'> = {}): MatrixCell {
+export function runCell(scenario: Scenario, design: string | Design, o: { deep?: boolean; reduction?: CheckOptions['reduction'] } = {}): MatrixCell {
   const { expected, meets } =
     typeof design === 'string' ? { expected: scenario.expectations[design], meets: (r: ScenarioReport) => meetsExpectation(scenario.expectations[design], r) } : proposedExpectation(scenario, design);
   const t0 = performance.now();
-  const { report } = runScenario(scenario.name, { design, ...(o.reduction ? { reduction: o.reduction } : {}) });
+  const { report } = runScenario(scenario.name, { design, params: cellParams(scenario, !!o.deep), ...(o.deep ? { maxStates: DEEP_MAX_STATES } : {}), ...(o.reduction ? { reduction: o.reduction } : {}) });
   const seconds = Math.round(performance.now() - t0) / 1000;
   const matches = meets(report);
   return {
@@ -112,7 +127,7 @@ export function runCell(scenario: Scenario, design: string | Design, o: Pick<Mat
 export function runMatrix(o: MatrixOptions = {}): MatrixCell[] {
   const plan = matrixPlan(o);
   return plan.map(({ scenario, design, proposed }, i) => {
-    const cell = runCell(scenario, proposed ?? design, o);
+    const cell = runCell(scenario, proposed ?? design, { deep: !!o.deep, ...(o.reduction ? { reduction: o.reduction } : {}) });
     o.onCell?.(cell, i, plan.length);
     return cell;
   });

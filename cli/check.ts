@@ -47,7 +47,7 @@ export const CHECK_SPEC: CommandSpec = {
   options: {
     design: { type: 'string', arg: 'NAME|FILE', help: "the design to check the scenario under: a name (default v6; see 'mmcheck list') or a design file (docs/designs.md)" },
     set: { type: 'list', arg: 'KNOB=VALUE', help: 'override one knob of the design (repeatable)' },
-    param: { type: 'list', arg: 'NAME=VALUE', help: 'scenario parameter: irqs=N (IRQs the environment raises), fanout=N, evictions=N (TLB evictions the hardware may make; default 0) (repeatable)' },
+    param: { type: 'list', arg: 'NAME=VALUE', help: 'scenario parameter: irqs=N (IRQs per CPU, 0-4), cpus=N (the scenario CPUs plus N-1 background CPUs, 1-4), fanout=N (2-16), evictions=N (TLB evictions the hardware may make; default 0) (repeatable)' },
     model: { type: 'string', arg: 'FILE', help: 'check a .ts or .js file whose default export is a Model, instead of a scenario' },
     ...SEARCH_OPTIONS,
     'no-shrink': { type: 'boolean', help: 'show dfs/random counterexamples as found, without shrinking' },
@@ -99,8 +99,8 @@ async function withSearchHooks<T>(p: Parsed, run: (hooks: AsyncCheckHooks) => Pr
 export function scenarioParams(p: Parsed): Partial<ScenarioParams> {
   const out: Record<string, number> = {};
   for (const setting of (p.options.param as string[] | undefined) ?? []) {
-    const m = /^(irqs|fanout|evictions)=(\d+)$/.exec(setting);
-    if (!m) throw new UsageError(`--param takes irqs=N, fanout=N or evictions=N, got "${setting}"`);
+    const m = /^(irqs|fanout|cpus|evictions)=(\d+)$/.exec(setting);
+    if (!m) throw new UsageError(`--param takes irqs=N, cpus=N, fanout=N or evictions=N, got "${setting}"`);
     out[m[1]] = Number(m[2]);
   }
   return out;

@@ -12,7 +12,7 @@ import type { ReductionMode } from '../checker/reduction/index.ts';
 
 export const MATRIX_SPEC: CommandSpec = {
   name: 'matrix',
-  usage: 'mmcheck matrix [--scenario NAME]... [--design NAME|FILE]... [--json]',
+  usage: 'mmcheck matrix [--scenario NAME]... [--design NAME|FILE]... [--deep] [--json]',
   summary:
     'Check every scenario under every design it declares and compare with its expected verdict. Exit 1 if any cell differs from its expectation.\n' +
     "A design file runs on every scenario, held to its base design's expectations (a pass always meets them; where the base is not declared, a pass is expected).",
@@ -23,6 +23,7 @@ export const MATRIX_SPEC: CommandSpec = {
     json: { type: 'boolean', help: 'print an array of {scenario, design, expected, verdict, property, traceLength, distinctStates, complete}' },
     quiet: { type: 'boolean', help: 'no progress lines' },
     reduction: SEARCH_OPTIONS.reduction,
+    deep: { type: 'boolean', help: 'wider bounds: at least 2 CPUs and 2 IRQs per CPU, up to 50000 states a cell (takes minutes)' },
   },
   examples: [
     'mmcheck matrix',
@@ -113,7 +114,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   try {
     for (const [i, { scenario, design, proposed }] of plan.entries()) {
       if (interrupt.signal.aborted) break;
-      const cell = runCell(scenario, proposed ?? design, p.options.reduction ? { reduction: p.options.reduction as ReductionMode } : {});
+      const cell = runCell(scenario, proposed ?? design, { deep: !!p.options.deep, ...(p.options.reduction ? { reduction: p.options.reduction as ReductionMode } : {}) });
       cells.push(cell);
       if (progress) process.stderr.write(`[${String(i + 1).padStart(String(plan.length).length)}/${plan.length}] ${cellLine(cell)}\n`);
       await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C in between cells

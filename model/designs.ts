@@ -75,8 +75,38 @@ export interface Knobs {
   readonly pageattrWalker: 'pagewalk' | 'pte-only';
   /** Linear alias of kernel data/bss (seed 001). */
   readonly dataBssAlias: 'rw' | 'ro' | 'unmapped';
-  /** Where the zero page lives: in data/bss, or beside fixmap_pgdir. */
-  readonly zeroPage: 'data-bss' | 'beside-fixmap';
+  /**
+   * Where the zero page lives: with rodata (Ard Biesheuvel's series: "There is the zero page now,
+   * which may be accessed via page_address(ZERO_PAGE(0))" is why text/rodata cannot be unmapped
+   * too), in .bss (upstream's __page_aligned_bss empty_zero_page), or beside fixmap_pgdir
+   * (Kevin Brodsky's proposal).
+   */
+  readonly zeroPage: 'rodata' | 'data-bss' | 'beside-fixmap';
+  /**
+   * Where the fixmap's page tables live: a fixmap_pgdir area outside data/bss (inferred from
+   * Kevin Brodsky's "move it alongside fixmap_pgdir" in seed 001, which only keeps the zero page
+   * mapped if fixmap_pgdir is not in data/bss), or upstream's `__page_aligned_bss` bm_pud, bm_pmd
+   * and bm_pte (arch/arm64/mm/fixmap.c), which are unmapped with data/bss.
+   */
+  readonly fixmapTables: 'fixmap-pgdir' | 'bss';
+  /**
+   * rodata_full (arch/arm64/mm/pageattr.c): change_memory_common() also applies a vmalloc
+   * area's permission change to the linear alias of each of its pages (set_area_direct_map()).
+   */
+  readonly rodataFull: boolean;
+  /** A preempted task may be pulled to another CPU its affinity allows (load balancing). */
+  readonly taskMigration: boolean;
+  /**
+   * arch_leave_lazy_mmu_mode() with kpkeys batching: restore POR_EL1 then emit the barriers
+   * (the posted v5 18/18 and v6 28: the restore skips its ISB when emit_pte_barriers() follows),
+   * or emit the barriers then restore POR_EL1.
+   */
+  readonly lazyMmuLeaveOrder: 'restore-then-barriers' | 'barriers-then-restore';
+  /**
+   * lazy_mmu_mode_enable()/disable(): the store to enable_count before the arch hook (the source
+   * order) or after it (a compiler may sink the plain store past the hook's MSR POR_EL1).
+   */
+  readonly lazyMmuCounterOrder: 'count-then-hook' | 'hook-then-count';
   /** How a page-table dump reaches swapper_pg_dir. */
   readonly ptdumpVia: 'linear-alias' | 'kernel-mapping';
   /**
@@ -143,7 +173,12 @@ export const V6_KNOBS: Knobs = {
   walkOwnership: 'exclusive',
   pageattrWalker: 'pagewalk',
   dataBssAlias: 'unmapped',
-  zeroPage: 'beside-fixmap',
+  zeroPage: 'rodata',
+  fixmapTables: 'fixmap-pgdir',
+  rodataFull: true,
+  taskMigration: true,
+  lazyMmuLeaveOrder: 'restore-then-barriers',
+  lazyMmuCounterOrder: 'count-then-hook',
   ptdumpVia: 'kernel-mapping',
   textRodataAlias: 'ro',
   invalidLeafEncoding: 'clear-valid',
@@ -177,7 +212,12 @@ export const KNOB_SPECS: Readonly<Record<keyof Knobs, { readonly flag: string; r
   walkOwnership: { flag: 'walk-ownership', values: ['exclusive', 'shared'] },
   pageattrWalker: { flag: 'pageattr-walker', values: ['pagewalk', 'pte-only'] },
   dataBssAlias: { flag: 'data-bss-alias', values: ['rw', 'ro', 'unmapped'] },
-  zeroPage: { flag: 'zero-page', values: ['data-bss', 'beside-fixmap'] },
+  zeroPage: { flag: 'zero-page', values: ['rodata', 'data-bss', 'beside-fixmap'] },
+  fixmapTables: { flag: 'fixmap-tables', values: ['fixmap-pgdir', 'bss'] },
+  rodataFull: { flag: 'rodata-full', values: [true, false] },
+  taskMigration: { flag: 'task-migration', values: [true, false] },
+  lazyMmuLeaveOrder: { flag: 'lazy-mmu-leave-order', values: ['restore-then-barriers', 'barriers-then-restore'] },
+  lazyMmuCounterOrder: { flag: 'lazy-mmu-counter-order', values: ['count-then-hook', 'hook-then-count'] },
   ptdumpVia: { flag: 'ptdump-via', values: ['linear-alias', 'kernel-mapping'] },
   textRodataAlias: { flag: 'text-rodata-alias', values: ['ro', 'rw', 'unmapped'] },
   invalidLeafEncoding: { flag: 'invalid-leaf-encoding', values: ['clear-valid', 'present-invalid'] },
@@ -235,6 +275,16 @@ registerDesign('lazy-mmu-disable-without-bailout', 'v6 whose lazy_mmu_mode_disab
   lazyMmuBailout: 'enable-only',
 });
 registerDesign('pgtable-free-keeps-pkey', 'v6 whose kpkeys_pgtable_free() does not give the page back pkey DEFAULT', { pgtableFreeResetsPkey: false });
+registerDesign('v6-barriers-then-restore', 'v6 whose arch_leave_lazy_mmu_mode() emits the barriers before restoring POR_EL1', {
+  lazyMmuLeaveOrder: 'barriers-then-restore',
+});
+registerDesign('v6-hook-then-count', 'v6 with the enable_count store sunk after the arch hook in lazy_mmu_mode_enable()/disable()', {
+  lazyMmuCounterOrder: 'hook-then-count',
+});
+registerDesign('v6-no-por-reset-hook-then-count', 'v6-no-por-reset with the enable_count store after the arch hook', {
+  porResetOnEntry: false,
+  lazyMmuCounterOrder: 'hook-then-count',
+});
 registerDesign('v6-no-por-restore-on-return', 'v6 whose kernel_exit does not restore POR_EL1 from pt_regs', { porRestoreOnReturn: false });
 
 // Seed 002: permission changes of kernel mappings (pageattr.c).
@@ -302,19 +352,31 @@ registerDesign('v6-lazy-mmu-batches-in-interrupt', 'v6 with lazy MMU not disable
 // Seed 001: the linear alias of the kernel image.
 // v6 already carries Ard Biesheuvel's v4 13/15 (data/bss unmapped from the linear map) with
 // both remedies of the thread: the zero page beside fixmap_pgdir, the dump through init_mm.pgd.
-registerDesign('unmap-data-bss', 'data/bss unmapped from the linear map as posted: the zero page in .bss, the page-table dump through linear aliases', {
+registerDesign('unmap-data-bss', 'data/bss unmapped from the linear map as posted: the zero page with rodata, the page-table dump through linear aliases', {
+  ptdumpVia: 'linear-alias',
+});
+registerDesign('unmap-data-bss-zero-page-in-bss', "unmap-data-bss with upstream's empty_zero_page in .bss (__page_aligned_bss)", {
   zeroPage: 'data-bss',
   ptdumpVia: 'linear-alias',
 });
+registerDesign('unmap-data-bss-fixmap-tables-in-bss', "unmap-data-bss with upstream's fixmap tables (bm_pud, bm_pmd, bm_pte) in .bss", {
+  fixmapTables: 'bss',
+});
 registerDesign('unmap-data-bss-zero-page-beside-fixmap', 'unmap-data-bss with the zero page moved beside fixmap_pgdir (its linear alias stays mapped read-only)', {
+  zeroPage: 'beside-fixmap',
   ptdumpVia: 'linear-alias',
 });
 registerDesign('unmap-kernel-image-alias', 'text/rodata unmapped from the linear map too, the zero page beside fixmap_pgdir, the dump reaching swapper_pg_dir through its linear alias', {
   textRodataAlias: 'unmapped',
+  zeroPage: 'beside-fixmap',
   ptdumpVia: 'linear-alias',
+});
+registerDesign('unmap-kernel-image-alias-zero-page-in-rodata', 'text/rodata and data/bss unmapped with the zero page left with rodata (Ard\'s objection)', {
+  textRodataAlias: 'unmapped',
 });
 registerDesign('unmap-kernel-image-alias-fixed', 'text/rodata and data/bss unmapped, the zero page beside fixmap_pgdir, the dump reading swapper_pg_dir through init_mm.pgd', {
   textRodataAlias: 'unmapped',
+  zeroPage: 'beside-fixmap',
 });
 registerDesign('data-bss-ro', 'data/bss mapped read-only in the linear map (v4 before 13/15): the zero page in .bss, the dump through linear aliases', {
   dataBssAlias: 'ro',

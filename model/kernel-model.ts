@@ -13,13 +13,14 @@ import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnIn, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
-import type { List } from 'immutable';
 import { kernelOwner, Recorder, recordWhile, ruleReads } from './kernel/footprint.ts';
 import { kernelSymmetry } from './kernel/symmetry.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
 import type { KernelState } from './kernel/state.ts';
 import './kernel/functions.ts';
-import type { Scenario, ScenarioParams } from './scenarios/scenario.ts';
+import { List } from 'immutable';
+import { addBackgroundCpus } from './scenarios/backgrounds.ts';
+import { PARAM_LIMITS, type Scenario, type ScenarioParams } from './scenarios/scenario.ts';
 
 export interface KernelAction {
   readonly cpu: number;
@@ -54,9 +55,10 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   const base = designOf(options.design ?? 'v6');
   const design = withSettings(base, options.set ?? []);
   const params: ScenarioParams = { ...scenario.params, ...options.params };
-  if (!Number.isInteger(params.fanout) || params.fanout < 2 || params.fanout > 16)
-    throw new UsageError(`fanout must be an integer from 2 to 16, got ${params.fanout}`);
-  if (!Number.isInteger(params.irqs) || params.irqs < 0) throw new UsageError(`irqs must be an integer >= 0, got ${params.irqs}`);
+  for (const [name, { min, max }] of Object.entries(PARAM_LIMITS)) {
+    const v = params[name as keyof typeof PARAM_LIMITS];
+    if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got ${v}`);
+  }
   const evictions = params.evictions ?? 0;
   if (!Number.isInteger(evictions) || evictions < 0) throw new UsageError(`evictions must be an integer >= 0, got ${params.evictions}`);
   const geometry: Geometry = { ...DEFAULT_GEOMETRY, fanout: params.fanout };
@@ -79,7 +81,10 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     ...(ownRules.length ? { rules } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   };
-  let initial = evictions > 0 ? built.state.set('evictions_left', evictions) : built.state;
+  // cpus=N: N-1 more CPUs running the scenario's backgrounds; irqs=N on every CPU.
+  let initial = addBackgroundCpus(built.state, built.layout, geometry, scenario.backgrounds, params.cpus - 1);
+  initial = initial.set('irqs_left', List(initial.cpus.map(() => params.irqs)));
+  if (evictions > 0) initial = initial.set('evictions_left', evictions);
   initial.cpus.forEach((_, cpu) => {
     initial = settle(new K(initial, cpu, env), []).raw;
   });
@@ -99,7 +104,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         cpuTransitions(s, cpu, env, prefix).forEach((t, index) => out!.push({ action: { cpu, kind: 'step', index, label: t.label }, state: t.state }));
         const c = s.cpus.get(cpu)!;
         const task = s.tasks.get(c.curr)!;
-        if (s.irqs_left > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
+        if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
           scenario.irqSources.forEach((src, index) => {
             const label = `${prefix} ${task.comm}: IRQ (${src.name})`;
             out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
@@ -272,7 +277,9 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       }),
     ),
   );
+  const leftOut = s.flags.get('hibernate_left_out');
   return {
+    imageLeftOut: leftOut === undefined ? [] : String(leftOut).split(' ').map(Number),
     get cpus() {
       return cpus();
     },

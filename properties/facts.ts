@@ -131,10 +131,26 @@ export type KernelEvent =
   | LazyCounterEvent
   | MightSleepEvent
   | WalkStartEvent
-  | ProtChangeReturnEvent;
+  | ProtChangeReturnEvent
+  | SetMemoryReturnEvent;
+
+/**
+ * A set_memory_*() returned to its caller. `notApplied`: pages of what it was asked to change
+ * (its range, and with rodata_full the linear alias of a vmalloc area's pages) whose leaf, in
+ * the latest page tables, does not carry the requested bits.
+ */
+export interface SetMemoryReturnEvent extends Where {
+  readonly kind: 'set-memory-return';
+  readonly call: string;
+  readonly ret: number;
+  readonly range: readonly [number, number];
+  readonly notApplied: readonly { readonly va: number; readonly bit: string }[];
+}
 
 /** A view of one state, for the rules that are predicates on states. */
 export interface KernelFacts {
+  /** Pages hibernation had to save (kernel data/bss, pages in use) but left out of the image. */
+  readonly imageLeftOut: readonly number[];
   readonly cpus: readonly {
     readonly cpu: number;
     readonly task: string;

@@ -267,6 +267,34 @@ export const RULES: readonly KernelRule[] = [
     reference: 'arch/arm64/mm/fault.c (__do_kernel_fault, die_kernel_fault)',
     holds: (f) => f.oops === null,
   },
+  {
+    name: 'set-memory-return-means-done',
+    number: 15,
+    statement: 'A set_memory_*() that returns 0 has taken effect: every page it was asked to change carries the new permission.',
+    rationale:
+      'Callers (module loading, BPF, KFENCE, hibernation, kpkeys) act on a 0 return as if the mapping had ' +
+      'changed. A walk that silently skips an entry (an invalid block that is not p[mu]d_present()), or ' +
+      "change_memory_common()'s rodata_full linear-alias updates, whose return values it ignores, can leave " +
+      'part of the request undone behind a 0.',
+    reference: 'arch/arm64/mm/pageattr.c (change_memory_common, __change_memory_common, set_memory_valid)',
+    check: (e) => {
+      if (e.kind !== 'set-memory-return' || e.ret !== 0 || e.notApplied.length === 0) return undefined;
+      const n = e.notApplied[0];
+      return `${e.call}(${range(e.range)}) returned 0 on CPU${e.cpu} (${e.task}), but page ${n.va} does not have ${n.bit}`;
+    },
+  },
+  {
+    name: 'hibernation-image-complete',
+    number: 16,
+    statement: 'Every saveable page is in the hibernation image.',
+    rationale:
+      'swsusp_save() copies every page saveable_page() accepts; a page the kernel needs after resume (kernel ' +
+      'data/bss, pages in use) that it leaves out is silently lost: the resumed kernel runs on stale data. ' +
+      'saveable_page() drops PageReserved pages whose linear alias is not present, so unmapping data/bss ' +
+      'without mapping it back around the snapshot loses it.',
+    reference: 'kernel/power/snapshot.c (saveable_page, copy_data_pages, safe_copy_page), seed 001',
+    holds: (f) => f.imageLeftOut.length === 0,
+  },
 ];
 
 export const RULES_BY_NAME: ReadonlyMap<string, KernelRule> = new Map(RULES.map((r) => [r.name, r]));

@@ -264,7 +264,7 @@ class StateRenderer {
       'other',
       'sec-other',
       [
-        ['irqs_left', String(s.irqs_left)],
+        ['irqs_left', s.irqs_left.join(', ')],
         ['mutexes', s.mutexes.entrySeq().map(([m, t]) => `${m}: ${s.tasks.get(t)?.comm ?? t}`).join(', ') || 'none'],
         ['flags', s.flags.entrySeq().map(([k, v]) => `${k}=${this.value(s, k, v)}`).join(', ') || 'none'],
         [

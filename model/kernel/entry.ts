@@ -19,7 +19,7 @@ export function takeIrq(k: K, handler: KFunction): K {
   const reset = k.knobs.porResetOnEntry;
   k = k
     .setCpu((c) => c.merge({ irqs_disabled: true, por_el1: reset ? POR_EL1_INIT : por, hardirq_count: c.hardirq_count + 1 }))
-    .update((s) => s.set('irqs_left', s.irqs_left - 1))
+    .update((s) => s.updateIn(['irqs_left', k.cpuId], (n) => (n as number) - 1))
     .pushFrame(el1h_64_irq, { regs_por_el1: por, regs_irqs_enabled: true, handler: handler.name });
   k = settle(k, []);
   return k.observe({ kind: 'handler-entry', por: k.cpu.por_el1, porEl1Init: POR_EL1_INIT, resetOnEntry: reset });

@@ -85,49 +85,127 @@ export const arch_enter_lazy_mmu_mode = kfunc(
   { inline: true },
 );
 
+/**
+ * kpkeys_lazy_mmu_exit(): POR_EL1 = thread.por_el1_lazy_mmu (one slot, or the innermost of the
+ * per-level slots). Without kpkeys batching there is nothing to restore (a local step).
+ */
+const restoreSavedPor = step(
+  'kpkeys_restore_pkey_reg(por_el1_lazy_mmu) (kpkeys_lazy_mmu_exit())',
+  (knobs) => (knobs.batchingGuard === 'none' ? 'local' : 'event'),
+  (k) => {
+    if (!batching(k)) return k.next();
+    const slots = k.task.por_el1_lazy_mmu;
+    const saved = slots.last()!;
+    const perLevel = k.knobs.savedPorStorage === 'per-level' && slots.size > 1;
+    return k
+      .setCpu((c) => c.set('por_el1', saved))
+      .setTask((t) => (perLevel ? t.set('por_el1_lazy_mmu', slots.pop()) : t))
+      .next();
+  },
+);
+
+/**
+ * arch_leave_lazy_mmu_mode(), in the order the `lazyMmuLeaveOrder` knob says.
+ *
+ * 'restore-then-barriers' is the posted code: kpkeys v5 18/18 ("arm64: mm: Batch kpkeys level
+ * switches", Aug 2025) adds `kpkeys_lazy_mmu_exit(); arch_flush_lazy_mmu_mode();
+ * clear_thread_flag(TIF_LAZY_MMU);` with the comment "The ordering should be preserved to allow
+ * kpkeys_lazy_mmu_exit() to skip any barrier when TIF_LAZY_MMU_PENDING is set": POR_EL1 is
+ * written without an ISB of its own (__kpkeys_set_pkey_reg_nosync) and emit_pte_barriers()'s ISB
+ * makes it take effect. v6 patch 28 is described the same way (POR_EL1 restored before
+ * emit_pte_barriers(), no ISB of its own); its text was not at hand, so the v6 designs take
+ * that reading. Abstraction: the nosync write is modelled as taking effect at once (an IRQ in
+ * between is itself a context synchronisation event, so nothing can run with the old value
+ * after the write but before the ISB except this task's own next instructions).
+ * 'barriers-then-restore' flushes first and restores POR_EL1 after (the order of an earlier
+ * version of this model).
+ *
+ * clear_thread_flag(TIF_LAZY_MMU) is its own event only where something reads the flag (the
+ * v4/v5 guards, v5 nesting); elsewhere it is local.
+ */
 export const arch_leave_lazy_mmu_mode = kfunc(
   'arch_leave_lazy_mmu_mode',
   'arch/arm64/include/asm/pgtable.h',
   [
+    local('(lazy-mmu-leave-order)', (k) => (k.knobs.lazyMmuLeaveOrder === 'restore-then-barriers' ? k.goto('restore-first') : k.next())),
+    // barriers-then-restore
+    local('arch_flush_lazy_mmu_mode()', (k) => k.call(arch_flush_lazy_mmu_mode)),
+    { ...restoreSavedPor },
+    local('clear_thread_flag(TIF_LAZY_MMU)', (k) => k.setTask((t) => t.set('tif_lazy_mmu', false)).ret()),
+    // restore-then-barriers (the posted code)
+    { ...restoreSavedPor, name: 'restore-first' },
     local('arch_flush_lazy_mmu_mode()', (k) => k.call(arch_flush_lazy_mmu_mode)),
     step(
-      'kpkeys_restore_pkey_reg(por_el1_lazy_mmu); clear_thread_flag(TIF_LAZY_MMU)',
-      (knobs) => (knobs.batchingGuard === 'none' ? 'local' : 'event'),
-      (k) => {
-        k = k.setTask((t) => t.set('tif_lazy_mmu', false));
-        if (!batching(k)) return k.next();
-        const slots = k.task.por_el1_lazy_mmu;
-        const saved = slots.last()!;
-        const perLevel = k.knobs.savedPorStorage === 'per-level' && slots.size > 1;
-        return k
-          .setCpu((c) => c.set('por_el1', saved))
-          .setTask((t) => (perLevel ? t.set('por_el1_lazy_mmu', slots.pop()) : t))
-          .next();
-      },
+      'clear_thread_flag(TIF_LAZY_MMU)',
+      (knobs) => (knobs.batchingGuard !== 'none' && (knobs.batchingGuard === 'v4' || knobs.batchingGuard === 'v5' || knobs.lazyMmuNesting === 'first-leave-ends') ? 'event' : 'local'),
+      (k) => k.setTask((t) => t.set('tif_lazy_mmu', false)).ret(),
     ),
   ],
   { inline: true },
 );
 
+/** The start of an outermost section: remember POR_EL1 for invariant 4. */
+function ghostSectionStart(k: K): K {
+  const por = k.cpu.por_el1;
+  return k.setTask((t) => t.set('ghost_section_por', t.ghost_section_por.push(por)));
+}
+
+/**
+ * lazy_mmu_mode_enable() / disable(). The C is `if (state->enable_count++ == 0)
+ * arch_enter_lazy_mmu_mode();` and `if (--state->enable_count == 0) arch_leave_lazy_mmu_mode();
+ * else arch_flush_lazy_mmu_mode();`, with preemption enabled. Nothing in the C orders the store
+ * to enable_count against the arch hook's POR_EL1 write (an MSR the compiler may move past a
+ * plain store), so the `lazyMmuCounterOrder` knob says which comes first: 'count-then-hook'
+ * (the source order) or 'hook-then-count' (the store sunk after the hook). With the atomic
+ * switch both are one step and the order does not matter.
+ */
+const hookThenCount = (k: K) => k.knobs.lazyMmuCounterOrder === 'hook-then-count' && !k.knobs.atomicLazyModeSwitch;
+
 export const lazy_mmu_mode_enable = kfunc('lazy_mmu_mode_enable', 'include/linux/pgtable.h', [
   local('if (in_interrupt() || state->pause_count) return', (k) =>
     bailsOutHere(k, 'enable') || (k.knobs.lazyMmuNesting === 'counters' && k.task.lazy_mmu_state.pause_count > 0) ? k.ret() : k.next(),
   ),
+  local('(lazy-mmu-counter-order)', (k) => (hookThenCount(k) ? k.goto('hook-first') : k.next())),
+  // count-then-hook
   event('if (state->enable_count++ == 0) arch_enter_lazy_mmu_mode()', (k) => {
     const n = k.task.lazy_mmu_state.enable_count;
-    const por = k.cpu.por_el1;
+    if (n === 0) k = ghostSectionStart(k);
     k = k.setTask((t) => t.setIn(['lazy_mmu_state', 'enable_count'], n + 1));
-    if (n === 0) k = k.setTask((t) => t.set('ghost_section_por', t.ghost_section_por.push(por)));
     // v4/v5 nesting: every enter calls the hook; counters: only the outermost.
     const enter = k.knobs.lazyMmuNesting === 'first-leave-ends' || n === 0;
     return enter ? k.call(arch_enter_lazy_mmu_mode, {}, atomic(k)) : k.ret();
   }),
+  local('return', (k) => k.ret()),
+  // hook-then-count: the test reads the old count, the hook runs, then the store lands.
+  local(
+    'n = state->enable_count; if (n == 0) arch_enter_lazy_mmu_mode()',
+    (k) => {
+      const n = k.task.lazy_mmu_state.enable_count;
+      if (n === 0) k = ghostSectionStart(k);
+      k = k.setLocal('n', n);
+      const enter = k.knobs.lazyMmuNesting === 'first-leave-ends' || n === 0;
+      return enter ? k.call(arch_enter_lazy_mmu_mode) : k.next();
+    },
+    { name: 'hook-first' },
+  ),
+  event('state->enable_count = n + 1', (k) => {
+    const n = k.num('n');
+    return k.setLocal('n', undefined).setTask((t) => t.setIn(['lazy_mmu_state', 'enable_count'], n + 1)).ret();
+  }),
 ]);
+
+function sectionEnd(k: K): K {
+  const pre = k.task.ghost_section_por.last();
+  k = k.setTask((t) => t.set('ghost_section_por', t.ghost_section_por.pop()));
+  return pre !== undefined ? k.observe({ kind: 'lazy-section-end', por: k.cpu.por_el1, preSectionPor: pre }) : k;
+}
 
 export const lazy_mmu_mode_disable = kfunc('lazy_mmu_mode_disable', 'include/linux/pgtable.h', [
   local('if (in_interrupt() || state->pause_count) return', (k) =>
     bailsOutHere(k, 'disable') || (k.knobs.lazyMmuNesting === 'counters' && k.task.lazy_mmu_state.pause_count > 0) ? k.ret() : k.next(),
   ),
+  local('(lazy-mmu-counter-order)', (k) => (hookThenCount(k) ? k.goto('hook-first') : k.next())),
+  // count-then-hook
   event('if (--state->enable_count == 0) arch_leave_lazy_mmu_mode(); else arch_flush_lazy_mmu_mode()', (k) => {
     const n = k.task.lazy_mmu_state.enable_count - 1;
     if (n < 0) k = k.observe({ kind: 'lazy-counter-underflow', counter: 'enable_count' });
@@ -138,10 +216,24 @@ export const lazy_mmu_mode_disable = kfunc('lazy_mmu_mode_disable', 'include/lin
   }),
   local('the outermost section is over', (k) => {
     if (!k.local('ending')) return k.ret();
-    const pre = k.task.ghost_section_por.last();
-    k = k.setTask((t) => t.set('ghost_section_por', t.ghost_section_por.pop()));
-    if (pre !== undefined) k = k.observe({ kind: 'lazy-section-end', por: k.cpu.por_el1, preSectionPor: pre });
-    return k.ret();
+    return sectionEnd(k.setLocal('ending', undefined)).ret();
+  }),
+  // hook-then-count
+  local(
+    'n = state->enable_count - 1; if (n == 0) arch_leave_lazy_mmu_mode(); else arch_flush_lazy_mmu_mode()',
+    (k) => {
+      const n = k.task.lazy_mmu_state.enable_count - 1;
+      if (n < 0) k = k.observe({ kind: 'lazy-counter-underflow', counter: 'enable_count' });
+      k = k.setLocal('n', n);
+      const leave = k.knobs.lazyMmuNesting === 'first-leave-ends' || n === 0;
+      return leave ? k.call(arch_leave_lazy_mmu_mode) : k.call(arch_flush_lazy_mmu_mode);
+    },
+    { name: 'hook-first' },
+  ),
+  event('state->enable_count = n', (k) => {
+    const n = k.num('n');
+    k = k.setLocal('n', undefined).setTask((t) => t.setIn(['lazy_mmu_state', 'enable_count'], n));
+    return (n === 0 ? sectionEnd(k) : k).ret();
   }),
 ]);
 

@@ -9,6 +9,7 @@
  * the model rather than schedule.
  */
 import { event, K, kfunc, local } from './exec.ts';
+import { preemptionPoint } from './sched.ts';
 
 /**
  * might_sleep(): reports the call to the rules. In atomic context (in_atomic() ||
@@ -20,7 +21,11 @@ export function might_sleep(k: K, call: string): K {
 
 /** Locals: `lock` (the mutex's name, e.g. `pgtable_split_lock`). */
 export const mutex_lock = kfunc('mutex_lock', 'kernel/locking/mutex.c', [
-  local('might_sleep()', (k) => might_sleep(k, `mutex_lock(&${String(k.local('lock'))})`).next()),
+  local('might_sleep()', (k) => {
+    k = might_sleep(k, `mutex_lock(&${String(k.local('lock'))})`);
+    // might_sleep() is also might_resched(): a voluntary preemption point, unless in atomic context.
+    return k.inAtomicContext() ? k.next() : preemptionPoint(k, 'cond_resched');
+  }),
   event('if (!__mutex_trylock_fast(lock)) __mutex_lock_slowpath(lock)', (k) => {
     const lock = String(k.local('lock'));
     const owner = k.s.mutexes.get(lock);

@@ -12,7 +12,7 @@
  * Masks travel as locals: m_valid, m_rdonly, m_pxn (booleans: set or clear), m_poindex.
  */
 import { Desc, isLeaf, type Entry } from '../hardware/descriptor.ts';
-import { entryBase, pagesPerEntry, type Level } from '../hardware/geometry.ts';
+import { entryBase, linearAlias, pagesPerEntry, regionOf, type Level } from '../hardware/geometry.ts';
 import { event, fnNamed, K, kfunc, local, type KFunction } from './exec.ts';
 import { flushTlbKernelRange, leafSlot, ptep_get } from './hw.ts';
 import { __set_pte, set_pmd, set_pud, writeArgs } from './kpkeys.ts';
@@ -242,22 +242,123 @@ export const __change_memory_common = kfunc(
   { inline: true },
 );
 
-function setMemory(name: string, masks: (k: K) => Record<string, Value>): KFunction {
+/**
+ * The pages of the vmalloc area covering [start, end): find_vm_area() in the model is "every page
+ * of the range is in the vmalloc region and mapped by a pte" (an area allocated with VM_ALLOC,
+ * not VM_ALLOW_HUGE_VMAP). Returns the physical pages (area->pages[]), or null (no such area).
+ */
+function vmAllocArea(k: K, start: number, end: number): number[] | null {
+  const g = k.env.geometry;
+  const pages: number[] = [];
+  for (let va = start; va < end; va++) {
+    if (regionOf(g, va) !== 'vmalloc') return null;
+    const slot = leafSlot(k, va);
+    if (!slot || slot.level !== 3 || slot.entry === null || slot.entry.type !== 'page') return null;
+    pages.push(slot.entry.out);
+  }
+  return pages;
+}
+
+/**
+ * change_memory_common() (arch/arm64/mm/pageattr.c), the body of set_memory_ro/rw/x/nx():
+ *
+ *   area = find_vm_area((void *)addr);
+ *   if (!area || end > area->addr + area->size || (area->flags & (VM_ALLOC | VM_ALLOW_HUGE_VMAP)) != VM_ALLOC)
+ *       return -EINVAL;
+ *   if (rodata_full && (set_mask == PTE_RDONLY || clear_mask == PTE_RDONLY))
+ *       for (i = 0; i < area->nr_pages; i++)
+ *           __change_memory_common((u64)page_address(area->pages[start_page + i]), PAGE_SIZE, set_mask, clear_mask);
+ *   vm_unmap_aliases();
+ *   return __change_memory_common(addr, size, set_mask, clear_mask);
+ *
+ * So set_memory_*() refuses a linear-map address; a linear-map permission change goes through a
+ * vmalloc area whose linear alias is updated page by page (the return values of those updates
+ * are ignored), or through set_direct_map_*(). vm_unmap_aliases() (the lazy vmap purge) is not
+ * modelled.
+ */
+export const change_memory_common = kfunc('change_memory_common', 'arch/arm64/mm/pageattr.c', [
+  local('area = find_vm_area(addr); if (!area || ... != VM_ALLOC) return -EINVAL', (k) => {
+    const pages = vmAllocArea(k, k.num('start'), k.num('end'));
+    if (pages === null) return k.ret(EINVAL);
+    const m = masksOf(k);
+    const rdonlyOnly = typeof m.m_rdonly === 'boolean' && Object.keys(m).length === 1;
+    // The alias pages still to update, as a comma-separated list in a local.
+    const alias = k.knobs.rodataFull && rdonlyOnly ? pages.join(',') : '';
+    return k.setLocal('alias_pages', alias).next();
+  }),
+  local(
+    'if (rodata_full && ...) __change_memory_common(page_address(area->pages[i]), PAGE_SIZE, set_mask, clear_mask)',
+    (k) => {
+      const [, kk] = k.takeRet(); // the alias update's return value is ignored
+      const left = String(kk.local('alias_pages') ?? '');
+      if (left === '') return kk.setLocal('alias_pages', undefined).goto('done');
+      const [first, ...rest] = left.split(',').map(Number);
+      const va = linearAlias(kk.env.geometry, first);
+      return kk.setLocal('alias_pages', rest.join(',')).call(__change_memory_common, { start: va, end: va + 1, ...masksOf(kk) });
+    },
+    { name: 'alias' },
+  ),
+  local('(next page of the area)', (k) => k.goto('alias')),
+  local(
+    'vm_unmap_aliases(); return __change_memory_common(addr, size, set_mask, clear_mask)',
+    (k) => k.call(__change_memory_common, { start: k.num('start'), end: k.num('end'), ...masksOf(k) }),
+    { name: 'done' },
+  ),
+  local('return ret', (k) => {
+    const [err, kk] = k.takeRet();
+    return kk.ret(err ?? 0);
+  }),
+]);
+
+/** Pages of [start, end) (and `alias` pages' linear aliases) whose latest leaf lacks a requested bit. */
+function notApplied(k: K, start: number, end: number, masks: Record<string, Value>): { va: number; bit: string }[] {
+  const out: { va: number; bit: string }[] = [];
+  for (let va = start; va < end; va++) {
+    const leaf = leafAt(k, va);
+    const want = set_pageattr_masks(leaf, masks);
+    if (leaf === null || want === null) continue;
+    for (const [field, bit] of PERM_BITS) {
+      const m = field === 'valid' ? masks.m_valid : field === 'rdonly' ? masks.m_rdonly : field === 'pxn' ? masks.m_pxn : masks.m_poindex;
+      if (m === undefined) continue;
+      // An invalid block that is not present is a pte hole to the walker: its valid bit is what software sees.
+      if (leaf.get(field) !== m) out.push({ va, bit: `${bit}${typeof m === 'boolean' ? (m ? ' set' : ' clear') : ` = ${m}`}` });
+    }
+  }
+  return out;
+}
+
+/** A set_memory_*() entry point: `via` is change_memory_common() or, for set_memory_valid() and set_memory_pkey(), __change_memory_common() directly. */
+function setMemory(name: string, masks: (k: K) => Record<string, Value>, via: 'change_memory_common' | '__change_memory_common' = 'change_memory_common'): KFunction {
   return kfunc(name, 'arch/arm64/mm/pageattr.c', [
-    local(`__change_memory_common(addr, PAGE_SIZE * numpages, set_mask, clear_mask)`, (k) =>
-      k.call(__change_memory_common, { start: k.num('start'), end: k.num('start') + k.num('numpages'), ...masks(k) }),
+    local(`${via}(addr, PAGE_SIZE * numpages, set_mask, clear_mask)`, (k) =>
+      k.call(via === 'change_memory_common' ? change_memory_common : __change_memory_common, { start: k.num('start'), end: k.num('start') + k.num('numpages'), ...masks(k) }),
     ),
     local('return ret', (k) => {
       const [err, kk] = k.takeRet();
-      return kk.ret(err ?? 0);
+      const start = kk.num('start');
+      const end = start + kk.num('numpages');
+      const m = masks(kk);
+      let missing = notApplied(kk, start, end, m);
+      // change_memory_common() with rodata_full was also asked to change the pages' linear alias.
+      const rdonlyOnly = typeof m.m_rdonly === 'boolean' && Object.keys(m).length === 1;
+      if (via === 'change_memory_common' && rdonlyOnly && kk.knobs.rodataFull && err === 0) {
+        for (const pa of vmAllocArea(kk, start, end) ?? []) {
+          const va = linearAlias(kk.env.geometry, pa);
+          missing = missing.concat(notApplied(kk, va, va + 1, m));
+        }
+      }
+      const ret = typeof err === 'number' ? err : 0;
+      return kk.observe({ kind: 'set-memory-return', call: name, ret, range: [start, end], notApplied: missing }).ret(ret);
     }),
   ]);
 }
 
-export const set_memory_pkey = setMemory('set_memory_pkey', (k) => ({ m_poindex: k.num('pkey') }));
+/** set_memory_pkey() (kpkeys): on linear-map addresses (page-table pages), straight to __change_memory_common(). */
+export const set_memory_pkey = setMemory('set_memory_pkey', (k) => ({ m_poindex: k.num('pkey') }), '__change_memory_common');
 export const set_memory_ro = setMemory('set_memory_ro', () => ({ m_rdonly: true }));
 export const set_memory_rw = setMemory('set_memory_rw', () => ({ m_rdonly: false }));
-export const set_memory_valid = setMemory('set_memory_valid', (k) => ({ m_valid: !!k.local('enable') }));
+/** set_memory_valid(): KFENCE and debug_pagealloc use it on the linear map; no VM_ALLOC check. */
+export const set_memory_valid = setMemory('set_memory_valid', (k) => ({ m_valid: !!k.local('enable') }), '__change_memory_common');
 /** set_memory_x(): clear PTE_PXN (set PTE_MAYBE_GP). */
 export const set_memory_x = setMemory('set_memory_x', () => ({ m_pxn: false }));
 /** set_memory_nx(): set PTE_PXN (clear PTE_MAYBE_GP). */

@@ -33,8 +33,9 @@ function tablesInWalkOrder(k: K): TableRead[] {
   const g = k.env.geometry;
   const { root, vas, pageNames } = k.env.layout;
   const name = (p: number) => pageNames.get(p) ?? `page-table page ${p}`;
-  const pgdVa = k.knobs.ptdumpVia === 'kernel-mapping' ? vas.get('init_mm.pgd') : linearAlias(g, root);
-  if (pgdVa === undefined) throw new Error('ptdump: the layout has no init_mm.pgd VA (the kernel image mapping of swapper_pg_dir)');
+  // Scenarios that do not model the kernel-image mapping (no init_mm.pgd VA) have swapper_pg_dir's
+  // linear alias mapped, and the dump reads it there.
+  const pgdVa = k.knobs.ptdumpVia === 'kernel-mapping' ? (vas.get('init_mm.pgd') ?? linearAlias(g, root)) : linearAlias(g, root);
   const out: TableRead[] = [{ page: root, va: pgdVa, what: name(root) }];
   const visit = (table: number, level: number): void => {
     if (level >= 3) return;

@@ -8,6 +8,7 @@ import { kernel_write } from './access.ts';
 import { fnNamed, kfunc, local, nextPte } from './exec.ts';
 import { entryVa } from './hw.ts';
 import { __set_pte, writeArgs } from './kpkeys.ts';
+import { preemptionPoint } from './sched.ts';
 import { lazy_mmu_mode_disable, lazy_mmu_mode_enable, lazy_mmu_mode_pause, lazy_mmu_mode_resume } from './lazy_mmu.ts';
 
 /** vmap_pages_pte_range(): map `count` pages from `pa` at the ptes from `index`. */
@@ -29,6 +30,7 @@ export const vmap_pages_pte_range = kfunc(
 
 /** vmap(): map pages into the vmalloc area (vmap -> vmap_pages_range -> ... -> vmap_pages_pte_range). */
 export const vmap = kfunc('vmap', 'mm/vmalloc.c', [
+  local('might_sleep()', (k) => preemptionPoint(k, 'cond_resched')),
   local('vmap_pages_range(addr, addr + size, prot, pages) -> vmap_pages_pte_range()', (k) =>
     k.call(vmap_pages_pte_range, { table: k.num('table'), index: k.num('index'), count: k.num('count'), pa: k.num('pa') }),
   ),

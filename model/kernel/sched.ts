@@ -9,6 +9,7 @@
  * __schedule (for a preempted task: the IRQ exit path, before the exception return).
  */
 import { event, K, kfunc, local, type Outcome } from './exec.ts';
+import type { Task } from './state.ts';
 import { dsb } from './hw.ts';
 import { lazy_mmu_mode_pause, lazy_mmu_mode_resume } from './lazy_mmu.ts';
 import { mmdrop_lazy_tlb_sched } from './mm.ts';
@@ -63,15 +64,31 @@ function switchTo(k: K, next: number): K {
   k = k.setTask((t) => t.merge({ thread_por_el1: por, __state: t.__state === 'running' ? 'runnable' : t.__state }), prevId);
   k = dsb(k);
   k = k.setCpu((c) => c.merge({ curr: next, por_el1: nextTask.thread_por_el1 }));
-  return k.setTask((t) => t.set('__state', 'running'), next);
+  // set_task_cpu(): a task pulled from another runqueue now belongs to this one.
+  return k.setTask((t) => t.merge({ __state: 'running', cpu: k.cpuId }), next);
 }
 
-/** Runnable tasks of this CPU's runqueue, prev first if it can keep running. */
+/** p->cpus_mask allows `cpu` (an empty mask: every CPU). */
+export function cpuAllowed(t: Task, cpu: number): boolean {
+  return t.cpus_allowed.isEmpty() || t.cpus_allowed.includes(cpu);
+}
+
+/**
+ * The tasks pick_next_task() may return on this CPU: prev if it can keep running, the runnable
+ * tasks of this CPU's runqueue, and runnable tasks of other runqueues whose affinity allows this
+ * CPU (load balancing pulls them here: abstraction, the balancer's policy is a free choice).
+ * The idle task only when nothing else can run.
+ */
 function candidates(k: K): number[] {
   const out: number[] = [];
   k.s.tasks.forEach((t, i) => {
-    if (t.cpu !== k.cpuId || t.is_idle) return;
-    if (i === k.taskId ? t.__state === 'running' : t.__state === 'runnable') out.push(i);
+    if (t.is_idle) return;
+    if (i === k.taskId) {
+      if (t.__state === 'running') out.push(i);
+      return;
+    }
+    if (t.__state !== 'runnable') return;
+    if (t.cpu === k.cpuId || (k.knobs.taskMigration && cpuAllowed(t, k.cpuId))) out.push(i);
   });
   if (out.length === 0) out.push(k.s.tasks.findIndex((t) => t.is_idle && t.cpu === k.cpuId));
   return out;
@@ -126,4 +143,43 @@ export function switchedOutFrames(): { fn: typeof __schedule; pc: number }[] {
     { fn: context_switch, pc: 0 },
     { fn: __switch_to, pc: 0 },
   ];
+}
+
+/**
+ * preempt_schedule() (kernel/sched/core.c), the slow path of preempt_enable() under
+ * CONFIG_PREEMPT: preempt_disable(); __schedule(SM_PREEMPT); preempt_enable_no_resched();
+ * while (need_resched()).
+ */
+export const preempt_schedule = kfunc('preempt_schedule', 'kernel/sched/core.c', [
+  event('preempt_disable_notrace()', (k) => k.setCpu((c) => c.set('preempt_count', c.preempt_count + 1)).next(), { name: 'loop' }),
+  local('__schedule(SM_PREEMPT)', (k) => k.call(__schedule)),
+  event('preempt_enable_no_resched_notrace(); while (need_resched())', (k) => {
+    k = k.setCpu((c) => c.set('preempt_count', c.preempt_count - 1));
+    return k.cpu.need_resched ? k.goto('loop') : k.ret();
+  }),
+]);
+
+/** Can the running task be preempted here: nothing holds preemption off, IRQs are on, the tick asked for it. */
+function mayReschedule(k: K): boolean {
+  const c = k.cpu;
+  return c.need_resched && c.preempt_count === 0 && c.hardirq_count === 0 && c.softirq_count === 0 && !c.irqs_disabled;
+}
+
+/**
+ * A preemption point inside a step, where the kernel may call schedule() on its own:
+ * - 'preempt_enable': the end of a preempt-disabled section (spin_unlock(), put_cpu()...):
+ *   `if (unlikely(preempt_count_dec_and_test())) __preempt_schedule();` (include/linux/preempt.h),
+ *   a point under CONFIG_PREEMPT ('full', 'rt');
+ * - 'cond_resched': cond_resched() or might_sleep()'s might_resched() (include/linux/kernel.h,
+ *   kernel/sched/core.c __cond_resched()), a point under PREEMPT_NONE/VOLUNTARY ('none'); under
+ *   PREEMPT_DYNAMIC 'full' it is a no-op, since preemption already happens at IRQ exit and
+ *   preempt_enable().
+ * need_resched comes only from the tick, so these points add schedules only after a tick whose
+ * IRQ exit could not preempt (IRQs were off, or preemption was disabled, in the interrupted
+ * code). Abstraction: the preempt-disabled section itself is fused with the step before it.
+ */
+export function preemptionPoint(k: K, at: 'preempt_enable' | 'cond_resched'): K {
+  const mode = k.knobs.preemption;
+  const point = at === 'preempt_enable' ? mode !== 'none' : mode === 'none';
+  return point && mayReschedule(k) ? k.call(preempt_schedule) : k.next();
 }

@@ -52,8 +52,10 @@ export interface TaskFields {
   readonly por_el1_lazy_mmu: List<number>;
   /** Ghost: POR_EL1 when each outermost lazy section began (invariant 4). */
   readonly ghost_section_por: List<number>;
-  /** The CPU this task is on (for its rq), fixed in these scenarios. */
+  /** The CPU whose runqueue holds this task (task_cpu(p)); changes when the task migrates. */
   readonly cpu: number;
+  /** p->cpus_mask: the CPUs the task may run on; empty means every CPU (the default for tasks; idle tasks are pinned). */
+  readonly cpus_allowed: List<number>;
   readonly is_idle: boolean;
 }
 export class Task extends ImmutableRecord<TaskFields>(
@@ -71,6 +73,7 @@ export class Task extends ImmutableRecord<TaskFields>(
     por_el1_lazy_mmu: List([POR_EL1_INIT]),
     ghost_section_por: List(),
     cpu: 0,
+    cpus_allowed: List(),
     is_idle: false,
   },
   'task_struct',
@@ -190,8 +193,8 @@ export interface KernelStateFields {
   readonly memory: Memory;
   /** Ghost: lifetime of every page that is or was a page table (invariant 13). */
   readonly pgtable_role: IMap<number, PageRole>;
-  /** IRQs the environment may still raise (a bound). */
-  readonly irqs_left: number;
+  /** IRQs the environment may still raise, per CPU (the `irqs` bound). */
+  readonly irqs_left: List<number>;
   readonly violations: IMap<string, Violation>;
   readonly oops: Oops | null;
   /** WARNs and KFENCE reports printed so far (each distinct one once). */
@@ -214,7 +217,7 @@ export class KernelState extends ImmutableRecord<KernelStateFields>(
     mms: List(),
     memory: new Memory(),
     pgtable_role: IMap(),
-    irqs_left: 0,
+    irqs_left: List(),
     violations: IMap(),
     oops: null,
     warnings: List(),

@@ -9,6 +9,7 @@ import { kfunc, local, nextPte } from './exec.ts';
 import { leafSlot } from './hw.ts';
 import { __ptep_get_and_clear, writeArgs } from './kpkeys.ts';
 import { lazy_mmu_mode_disable, lazy_mmu_mode_enable } from './lazy_mmu.ts';
+import { preemptionPoint } from './sched.ts';
 
 export const vunmap_pte_range = kfunc(
   'vunmap_pte_range',
@@ -35,7 +36,12 @@ export const __vunmap_range_noflush = kfunc('__vunmap_range_noflush', 'mm/vmallo
 ]);
 
 export const remove_vm_area = kfunc('remove_vm_area', 'mm/vmalloc.c', [
+  // find_unlink_vmap_area(): spin_lock(&vn->busy.lock); unlink; spin_unlock(): its
+  // preempt_enable() is a preemption point (the locked section is fused with the step before).
+  local('va = find_unlink_vmap_area(addr): spin_lock(&vn->busy.lock); ...; spin_unlock(&vn->busy.lock)', (k) => preemptionPoint(k, 'preempt_enable')),
   local('vunmap_range_noflush(va->va_start, va->va_end)', (k) => k.call(__vunmap_range_noflush, { start: k.num('start'), end: k.num('end') })),
 ]);
 
-export const vfree = kfunc('vfree', 'mm/vmalloc.c', [local('remove_vm_area(addr)', (k) => k.call(remove_vm_area, { start: k.num('start'), end: k.num('end') }))]);
+export const vfree = kfunc('vfree', 'mm/vmalloc.c', [
+  local('might_sleep()', (k) => preemptionPoint(k, 'cond_resched')),
+  local('remove_vm_area(addr)', (k) => k.call(remove_vm_area, { start: k.num('start'), end: k.num('end') }))]);

@@ -24,12 +24,12 @@ import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { kernel_read } from '../kernel/access.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
-import { Boot } from './boot.ts';
+import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const owner = program('protect_part_of_block', '(scenario: a caller making part of a PMD block read-only)', [
-  call('set_memory_ro(addr, 2)', set_memory_ro, (k) => ({ start: k.num('addr'), numpages: 2 })),
+  call('set_memory_ro(area, 2)', set_memory_ro, (k) => ({ start: k.num('area'), numpages: 2 })),
 ]);
 
 const reader = program('read_rest_of_block', '(scenario: another CPU using memory in the same block)', [
@@ -42,8 +42,9 @@ export const bbmBlockSplit: Scenario = {
   summary: 'a live PMD block of the linear map split before set_memory_ro() while another CPU reads the block: BBML2, in place, or break-before-make',
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['break-before-make', 'permission-change-stays-in-range', 'atomic-context-never-sleeps', 'pgtable-writes-hold-pgtables-overlay', 'kernel-does-not-oops'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['ptdump'],
   expectations: {
     v6: { verdict: 'pass', why: "v6's linear map is PTE-only (force_pte_mapping()): split_kernel_leaf_mapping() has nothing to split" },
     'split-bbml2': {
@@ -67,20 +68,20 @@ export const bbmBlockSplit: Scenario = {
       why: "break-before-make is architecturally safe, but R's read of the live block between pmd_clear() and __pmd_populate() takes a level 2 translation fault",
     },
   },
-  build({ knobs, geometry, params }) {
+  build({ knobs, geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
     // The last two PMDs of memory are blocks when the linear map has blocks; the tables sit below.
-    const block = 2 * per;
+    const block = 3 * per;
+    const area = vmallocArea(boot, [block, block + 1]);
     boot.mapLinear({ blocks: (pa) => knobs.linearMap === 'blocks' && pa >= block });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
+    const va = { area, other: linearAlias(g, block + per - 1) };
     const booted = boot.finish();
-    const va = { addr: linearAlias(g, block), other: linearAlias(g, block + per - 1) };
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)],
-      irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
   },

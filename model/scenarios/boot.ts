@@ -5,7 +5,7 @@
  */
 import { List, Map as IMap } from 'immutable';
 import { Desc, tableDesc, type Entry } from '../hardware/descriptor.ts';
-import { entryBase, linearAlias, pagesPerEntry, REGIONS, regionOf, tableIndex, LEVEL_NAMES, type Geometry, type Level } from '../hardware/geometry.ts';
+import { entryBase, linearAlias, pagesPerEntry, REGIONS, regionBase, regionOf, tableIndex, LEVEL_NAMES, type Geometry, type Level } from '../hardware/geometry.ts';
 import { Memory } from '../hardware/memory.ts';
 import { KPKEYS_PKEY_DEFAULT, KPKEYS_PKEY_PGTABLES } from '../hardware/pkeys.ts';
 import type { Layout } from '../kernel/env.ts';
@@ -172,6 +172,18 @@ export class Boot {
     for (const p of this.pgtables) roles = roles.set(p, 'pgtable');
     return { memory: new Memory({ tables }), layout, roles };
   }
+}
+
+/**
+ * A vmalloc area over `pages` (module memory from execmem, or a vmap()): maps them at consecutive
+ * VAs from the start of the vmalloc region and returns the first. set_memory_ro/rw/x/nx() only
+ * accept such an area (change_memory_common()'s VM_ALLOC check); with rodata_full they also
+ * update the linear alias of each page.
+ */
+export function vmallocArea(boot: Boot, pages: readonly number[]): number {
+  const base = regionBase(boot.geometry, 'vmalloc');
+  pages.forEach((pa, i) => boot.map(base + i, pa));
+  return base;
 }
 
 export { REGIONS };

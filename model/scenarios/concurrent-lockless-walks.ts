@@ -18,11 +18,11 @@
  * (a bit set by a returned change, that no other change touches, missing from the page: the
  * lost update itself).
  */
-import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
+import { pagesPerEntry } from '../hardware/geometry.ts';
 import { kfunc, local, type KFunction } from '../kernel/exec.ts';
 import { mutex_lock, mutex_unlock } from '../kernel/mutex.ts';
 import { set_memory_ro, set_memory_x } from '../kernel/pageattr.ts';
-import { Boot } from './boot.ts';
+import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { idleTask, machine, runningTask } from './tasks.ts';
 
@@ -46,8 +46,9 @@ export const concurrentLocklessWalks: Scenario = {
   summary: 'set_memory_ro() and set_memory_x() on one page from two CPUs: serialised by the owner, or racing read-modify-writes',
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['no-concurrent-lockless-walks'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['set-direct-map'],
   expectations: {
     v6: { verdict: 'pass', why: 'the owner serialises its changes (a mutex around each call): the walks never overlap and the page ends read-only and executable' },
     'concurrent-walks-shared-range': {
@@ -57,18 +58,18 @@ export const concurrentLocklessWalks: Scenario = {
       why: 'nothing serialises the two callers: the second lockless walk of the page starts while the first is in progress, and one read-modify-write can undo the other',
     },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
-    const page = 2 * per;
+    const page = 3 * per;
+    // A page of module memory (a vmalloc area): set_memory_*() refuse linear-map addresses.
+    const va = { addr: vmallocArea(boot, [page]) };
     boot.mapLinear();
     const booted = boot.finish();
-    const va = { addr: linearAlias(g, page) };
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('P0', 10, 0, makeReadOnly, va), runningTask('P1', 11, 1, makeExecutable, va), idleTask(0), idleTask(1)],
-      irqs_left: params.irqs,
     });
   },
 };

@@ -31,7 +31,7 @@ import { leafSlot, ptep_get } from '../kernel/hw.ts';
 import { writeArgs, __set_pte } from '../kernel/kpkeys.ts';
 import { flush_tlb_kernel_range, set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
-import { Boot } from './boot.ts';
+import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
@@ -66,7 +66,7 @@ const owner = kfunc('protect_cont_run', '(scenario: the owner of a CONT run make
   local('set_memory_ro(run, CONT_PTES)', (k) =>
     k.knobs.contOutputChange === 'pte-by-pte'
       ? k.call(remap_cont_run_pte_by_pte, { run: k.num('run'), target: k.num('target') })
-      : k.call(set_memory_ro, { start: k.num('run'), numpages: k.env.geometry.contPtes }),
+      : k.call(set_memory_ro, { start: k.num('area'), numpages: k.env.geometry.contPtes }),
   ),
 ]);
 
@@ -80,8 +80,9 @@ export const contPteByPte: Scenario = {
   summary: 'a CONT run made read-only one pte at a time while another CPU reads it: old or new permission, never a fault',
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['cont-run-decodes-old-or-new', 'kernel-does-not-oops'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['kernel-page-present'],
   expectations: {
     v6: { verdict: 'pass', why: 'each pte goes from RW to RO in one store, so every read, by a walk or a TLB entry of the run, decodes RW or RO' },
     'split-bbml2': {
@@ -101,23 +102,25 @@ export const contPteByPte: Scenario = {
       why: "R's walk finds a pte of the run invalid between its two stores: a translation fault on memory mapped before and after",
     },
   },
-  build({ knobs, geometry, params }) {
+  build({ knobs, geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
-    const boot = new Boot(g, 4 * per);
-    // The run is the first two pages of the third PMD; the last PMD is a block when the linear map has blocks.
-    const run = 2 * per;
+    const boot = new Boot(g, 6 * per);
+    // The run is the first two pages of the fifth PMD (the page tables sit below it); the last PMD is a block when the linear map has blocks.
+    const run = 4 * per;
+    // W's set_memory_ro() takes a vmalloc area over the run (change_memory_common() refuses a
+    // linear-map address); rodata_full updates the run's linear alias page by page.
+    const area = vmallocArea(boot, Array.from({ length: g.contPtes }, (_, i) => run + i));
     boot.mapLinear({
-      blocks: (pa) => knobs.linearMap === 'blocks' && pa === 3 * per,
+      blocks: (pa) => knobs.linearMap === 'blocks' && pa === 5 * per,
       attrs: (pa) => (pa >= run && pa < run + g.contPtes ? { cont: true } : {}),
     });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
     const booted = boot.finish();
-    const va = { run: linearAlias(g, run), target: run + per };
+    const va = { run: linearAlias(g, run), target: run + per, area };
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('W', 10, 0, owner, va), runningTask('R', 11, 1, reader, va), idleTask(0), idleTask(1)],
-      irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
   },

@@ -11,14 +11,17 @@
  * page_address(ZERO_PAGE(0)); CPU1 (`cat /sys/kernel/debug/kernel_page_tables`) dumps
  * swapper_pg_dir, reading every table page.
  *
- * Layout, as in the kernel: empty_zero_page is __page_aligned_bss (arch/arm64/mm/mmu.c), so in
- * data/bss unless the design moves it (zeroPage 'beside-fixmap'); swapper_pg_dir sits after
+ * Layout: in Ard's series the zero page is with rodata (zeroPage 'rodata', the default: his
+ * answer "There is the zero page now" is why text/rodata cannot be unmapped too); upstream's
+ * empty_zero_page is __page_aligned_bss (arch/arm64/mm/mmu.c, zeroPage 'data-bss'); Kevin proposes
+ * moving it beside fixmap_pgdir ('beside-fixmap'). swapper_pg_dir sits after
  * .rodata and before __init_begin (vmlinux.lds.S), so its linear alias is part of the
  * text/rodata alias, read-only with rodata=full: reading it through that alias only breaks
  * when text/rodata is unmapped too (Kevin's question). The fixmap's tables are fixmap_pgdir,
  * a page-table area outside data/bss whose linear alias stays mapped read-only *(inferred from
- * Kevin's mention; upstream's bm_pud/bm_pmd/bm_pte are __page_aligned_bss, and a dump reaching
- * them through __va() would fault like the zero page once data/bss is unmapped)*. Unmapped
+ * Kevin's mention)*, or upstream's __page_aligned_bss bm_pud/bm_pmd/bm_pte (fixmapTables 'bss'):
+ * then a dump reaches them through __va() and faults once data/bss is unmapped, however it
+ * reads swapper_pg_dir, and the zero page "beside fixmap_pgdir" is in .bss as well. Unmapped
  * aliases keep their descriptor with PTE_VALID cleared ("toggle the valid bit").
  *
  * The linear map is mapped with ptes whatever linearMap says (blocks do not matter to readers).
@@ -41,22 +44,33 @@ export const dataBssLinearAlias: Scenario = {
   summary: 'data/bss (and maybe text/rodata) unmapped from the linear map while page_address(ZERO_PAGE(0)) and a page-table dump still read through it',
   seed: 'unmap-data-bss-from-linear-map.txt',
   invariants: ['linear-alias-protected'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['kernel-page-present'],
   expectations: {
     v6: {
       verdict: 'pass',
-      why: 'data/bss is unmapped, but the zero page sits beside fixmap_pgdir with a mapped read-only alias and the dump reads swapper_pg_dir through init_mm.pgd',
+      why: 'data/bss is unmapped, but the zero page is with rodata (mapped read-only), the fixmap tables are in fixmap_pgdir, and the dump reads swapper_pg_dir through init_mm.pgd',
     },
     'unmap-data-bss': {
+      verdict: 'pass',
+      why: 'as posted: the zero page is with rodata, whose linear alias stays mapped read-only, and swapper_pg_dir is in .rodata too, so even a dump through its linear alias works',
+    },
+    'unmap-data-bss-zero-page-in-bss': {
       verdict: 'violation',
       property: 'linear-alias-protected',
       callTrace: ['chacha20poly1305_encrypt'],
-      why: 'empty_zero_page is in .bss, so page_address(ZERO_PAGE(0)) is an unmapped alias: the first read of it faults',
+      why: "with upstream's empty_zero_page in .bss, page_address(ZERO_PAGE(0)) is an unmapped alias: the first read of it faults",
+    },
+    'unmap-data-bss-fixmap-tables-in-bss': {
+      verdict: 'violation',
+      property: 'linear-alias-protected',
+      callTrace: PTDUMP_TRACE,
+      why: "with upstream's bm_pud/bm_pmd/bm_pte in .bss the dump reaches them through __va() (pud_offset(), pmd_offset()): their linear alias is unmapped, even when swapper_pg_dir is read through init_mm.pgd",
     },
     'unmap-data-bss-zero-page-beside-fixmap': {
       verdict: 'pass',
-      why: 'with the zero page moved, nothing reads data/bss through the linear map; swapper_pg_dir is in .rodata, whose alias stays mapped read-only, so even a dump through its linear alias works',
+      why: 'with the zero page moved beside fixmap_pgdir (outside data/bss), nothing reads data/bss through the linear map',
     },
     'unmap-kernel-image-alias': {
       verdict: 'violation',
@@ -64,9 +78,15 @@ export const dataBssLinearAlias: Scenario = {
       callTrace: PTDUMP_TRACE,
       why: 'once text/rodata is unmapped too, a dump that reaches swapper_pg_dir through its linear alias faults on its first load (Ard\'s objection)',
     },
+    'unmap-kernel-image-alias-zero-page-in-rodata': {
+      verdict: 'violation',
+      property: 'linear-alias-protected',
+      callTrace: ['chacha20poly1305_encrypt'],
+      why: 'with text/rodata unmapped, the zero page in .rodata is an unmapped alias: "There is the zero page now" (Ard\'s answer to Kevin\'s question)',
+    },
     'unmap-kernel-image-alias-fixed': {
       verdict: 'pass',
-      why: "Kevin's proposal: init_mm.pgd is the kernel-image VA of swapper_pg_dir, lower tables and the zero page keep mapped aliases, so everything else can be unmapped",
+      why: "Kevin's proposal: init_mm.pgd is the kernel-image VA of swapper_pg_dir, lower tables and the zero page (beside fixmap_pgdir) keep mapped aliases, so everything else can be unmapped",
     },
     'data-bss-ro': {
       verdict: 'pass',
@@ -88,11 +108,16 @@ export const dataBssLinearAlias: Scenario = {
     const fdt = boot.alloc('the device tree blob');
     boot.map(regionBase(g, 'fixmap'), fdt, { rdonly: true });
     const fixmapTables = [...boot.names].filter(([, n]) => n.startsWith('fixmap ')).map(([p]) => p);
-    for (const p of fixmapTables) boot.names.set(p, `fixmap_pgdir: ${boot.names.get(p)}`);
-    const zeroBeside = knobs.zeroPage === 'beside-fixmap' ? boot.alloc('empty_zero_page (beside fixmap_pgdir)') : undefined;
+    const fixmapName = knobs.fixmapTables === 'bss' ? 'bm_pXd (.bss)' : 'fixmap_pgdir';
+    for (const p of fixmapTables) boot.names.set(p, `${fixmapName}: ${boot.names.get(p)}`);
+    // The zero page: with rodata (the series), in .bss (upstream) or beside fixmap_pgdir.
+    const zero = boot.alloc(
+      knobs.zeroPage === 'rodata' ? 'empty_zero_page (.rodata)' : knobs.zeroPage === 'data-bss' ? 'empty_zero_page (.bss)' : 'empty_zero_page (beside fixmap_pgdir)',
+    );
     const data = boot.alloc('init_task (.data)');
-    const zeroBss = knobs.zeroPage === 'data-bss' ? boot.alloc('empty_zero_page (.bss)') : undefined;
-    const zero = (zeroBeside ?? zeroBss)!;
+    // The zero page beside fixmap_pgdir is in .bss too when the fixmap tables are.
+    const zeroInBss = knobs.zeroPage === 'data-bss' || (knobs.zeroPage === 'beside-fixmap' && knobs.fixmapTables === 'bss');
+    const fixmapInBss = knobs.fixmapTables === 'bss';
 
     // The kernel-image mapping of text/rodata (swapper_pg_dir included): kimage VA = base + pa.
     const kimg = (pa: number) => regionBase(g, 'kernel image') + pa;
@@ -100,9 +125,9 @@ export const dataBssLinearAlias: Scenario = {
     boot.map(kimg(rodata), rodata, { rdonly: true });
     boot.map(kimg(swapper), swapper, { rdonly: true });
 
-    const textGroup = [swapper, text, rodata];
-    const kept = [...fixmapTables, ...(zeroBeside === undefined ? [] : [zeroBeside])];
-    const dataGroup = [data, ...(zeroBss === undefined ? [] : [zeroBss])];
+    const textGroup = [swapper, text, rodata, ...(knobs.zeroPage === 'rodata' ? [zero] : [])];
+    const kept = [...(fixmapInBss ? [] : fixmapTables), ...(knobs.zeroPage === 'beside-fixmap' && !zeroInBss ? [zero] : [])];
+    const dataGroup = [data, ...(zeroInBss ? [zero] : []), ...(fixmapInBss ? fixmapTables : [])];
     const aliasOf = (which: 'ro' | 'rw' | 'unmapped'): LeafAttrs =>
       which === 'ro' ? { rdonly: true } : which === 'rw' ? {} : { rdonly: true, valid: false };
     boot.mapLinear({

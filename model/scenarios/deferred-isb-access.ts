@@ -22,8 +22,9 @@ export const deferredIsbAccess: Scenario = {
   summary: 'a pte made valid inside a lazy section and written through before the batched dsb/isb',
   seed: 'por-el1-reset-on-exception-entry-vs-lazy-mmu.txt',
   invariants: ['no-access-before-pte-barriers', 'pgtable-writes-hold-pgtables-overlay', 'lazy-mmu-calls-balanced'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['set-direct-map'],
   expectations: {
     v6: {
       verdict: 'violation',
@@ -33,7 +34,7 @@ export const deferredIsbAccess: Scenario = {
     },
     'v6-pause-around-early-access': { verdict: 'pass', why: 'paused, queue_pte_barriers() emits the dsb/isb at once' },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const boot = new Boot(g, 16);
     const page = boot.alloc('page to map');
@@ -49,7 +50,6 @@ export const deferredIsbAccess: Scenario = {
       running: [0],
       tasks: [A, idleTask(0)],
       mms: List([new Mm({ name: "A's mm", pgd: pgdA })]),
-      irqs_left: params.irqs,
     });
   },
 };

@@ -31,8 +31,9 @@ export const enterWindowPreempt: Scenario = {
   summary: 'the windows between enable_count++/-- and arch_enter/arch_leave_lazy_mmu_mode(), with the least code around them',
   seed: 'por-el1-reset-on-exception-entry-vs-lazy-mmu.txt',
   invariants: POR_SEED_INVARIANTS,
-  params: { irqs: 1, fanout: 4 },
+  params: { irqs: 1, fanout: 4, cpus: 1 },
   irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['idle', 'ptdump'],
   expectations: {
     v6: fault('IRQ in the enter window: the nested enable in finish_task_switch() only counts, the guard is skipped, POR_EL1 is at the default level'),
     v5: fault('the enter window is harmless with the TIF_LAZY_MMU guard, but an IRQ after arch_enter resets POR_EL1 and the guard skips'),
@@ -48,8 +49,19 @@ export const enterWindowPreempt: Scenario = {
     'v6-pause-lazy-mmu-in-finish-task-switch': { verdict: 'pass', why: 'the nested section runs paused: its writes take the guard' },
     'v6-guard-checks-live-por': { verdict: 'pass', why: 'the guard raises POR_EL1 when needed; the reset makes the slot overwrite harmless (it saves POR_EL1_INIT)' },
     'no-batching': { verdict: 'pass', why: 'no batching: every write raises POR_EL1 itself' },
+    'v6-barriers-then-restore': fault('as v6: the IRQ lands in the enter window, before any arch_leave_lazy_mmu_mode()'),
+    'v6-hook-then-count': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      why: 'the enter window closes (POR_EL1 is raised before enable_count is stored), but the reset on IRQ entry still lowers POR_EL1 under the batch',
+    },
+    'v6-no-por-reset-hook-then-count': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      why: 'the leave window: arch_leave has restored POR_EL1 while enable_count is still 1, so the nested section in finish_task_switch() only counts and skips its guard',
+    },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const boot = new Boot(g, 16);
     const page = boot.alloc('page to vmap');
@@ -65,7 +77,6 @@ export const enterWindowPreempt: Scenario = {
       running: [0],
       tasks: [runningTask('A', 1, 0, vmap, { table: slot.table, index: slot.index, count: 1, pa: page }, 0), exitingTask('B', 2, 0, 1), idleTask(0)],
       mms: List([new Mm({ name: "A's mm", pgd: pgdA }), new Mm({ name: "B's mm", pgd: pgdB })]),
-      irqs_left: params.irqs,
     });
   },
 };

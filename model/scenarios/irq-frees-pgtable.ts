@@ -31,8 +31,9 @@ export const irqFreesPgtable: Scenario = {
     'lazy-mmu-calls-balanced',
     'pgtable-pages-carry-pgtables-pkey',
   ],
-  params: { irqs: 1, fanout: 4 },
+  params: { irqs: 1, fanout: 4, cpus: 1 },
   irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['kernel-page-present', 'idle'],
   expectations: {
     v4: {
       verdict: 'violation',
@@ -63,7 +64,7 @@ export const irqFreesPgtable: Scenario = {
       why: 'the freed page keeps pkey PGTABLES: its next user faults writing it',
     },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const boot = new Boot(g, 16);
     const pages = [boot.alloc('page to vmap 0'), boot.alloc('page to vmap 1')];
@@ -79,7 +80,6 @@ export const irqFreesPgtable: Scenario = {
       running: [0],
       tasks: [runningTask('A', 1, 0, vmap, { table: slot.table, index: slot.index, count: 2, pa: pages[0] }, 0), idleTask(0)],
       mms: List([new Mm({ name: "A's mm", pgd: pgdA })]),
-      irqs_left: params.irqs,
       rcu_callbacks: List([new RcuCallback({ fn: 'tlb_remove_table_rcu', arg: oldPte })]),
     });
   },

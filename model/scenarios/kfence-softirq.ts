@@ -36,8 +36,9 @@ export const kfenceSoftirq: Scenario = {
   summary: "KFENCE's set_memory_valid() in softirq on top of a task's lazy MMU section, then a write to the object",
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['no-access-before-pte-barriers', 'pgtable-writes-hold-pgtables-overlay', 'lazy-mmu-calls-balanced'],
-  params: { irqs: 1, fanout: 4 },
-  irqSources: [{ name: 'eth0', handler: 'stmmac_interrupt' }],
+  params: { irqs: 1, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'eth0', handler: 'stmmac_interrupt' }, { name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['idle', 'kernel-page-present'],
   expectations: {
     v6: { verdict: 'pass', why: 'lazy MMU bails out in interrupt context: the softirq emits its barrier at the pte store, and takes the kpkeys guard' },
     'no-batching': { verdict: 'pass', why: 'the same without kpkeys batching: the barrier is emitted at the store, before KFENCE writes the canary' },
@@ -57,7 +58,7 @@ export const kfenceSoftirq: Scenario = {
       why: "nested in A's section the softirq skips the kpkeys guard, but POR_EL1 is not at PGTABLES (A's arch_enter has not run yet, or the IRQ entry reset it): the pte store faults on the overlay",
     },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const boot = new Boot(g, 16);
     const vmallocPage = boot.alloc('vmalloc page');
@@ -70,7 +71,6 @@ export const kfenceSoftirq: Scenario = {
     return machine(booted, {
       running: [0],
       tasks: [runningTask('A', 1, 0, vfree, { start: vmStart, end: vmStart + 1 }), idleTask(0)],
-      irqs_left: params.irqs,
     });
   },
 };

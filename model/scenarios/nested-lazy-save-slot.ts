@@ -22,8 +22,9 @@ export const nestedLazySaveSlot: Scenario = {
   summary: 'a lazy section nested in another: one saved-POR slot (v5) leaves POR_EL1 raised after the outer section',
   seed: 'por-el1-reset-on-exception-entry-vs-lazy-mmu.txt',
   invariants: ['lazy-section-restores-por', 'pgtable-writes-hold-pgtables-overlay', 'lazy-mmu-calls-balanced'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['ptdump'],
   expectations: {
     'v5-nesting': {
       verdict: 'violation',
@@ -33,7 +34,7 @@ export const nestedLazySaveSlot: Scenario = {
     'v5-nesting-per-level-slot': { verdict: 'pass', why: 'each arch_leave restores the value its own arch_enter saved' },
     v6: { verdict: 'pass', why: 'lazy_mmu_state counters: only the outermost enable/disable call the arch hooks' },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const boot = new Boot(g, 16);
     const pages = [boot.alloc('vmalloc page 0'), boot.alloc('vmalloc page 1')];
@@ -49,7 +50,6 @@ export const nestedLazySaveSlot: Scenario = {
       running: [0],
       tasks: [A, idleTask(0)],
       mms: List([new Mm({ name: "A's mm", pgd: pgdA })]),
-      irqs_left: params.irqs,
     });
   },
 };

@@ -3,15 +3,28 @@ import type { Knobs } from '../designs.ts';
 import type { Geometry } from '../hardware/geometry.ts';
 import type { Layout } from '../kernel/env.ts';
 import type { KernelState } from '../kernel/state.ts';
+import type { BackgroundKind } from './backgrounds.ts';
 
 export interface ScenarioParams {
-  /** IRQs the environment may raise in one run. */
+  /** IRQs the environment may raise in one run, on each CPU. */
   readonly irqs: number;
   /** Entries per page table. */
   readonly fanout: number;
+  /** CPUs: the scenario's own, plus cpus - 1 more, each running one of the scenario's backgrounds. */
+  readonly cpus: number;
   /** TLB evictions the hardware may make in one run (default 0; hardware/tlb.ts). */
   readonly evictions?: number;
 }
+
+/** The largest parameters accepted (the state space grows quickly with each). */
+export const PARAM_LIMITS: Readonly<Record<'irqs' | 'fanout' | 'cpus', { readonly min: number; readonly max: number }>> = {
+  irqs: { min: 0, max: 4 },
+  fanout: { min: 2, max: 16 },
+  cpus: { min: 1, max: 4 },
+};
+
+/** The bounds of `matrix --deep`: at least two CPUs and two IRQs per CPU. */
+export const DEEP_PARAMS: Pick<ScenarioParams, 'irqs' | 'cpus'> = { irqs: 2, cpus: 2 };
 
 export interface Expectation {
   readonly verdict: 'pass' | 'violation';
@@ -51,12 +64,15 @@ export interface Scenario {
   /** The invariants this scenario checks, by name, in order of report. */
   readonly invariants: readonly string[];
   readonly params: ScenarioParams;
+  /** IRQ sources of every CPU (the timer tick at least). */
   readonly irqSources: readonly IrqSource[];
   /**
    * CPUs that run the same programs (with the tasks pinned to them, matched in task order), so
    * that states equal up to swapping them are one state (`--reduction symmetry`; model/kernel/symmetry.ts).
    */
   readonly symmetry?: { readonly cpus: readonly number[] };
+  /** What the extra CPUs of `cpus=N` run, in order (cycling): see backgrounds.ts. */
+  readonly backgrounds: readonly BackgroundKind[];
   /** Expected verdict per design (the designs the matrix runs this scenario under). */
   readonly expectations: Readonly<Record<string, Expectation>>;
   build(ctx: BuildContext): Built;

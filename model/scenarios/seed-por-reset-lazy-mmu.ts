@@ -49,8 +49,9 @@ export const seedPorResetLazyMmu: Scenario = {
   invariants: POR_SEED_INVARIANTS,
   // Two IRQs: besides the one that preempts A, one may land anywhere else (in finish_task_switch,
   // in the free path, in B's exit) — the remedies must hold there too.
-  params: { irqs: 2, fanout: 4 },
+  params: { irqs: 2, fanout: 4, cpus: 1 },
   irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['ptdump', 'set-direct-map', 'idle'],
   expectations: {
     v6: {
       verdict: 'violation',
@@ -95,8 +96,26 @@ export const seedPorResetLazyMmu: Scenario = {
       why: 'the guard raises POR_EL1 whenever it is not already at PGTABLES',
     },
     'no-batching': { verdict: 'pass', why: 'every write raises and restores POR_EL1 itself' },
+    'v6-barriers-then-restore': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
+      why: 'the order inside arch_leave_lazy_mmu_mode() does not matter to the seed: the fault is in the enter window or after the reset, before any leave',
+    },
+    'v6-hook-then-count': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
+      why: 'with the enable_count store after the hook the enter window closes, but the reset still lowers POR_EL1 under the batch, and the leave window opens',
+    },
+    'v6-no-por-reset-hook-then-count': {
+      verdict: 'violation',
+      property: 'pgtable-writes-hold-pgtables-overlay',
+      callTrace: SEED_TRACE,
+      why: 'no reset, enable_count stored after the hook: the leave window (POR_EL1 restored, enable_count still 1) lets the nested section in finish_task_switch() skip its guard',
+    },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const boot = new Boot(g, 16);
     const vmalloc = [boot.alloc('vmalloc page 0'), boot.alloc('vmalloc page 1')];
@@ -114,7 +133,6 @@ export const seedPorResetLazyMmu: Scenario = {
       running: [0],
       tasks: [A, B, idleTask(0)],
       mms,
-      irqs_left: params.irqs,
     });
   },
 };

@@ -24,7 +24,7 @@ import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
 import { kfencePoolVas } from '../kernel/kfence.ts';
-import { Boot } from './boot.ts';
+import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
@@ -39,8 +39,9 @@ export const splitInAtomic: Scenario = {
   summary: "KFENCE's set_memory_valid() from softirq reaching split_kernel_leaf_mapping()'s mutex",
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['atomic-context-never-sleeps', 'no-access-before-pte-barriers', 'pgtable-writes-hold-pgtables-overlay', 'break-before-make'],
-  params: { irqs: 1, fanout: 4 },
-  irqSources: [{ name: 'eth0', handler: 'stmmac_interrupt' }],
+  params: { irqs: 1, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'eth0', handler: 'stmmac_interrupt' }, { name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['set-direct-map', 'idle'],
   expectations: {
     v6: { verdict: 'pass', why: 'no BBML2 and a PTE-only linear map: split_kernel_leaf_mapping() returns before the mutex, in task and softirq context alike' },
     'split-bbml2': {
@@ -58,24 +59,24 @@ export const splitInAtomic: Scenario = {
       why: 'on a BBML2 system with a block-mapped linear map the softirq reaches mutex_lock(&pgtable_split_lock): sleeping in atomic context',
     },
   },
-  build({ knobs, geometry, params }) {
+  build({ knobs, geometry }) {
     const g = geometry;
     const per = pagesPerEntry(g, 2);
     const boot = new Boot(g, 4 * per);
     const object = boot.alloc('KFENCE object page (freed: protected)');
     // The KFENCE pool is pte-mapped; the last two PMDs are blocks when the linear map has blocks.
+    // A vmalloc area over the first two pages of the last PMD block: set_memory_ro() updates their linear alias (rodata_full).
+    const addr = vmallocArea(boot, [3 * per, 3 * per + 1]);
     boot.mapLinear({
-      blocks: (pa) => knobs.linearMap === 'blocks' && pa >= 2 * per,
+      blocks: (pa) => knobs.linearMap === 'blocks' && pa >= 3 * per,
       attrs: (pa) => (pa === object ? { valid: false } : {}),
     });
     const spare = boot.table('spare page-table page (split_pgtable_alloc)');
-    const addr = linearAlias(g, 3 * per);
     const kfence = linearAlias(g, object);
     const booted = boot.finish({ vas: kfencePoolVas(kfence) });
     return machine(booted, {
       running: [0],
       tasks: [runningTask('A', 1, 0, work, { addr }), idleTask(0)],
-      irqs_left: params.irqs,
       flags: IMap({ [FREE_PGTABLE_PAGE]: spare }),
     });
   },

@@ -41,8 +41,9 @@ export const spuriousTranslationFault: Scenario = {
   name: 'spurious-translation-fault',
   summary: "a read racing another CPU's valid-making store takes a spurious translation fault (no FEAT_ETS2): WARN and retry, not an oops",
   invariants: ['no-access-before-pte-barriers', 'kernel-does-not-oops'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['ptdump'],
   expectations: {
     v6: { verdict: 'pass', why: "with FEAT_ETS2 R's walk is ordered after its load of the flag: it sees the valid pte" },
     'no-ets2': {
@@ -56,7 +57,7 @@ export const spuriousTranslationFault: Scenario = {
       why: 'without is_spurious_el1_translation_fault() the same fault is a "paging request" oops on mapped memory',
     },
   },
-  build({ geometry, params }) {
+  build({ geometry }) {
     const g = geometry;
     const boot = new Boot(g, 16);
     const page = boot.alloc('page made valid');
@@ -66,7 +67,6 @@ export const spuriousTranslationFault: Scenario = {
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('W', 10, 0, publisher, va), runningTask('R', 11, 1, consumer, va), idleTask(0), idleTask(1)],
-      irqs_left: params.irqs,
     });
   },
 };

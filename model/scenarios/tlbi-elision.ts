@@ -12,13 +12,13 @@
 import { linearAlias } from '../hardware/geometry.ts';
 import { copy_from_kernel_nofault, copy_to_kernel_nofault } from '../kernel/access.ts';
 import { set_memory_ro, set_memory_valid } from '../kernel/pageattr.ts';
-import { Boot } from './boot.ts';
+import { Boot, vmallocArea } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const writer = program('module_set_protections', 'kernel/module/strict_rwx.c', [
   call('set_memory_valid(hidden, 1, 1)', set_memory_valid, (k) => ({ start: k.num('hidden'), numpages: 1, enable: true })),
-  call('set_memory_ro(rodata, 1)', set_memory_ro, (k) => ({ start: k.num('rodata'), numpages: 1 })),
+  call('set_memory_ro(module_rodata, 1)', set_memory_ro, (k) => ({ start: k.num('module_rodata'), numpages: 1 })),
 ]);
 
 const prober = program('probe_kernel_memory', 'mm/maccess.c', [
@@ -32,8 +32,9 @@ export const tlbiElision: Scenario = {
   summary: 'set_memory_valid() skips the TLBI (fine); a design that also skips it for set_memory_ro() leaves a writable TLB entry',
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['no-stale-tlb-after-permission-change', 'no-access-before-pte-barriers'],
-  params: { irqs: 0, fanout: 4 },
-  irqSources: [],
+  params: { irqs: 0, fanout: 4, cpus: 1 },
+  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  backgrounds: ['kernel-page-present'],
   expectations: {
     v6: { verdict: 'pass', why: 'only invalid -> valid skips the TLBI; an invalid entry is never cached' },
     'tlbi-elision-rw-to-ro': {
@@ -48,8 +49,9 @@ export const tlbiElision: Scenario = {
     const rodata = boot.alloc('module rodata');
     const hidden = boot.alloc('page made valid');
     boot.mapLinear({ attrs: (pa) => (pa === hidden ? { valid: false } : {}) });
+    // The module's rodata is a vmalloc area; with rodata_full set_memory_ro() also makes its linear alias read-only.
+    const va = { rodata: linearAlias(g, rodata), hidden: linearAlias(g, hidden), module_rodata: vmallocArea(boot, [rodata]) };
     const booted = boot.finish();
-    const va = { rodata: linearAlias(g, rodata), hidden: linearAlias(g, hidden) };
     return machine(booted, {
       running: [0, 1],
       tasks: [runningTask('W', 10, 0, writer, va), runningTask('P', 11, 1, prober, va), idleTask(0), idleTask(1)],

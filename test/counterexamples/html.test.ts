@@ -184,6 +184,7 @@ describe('the v6 seed counterexample', () => {
       'thread.por_el1_lazy_mmu',
       'ghost section POR',
       'stack depth',
+      'cpus_allowed',
     ]);
     expect(row(a, '__state')![1]).toBe('running (curr on CPU0)');
     expect(row(a, 'lazy_mmu_state')![1]).toBe('enable_count 2, pause_count 0');
@@ -345,6 +346,7 @@ describe('what a maintainer needs on the page', () => {
       'the linear alias of swapper_pg_dir (page 0) at ffff000000000000 is writable: its leaf entry lacks PTE_RDONLY',
       'the linear alias of _stext (kernel text) (page 1) at ffff000000001000 is writable: its leaf entry lacks PTE_RDONLY',
       'the linear alias of __start_rodata (kernel rodata) (page 2) at ffff000000002000 is writable: its leaf entry lacks PTE_RDONLY',
+      'the linear alias of empty_zero_page (.rodata) (page 7) at ffff000000007000 is writable: its leaf entry lacks PTE_RDONLY',
     ];
     const list = `<ul class="why">${aliases.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`;
     expect(html).toContain(`<tr><th>what breaks it</th><td>${list}</td></tr>`);

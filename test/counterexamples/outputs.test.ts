@@ -138,8 +138,9 @@ describe('mmcheck check --out DIR', () => {
     const first = itf.states[0] as Record<string, any>;
     const last = itf.states[18] as Record<string, any>;
     // One IRQ is taken on the way.
-    expect(first.irqs_left).toEqual({ '#bigint': String(PARAMS.irqs) });
-    expect(last.irqs_left).toEqual({ '#bigint': String(PARAMS.irqs - 1) });
+    // irqs_left is per CPU (one CPU here).
+    expect(first.irqs_left).toEqual([{ '#bigint': String(PARAMS.irqs) }]);
+    expect(last.irqs_left).toEqual([{ '#bigint': String(PARAMS.irqs - 1) }]);
     expect(first.cpus[0].por_el1).toEqual({ '#bigint': '23' });
     // Immutable Maps are {"#map": [[key, value], ...]}; Lists are arrays; records are objects.
     expect(first.violations).toEqual({ '#map': [] });
@@ -157,7 +158,7 @@ describe('mmcheck check --out DIR', () => {
     expect(first.oops).toEqual({ tag: 'None', value: { '#tup': [] } });
     expect(last.oops.tag).toBe('Some');
     expect(last.oops.value.message).toBe(trace.message);
-    expect(first.scenario_params).toEqual({ irqs: { '#bigint': String(PARAMS.irqs) }, fanout: { '#bigint': String(PARAMS.fanout) } });
+    expect(first.scenario_params).toEqual({ irqs: { '#bigint': String(PARAMS.irqs) }, fanout: { '#bigint': String(PARAMS.fanout) }, cpus: { '#bigint': '1' } });
   });
 
   it('timeline.html is self-contained and names the scenario, property, call trace and every step function', () => {

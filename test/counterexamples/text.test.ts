@@ -57,10 +57,10 @@ describe('mmcheck check fits the terminal', () => {
     expect(widest(r.stdout)).toBeLessThanOrEqual(120);
     const lines = r.stdout.split('\n');
     expect(lines).toContain('    #  CPU0                                      CPU1                                      CPU  POR_EL1        lazy exc');
-    expect(lines).toContain('   13  .                                         P copy_to_kernel_nofault → walker sees    CPU1 0x17 DEFAULT    0/0   0');
+    expect(lines).toContain('   14  .                                         P copy_to_kernel_nofault → walker sees    CPU1 0x17 DEFAULT    0/0   0');
     // The elided TLBI, wrapped in CPU0's lane under step 15.
     const at = lines.lastIndexOf('       ↷ skipped flush_tlb_kernel_range(start,');
-    expect(at).toBeGreaterThan(lines.findIndex((l) => l.startsWith('   15  W arch_leave_lazy_mmu_mode:')));
+    expect(at).toBeGreaterThan(lines.findIndex((l) => l.startsWith('   15  W emit_pte_barriers:')));
     expect(lines.slice(at + 1, at + 5)).toEqual([
       '         start + size) for pages [1, 2) in',
       '         __change_memory_common: the change only',

@@ -73,8 +73,8 @@ const WITNESSES: Record<string, Witness> = {
   },
   'permission-change-stays-in-range': {
     scenario: 'partial-block-overlap',
-    bad: { design: 'walker-without-overlap-check' },
-    good: { design: 'linear-map-blocks' },
+    bad: { design: 'walker-without-overlap-check', ...only('permission-change-stays-in-range') },
+    good: { design: 'linear-map-blocks', ...only('permission-change-stays-in-range') },
     message: 'rewrote a level 2 entry',
   },
   'no-concurrent-lockless-walks': {
@@ -97,9 +97,21 @@ const WITNESSES: Record<string, Witness> = {
   },
   'linear-alias-protected': {
     scenario: 'data-bss-linear-alias',
-    bad: { design: 'unmap-data-bss' },
+    bad: { design: 'unmap-data-bss-zero-page-in-bss' },
     good: { design: 'unmap-data-bss-zero-page-beside-fixmap' },
     message: 'through its unmapped linear alias',
+  },
+  'set-memory-return-means-done': {
+    scenario: 'hibernate-copy',
+    bad: { design: 'data-bss-block', ...only('set-memory-return-means-done') },
+    good: { design: 'data-bss-block-present-invalid', ...only('set-memory-return-means-done') },
+    message: 'set_memory_valid([4, 8)) returned 0 on CPU0 (init), but page 4 does not have PTE_VALID set',
+  },
+  'hibernation-image-complete': {
+    scenario: 'hibernate-copy',
+    bad: { design: 'hibernate-relies-on-safe-copy-page', ...only('hibernation-image-complete') },
+    good: { design: 'v6', ...only('hibernation-image-complete') },
+    message: '',
   },
   'kernel-does-not-warn': {
     scenario: 'spurious-translation-fault',

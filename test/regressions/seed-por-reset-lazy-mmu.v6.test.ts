@@ -17,7 +17,8 @@ const trace: TraceFile = {
   "design": "v6",
   "params": {
     "irqs": 2,
-    "fanout": 4
+    "fanout": 4,
+    "cpus": 1
   },
   "invariants": [
     "pgtable-writes-hold-pgtables-overlay",

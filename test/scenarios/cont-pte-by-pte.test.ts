@@ -5,8 +5,8 @@ import { runScenario } from '../../api/check-scenario.ts';
 
 
 const CELLS: Record<string, Cell> = {
-  v6: ['pass', undefined, undefined, 53],
-  'split-bbml2': ['pass', undefined, undefined, 71],
+  v6: ['pass', undefined, undefined, 155],
+  'split-bbml2': ['pass', undefined, undefined, 320],
   'cont-remap-pte-by-pte': ['violation', 'kernel-does-not-oops', 3, 8],
   'cont-invalid-then-new': ['violation', 'cont-run-decodes-old-or-new', 5, 14],
 };
@@ -29,7 +29,7 @@ describe('rule 9 is not vacuous', () => {
     // AT S1E1R may still see the old valid pte: __do_kernel_fault() calls the fault spurious, WARNs and retries.
     expect(last.oops).toBe(null);
     expect(report.outcome).toBe('warn');
-    expect(report.warnings).toEqual(['WARNING on CPU1 (R): Ignoring spurious kernel translation fault at virtual address ffff000000008000']);
+    expect(report.warnings).toEqual(['WARNING on CPU1 (R): Ignoring spurious kernel translation fault at virtual address ffff000000010000']);
     expect(report.callTrace).toEqual(['read_cont_run']);
   });
 
@@ -37,7 +37,7 @@ describe('rule 9 is not vacuous', () => {
     const { result, report } = runScenario('cont-pte-by-pte', { design: 'cont-invalid-then-new', invariants: ['kernel-does-not-oops'] });
     expect(report.trace!.at(-1)!.action).toBe('CPU1 R: kernel_read: READ_ONCE(*addr) [walker sees an unpublished-over entry: fault; AT S1E1R faults too]');
     const oops = result.path!.steps.at(-1)!.state.oops!;
-    expect(oops.message).toBe('Unable to handle kernel paging request at virtual address ffff000000008000');
+    expect(oops.message).toBe('Unable to handle kernel paging request at virtual address ffff000000010000');
     expect(oops.details.toArray()).toContain('  FSC = 0x07: level 3 translation fault');
   });
 });
@@ -48,17 +48,17 @@ describe('the hardware decides (Arm ARM: misprogramming of the Contiguous bit)',
     const { getScenario } = await import('../../model/scenarios/index.ts');
     const { reachable } = await import('./cells.ts');
     const states = reachable(kernelModel(getScenario('cont-pte-by-pte'), { design: 'v6' }));
-    expect(states).toHaveLength(53);
+    expect(states).toHaveLength(155);
     expect(states.filter((s) => s.oops !== null || s.warnings.size > 0)).toEqual([]);
     // R's TLB entries for the run: only the run's own pages, RW or RO.
     const runEntries = new Set(states.flatMap((s) => s.cpus.get(1)!.tlb.filter((e) => e.kind === 'leaf' && e.pages === 2).map((e) => `pa${e.pa} ${e.rdonly ? 'RO' : 'RW'}`).toArray()));
-    expect([...runEntries].sort()).toEqual(['pa8 RO', 'pa8 RW']);
+    expect([...runEntries].sort()).toEqual(['pa16 RO', 'pa16 RW']);
   });
 
   it('moving a live CONT run pte by pte: the run is misprogrammed between the stores and R takes a TLB conflict abort', () => {
     const { result, report } = runScenario('cont-pte-by-pte', { design: 'cont-remap-pte-by-pte' });
     expect(report.trace!.at(-1)!.action).toBe('CPU1 R: kernel_read: READ_ONCE(*addr) [walker sees the new entry; CONT run misprogrammed: TLB conflict abort]');
-    expect(report.message).toBe('Unable to handle kernel TLB conflict abort at virtual address ffff000000008000');
+    expect(report.message).toBe('Unable to handle kernel TLB conflict abort at virtual address ffff000000010000');
     expect(report.outcome).toBe('oops');
     expect(result.path!.steps.at(-1)!.state.oops!.details.toArray()).toContain('  FSC = 0x30: TLB conflict abort');
   });

@@ -24,23 +24,39 @@ function lastState(design: string, invariants?: readonly string[]): KernelState 
 /** [verdict, property, trace length, distinct states, generated states] under BFS. */
 const EXPECTED: Record<string, Cell> = {
   v6: ['pass', undefined, undefined, 34, 50],
-  'unmap-data-bss': ['violation', RULE, 1, 2, 3],
+  'unmap-data-bss': ['pass', undefined, undefined, 34, 50],
+  'unmap-data-bss-zero-page-in-bss': ['violation', 'linear-alias-protected', 1, 2, 3],
+  'unmap-data-bss-fixmap-tables-in-bss': ['violation', 'linear-alias-protected', 14, 29, 42],
   'unmap-data-bss-zero-page-beside-fixmap': ['pass', undefined, undefined, 34, 50],
-  'unmap-kernel-image-alias': ['violation', RULE, 1, 3, 3],
+  'unmap-kernel-image-alias': ['violation', 'linear-alias-protected', 1, 3, 3],
+  'unmap-kernel-image-alias-zero-page-in-rodata': ['violation', 'linear-alias-protected', 1, 2, 3],
   'unmap-kernel-image-alias-fixed': ['pass', undefined, undefined, 34, 50],
   'data-bss-ro': ['pass', undefined, undefined, 34, 50],
-  'rodata-alias-writable': ['violation', RULE, 0, 1, 1],
+  'rodata-alias-writable': ['violation', 'linear-alias-protected', 0, 1, 1],
 };
 
 expectCells(SCENARIO, EXPECTED, { invariants: [RULE] });
 
 describe('what the counterexamples say', () => {
-  it('unmap-data-bss: the zero page in .bss is read through its unmapped alias, and the kernel oopses there', () => {
-    const s = lastState('unmap-data-bss');
+  it('the acceptance pair: unmap-data-bss passes (zero page with rodata); --set zero-page=data-bss fails on rule 14', () => {
+    const posted = runScenario(SCENARIO, { design: 'unmap-data-bss' }).report;
+    expect([posted.verdict, posted.complete]).toEqual(['pass', true]);
+    const bss = runScenario(SCENARIO, { design: 'unmap-data-bss', set: ['zero-page=data-bss'] }).report;
+    expect([bss.verdict, bss.property, bss.callTrace]).toEqual(['violation', RULE, ['chacha20poly1305_encrypt']]);
+  });
+
+  it('unmap-data-bss-fixmap-tables-in-bss: the dump reaches bm_pXd through __va() and faults, even reading swapper_pg_dir through init_mm.pgd', () => {
+    const s = lastState('unmap-data-bss-fixmap-tables-in-bss');
+    expect(s.violations.get(RULE)!.message).toMatch(/^CPU1 \(cat\) accessed bm_pXd \(\.bss\): fixmap .* through its unmapped linear alias$/);
+    expect(s.violations.get(RULE)!.callTrace.toArray()).toEqual(['walk_page_range_debug', 'ptdump_walk_pgd', 'ptdump_show']);
+  });
+
+  it('unmap-data-bss-zero-page-in-bss: the zero page in .bss is read through its unmapped alias, and the kernel oopses there', () => {
+    const s = lastState('unmap-data-bss-zero-page-in-bss');
     const v = s.violations.get(RULE)!;
     expect(v.message).toBe('CPU0 (kworker/0:1) accessed the zero page through its unmapped linear alias');
     expect(v.callTrace.toArray()).toEqual(['chacha20poly1305_encrypt']);
-    expect(s.oops!.message).toBe('Unable to handle kernel paging request at virtual address ffff000000008000');
+    expect(s.oops!.message).toBe('Unable to handle kernel paging request at virtual address ffff000000007000');
     expect(s.oops!.details.toArray()).toContain('  FSC = 0x07: level 3 translation fault');
   });
 
@@ -77,10 +93,11 @@ describe('rule 14 is not vacuous', () => {
       return kernelFacts([...m.initialStates()][0], m.env);
     };
     const writable = facts('rodata-alias-writable');
-    expect(writable.textAliases.map((t) => t.writable)).toEqual([true, true, true]);
+    // swapper_pg_dir, text, rodata and the zero page (with rodata)
+    expect(writable.textAliases.map((t) => t.writable)).toEqual([true, true, true, true]);
     expect(rule14.holds!(writable)).toBe(false);
     for (const d of ['v6', 'unmap-kernel-image-alias-fixed']) {
-      expect(facts(d).textAliases.map((t) => t.writable)).toEqual([false, false, false]);
+      expect(facts(d).textAliases.map((t) => t.writable)).toEqual(d === 'v6' ? [false, false, false, false] : [false, false, false]);
       expect(rule14.holds!(facts(d))).toBe(true);
     }
   });
@@ -111,7 +128,7 @@ describe('rule 14 is not vacuous', () => {
   });
 
   it('event part: it names the unmapped alias before the catch-all oops does', () => {
-    const { report } = runScenario(SCENARIO, { design: 'unmap-data-bss', invariants: [] });
+    const { report } = runScenario(SCENARIO, { design: 'unmap-data-bss-zero-page-in-bss', invariants: [] });
     expect([report.verdict, report.property, report.trace?.length]).toEqual(['violation', 'kernel-does-not-oops', 1]);
   });
 });

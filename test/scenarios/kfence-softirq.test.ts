@@ -9,11 +9,11 @@ import { getScenario } from '../../model/scenarios/index.ts';
 const SCENARIO = getScenario('kfence-softirq');
 
 const CELLS: Record<string, Cell> = {
-  v6: ['pass', undefined, undefined, 70],
-  'no-batching': ['pass', undefined, undefined, 70],
-  'lazy-mmu-batches-in-interrupt': ['pass', undefined, undefined, 80],
-  'lazy-mmu-queues-in-interrupt': ['violation', 'no-access-before-pte-barriers', 10, 45],
-  'v6-lazy-mmu-batches-in-interrupt': ['violation', 'pgtable-writes-hold-pgtables-overlay', 8, 35],
+  v6: ['pass', undefined, undefined, 116],
+  'no-batching': ['pass', undefined, undefined, 116],
+  'lazy-mmu-batches-in-interrupt': ['pass', undefined, undefined, 126],
+  'lazy-mmu-queues-in-interrupt': ['violation', 'no-access-before-pte-barriers', 10, 91],
+  'v6-lazy-mmu-batches-in-interrupt': ['violation', 'pgtable-writes-hold-pgtables-overlay', 8, 77],
 };
 
 
@@ -51,6 +51,6 @@ describe('barrier batching in interrupt context', () => {
 
   it('without the enable window (atomic lazy mode switch) it faults after the IRQ entry reset POR_EL1', () => {
     const { report } = runScenario('kfence-softirq', { design: 'v6-lazy-mmu-batches-in-interrupt', set: ['atomic-lazy-mode-switch=true'] });
-    expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual(['violation', 'pgtable-writes-hold-pgtables-overlay', 8, 24]);
+    expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual(['violation', 'pgtable-writes-hold-pgtables-overlay', 8, 52]);
   });
 });

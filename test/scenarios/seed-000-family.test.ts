@@ -6,33 +6,39 @@ const P1 = 'pgtable-writes-hold-pgtables-overlay';
 
 expectCells('seed-por-reset-lazy-mmu', {
   v6: ['violation', P1, 18, 508],
-  v5: ['violation', P1, 19, 552],
-  v4: ['violation', P1, 19, 552],
+  v5: ['violation', P1, 19, 618],
+  v4: ['violation', P1, 19, 618],
   'v6-atomic-lazy-switch': ['violation', P1, 18, 369],
   'v6-no-por-reset': ['violation', P1, 18, 508],
   'v6-no-por-reset-atomic-lazy-switch': ['pass', undefined, undefined, 730],
   'v6-pause-lazy-mmu-in-finish-task-switch': ['pass', undefined, undefined, 1279],
   'v6-guard-checks-live-por': ['pass', undefined, undefined, 1166],
   'no-batching': ['pass', undefined, undefined, 1539],
+  'v6-barriers-then-restore': ['violation', P1, 18, 508],
+  'v6-hook-then-count': ['violation', P1, 19, 552],
+  'v6-no-por-reset-hook-then-count': ['violation', P1, 22, 697],
 });
 
 expectCells('enter-window-preempt', {
   v6: ['violation', P1, 18, 124],
-  v5: ['violation', P1, 19, 129],
-  v4: ['violation', P1, 19, 129],
+  v5: ['violation', P1, 19, 147],
+  v4: ['violation', P1, 19, 147],
   'v6-atomic-lazy-switch': ['violation', P1, 18, 67],
   'v6-no-por-reset': ['violation', P1, 18, 124],
-  'v6-no-por-reset-guard-checks-live-por': ['violation', 'lazy-section-restores-por', 30, 181],
+  'v6-no-por-reset-guard-checks-live-por': ['violation', 'lazy-section-restores-por', 29, 181],
   'v6-no-por-reset-atomic-lazy-switch': ['pass', undefined, undefined, 87],
-  'v6-pause-lazy-mmu-in-finish-task-switch': ['pass', undefined, undefined, 199],
-  'v6-guard-checks-live-por': ['pass', undefined, undefined, 180],
+  'v6-pause-lazy-mmu-in-finish-task-switch': ['pass', undefined, undefined, 201],
+  'v6-guard-checks-live-por': ['pass', undefined, undefined, 181],
   'no-batching': ['pass', undefined, undefined, 182],
+  'v6-barriers-then-restore': ['violation', P1, 18, 124],
+  'v6-hook-then-count': ['violation', P1, 19, 129],
+  'v6-no-por-reset-hook-then-count': ['violation', P1, 21, 139],
 });
 
 expectCells('irq-frees-pgtable', {
-  v4: ['violation', P1, 8, 66],
-  v5: ['pass', undefined, undefined, 189],
-  v6: ['pass', undefined, undefined, 189],
+  v4: ['violation', P1, 8, 68],
+  v5: ['pass', undefined, undefined, 217],
+  v6: ['pass', undefined, undefined, 191],
   'v6-no-por-reset': ['violation', 'el1-handlers-run-with-por-init', 3, 9],
   'v6-no-por-restore-on-return': ['violation', 'el1-handlers-run-with-por-init', 14, 150],
   'lazy-mmu-disable-without-bailout': ['violation', 'lazy-mmu-calls-balanced', 10, 98],
@@ -40,8 +46,8 @@ expectCells('irq-frees-pgtable', {
 });
 
 expectCells('nested-lazy-save-slot', {
-  'v5-nesting': ['violation', 'lazy-section-restores-por', 16, 17],
-  'v5-nesting-per-level-slot': ['pass', undefined, undefined, 17],
+  'v5-nesting': ['violation', 'lazy-section-restores-por', 19, 20],
+  'v5-nesting-per-level-slot': ['pass', undefined, undefined, 20],
   v6: ['pass', undefined, undefined, 13],
 });
 
@@ -51,8 +57,8 @@ expectCells('deferred-isb-access', {
 });
 
 expectCells('tlbi-elision', {
-  v6: ['pass', undefined, undefined, 105],
-  'tlbi-elision-rw-to-ro': ['violation', 'no-stale-tlb-after-permission-change', 16, 89],
+  v6: ['pass', undefined, undefined, 185],
+  'tlbi-elision-rw-to-ro': ['violation', 'no-stale-tlb-after-permission-change', 16, 93],
 });
 
 describe('what the counterexamples say', () => {

@@ -9,10 +9,10 @@ const SCENARIO = getScenario('split-in-atomic');
 const RULE = 'atomic-context-never-sleeps';
 
 const CELLS: Record<string, Cell> = {
-  v6: ['pass', undefined, undefined, 142],
-  'split-bbml2': ['pass', undefined, undefined, 288],
-  'pte-linear-map-without-kfence-early-return': ['pass', undefined, undefined, 142],
-  'split-without-kfence-early-return': ['violation', RULE, 4, 15],
+  v6: ['pass', undefined, undefined, 627],
+  'split-bbml2': ['pass', undefined, undefined, 1208],
+  'pte-linear-map-without-kfence-early-return': ['pass', undefined, undefined, 627],
+  'split-without-kfence-early-return': ['violation', 'atomic-context-never-sleeps', 4, 29],
 };
 
 
@@ -26,7 +26,7 @@ describe('rule 12 is not vacuous', () => {
     expect(report.callTrace).toEqual([
       'mutex_lock', 'split_kernel_leaf_mapping', 'update_range_prot', 'set_memory_valid', 'kfence_unprotect', 'kfence_guarded_alloc',
       'net_rx_action', '__do_softirq', 'el1_interrupt', 'el1h_64_irq',
-      'mutex_lock', 'split_kernel_leaf_mapping', 'update_range_prot', 'set_memory_ro', 'make_range_ro',
+      'mutex_lock', 'split_kernel_leaf_mapping', 'update_range_prot', 'change_memory_common', 'set_memory_ro', 'make_range_ro',
     ]);
     expect(report.trace!.map((t) => t.action)).toEqual([
       'CPU0 A: IRQ (eth0)',

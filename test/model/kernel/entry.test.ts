@@ -36,7 +36,7 @@ describe('IRQ entry from EL1', () => {
     expect(c.softirq_count).toBe(0);
     expect(c.preempt_count).toBe(0);
     expect(c.irqs_disabled).toBe(true);
-    expect(s.irqs_left).toBe(1); // the seed allows 2 IRQs; one is taken
+    expect(s.irqs_left.toArray()).toEqual([1]); // the seed allows 2 IRQs on CPU0; one is taken
     expect(irqFrame(s)!.locals.toJS()).toEqual({ regs_por_el1: 0x57, regs_irqs_enabled: true, handler: 'arch_timer_handler_phys' });
     expect(irqFrame(s)!.pc).toBe(1);
     expect(fullStackOf(task(s, A))).toEqual(HANDLER_STACK);
@@ -75,7 +75,7 @@ describe('IRQ entry from EL1', () => {
     expect(labels(m, states[3]).some((l) => l.includes(IRQ))).toBe(false); // in the handler: masked
     expect(labels(m, states[5]).some((l) => l.includes(IRQ))).toBe(false); // irq_exit: still masked
     expect(cpu0(states[6]).irqs_disabled).toBe(false); // preempt_schedule_irq enabled them
-    expect(states[6].irqs_left).toBe(1);
+    expect(states[6].irqs_left.toArray()).toEqual([1]);
     expect(labels(m, states[6])).toEqual(['CPU0 A: __schedule: local_irq_disable(); rq_lock(rq)', 'CPU0 A: IRQ (timer)']);
     // The nested IRQ saves the handler-path POR (0x17) in its own frame.
     const nested = end(run(m, [IRQ], states[6]));

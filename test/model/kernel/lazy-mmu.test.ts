@@ -51,7 +51,7 @@ describe('lazy_mmu_mode_enable: the counter and arch_enter_lazy_mmu_mode()', () 
   it('initially A is at the counter update, with the in_interrupt() check already passed', () => {
     const s = initial(model());
     expect(fullStackOf(task(s, A))).toEqual(['lazy_mmu_mode_enable', 'vunmap_pte_range', '__vunmap_range_noflush', 'remove_vm_area', 'vfree']);
-    expect(task(s, A).stack.last()!.pc).toBe(1);
+    expect(task(s, A).stack.last()!.pc).toBe(2); // past the in_interrupt() check and the counter-order branch
     expect(task(s, A).lazy_mmu_state.toJS()).toEqual({ enable_count: 0, pause_count: 0 });
     expect(cpu0(s).por_el1).toBe(POR_EL1_INIT);
     expect(labels(model(), s)).toEqual([`CPU0 A: ${ENABLE}`, `CPU0 A: ${IRQ}`]);
@@ -337,7 +337,10 @@ describe('the in_interrupt() bail-out (commit b81c688426a9)', () => {
     const r0 = enableSteps[0].run(k0) as K;
     expect(r0.frame.fn).toBe('lazy_mmu_mode_enable');
     expect(r0.frame.pc).toBe(1);
-    const r1 = enableSteps[1].run(new K(r0.s, 0, m.env)) as K;
+    // Step 1 is the lazy-mmu-counter-order branch (count-then-hook: on to step 2).
+    const rb = enableSteps[1].run(new K(r0.s, 0, m.env)) as K;
+    expect(rb.frame.pc).toBe(2);
+    const r1 = enableSteps[2].run(new K(rb.s, 0, m.env)) as K;
     expect(r1.task.lazy_mmu_state.enable_count).toBe(1);
     expect(r1.frame.fn).toBe('arch_enter_lazy_mmu_mode');
   });
@@ -373,8 +376,8 @@ describe('the in_interrupt() bail-out (commit b81c688426a9)', () => {
     const k = new K(inInterrupt(m), 0, m.env).pushFrame(fnNamed('lazy_mmu_mode_disable'));
     const atCounter = settle(k, []);
     expect(atCounter.frame.fn).toBe('lazy_mmu_mode_disable');
-    expect(atCounter.frame.pc).toBe(1);
-    const r = disableSteps[1].run(new K(atCounter.s, 0, m.env)) as K;
+    expect(atCounter.frame.pc).toBe(2); // past the bail-out and the counter-order branch
+    const r = disableSteps[2].run(new K(atCounter.s, 0, m.env)) as K;
     expect(r.task.lazy_mmu_state.enable_count).toBe(-1);
     const v = r.s.violations.get('lazy-mmu-calls-balanced')!;
     expect(v.message).toBe('enable_count of A would go below zero');

@@ -1,0 +1,91 @@
+/**
+ * What the extra CPUs of `cpus=N` run: a shared menu of background work that touches the kernel
+ * page tables without owning the scenario's range, so that a scenario's verdict is checked with
+ * the rest of the machine busy. Each scenario declares its menu (`Scenario.backgrounds`); CPU
+ * (own CPUs + i) runs the i-th entry, cycling. Every background CPU also has its idle task and
+ * takes the scenario's IRQs (the timer at least), up to `irqs` of them.
+ *
+ * - 'ptdump': `cat /sys/kernel/debug/kernel_page_tables` (ptdump_show()), a lockless software
+ *   reader of every table of swapper_pg_dir.
+ * - 'kernel-page-present': kernel_page_present() of a free page, the lockless software walk
+ *   hibernation's saveable_page() and debug_pagealloc use.
+ * - 'set-direct-map': an unrelated permission change of a neighbouring page of the linear map,
+ *   as secretmem does (mm/secretmem.c: set_direct_map_invalid_noflush(), flush_tlb_kernel_range(),
+ *   later set_direct_map_default_noflush()). These are the entry points that take a linear-map
+ *   address: set_memory_*() refuses one (change_memory_common()'s VM_ALLOC check).
+ * - 'idle': the idle task, woken only by interrupts.
+ *
+ * The page the backgrounds use is the highest page nobody allocated at boot (free memory), so it
+ * is never part of the scenario's own range.
+ */
+import { List } from 'immutable';
+import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
+import { walkLatest } from '../hardware/walk.ts';
+import type { Layout } from '../kernel/env.ts';
+import { kernel_page_present, set_direct_map_default_noflush, set_direct_map_invalid_noflush } from '../kernel/direct_map.ts';
+import { flush_tlb_kernel_range } from '../kernel/pageattr.ts';
+import { ptdump_show } from '../kernel/ptdump.ts';
+import { Cpu, type KernelState, type Task } from '../kernel/state.ts';
+import type { Geometry } from '../hardware/geometry.ts';
+import { call, idleTask, program, runningTask } from './tasks.ts';
+
+export type BackgroundKind = 'ptdump' | 'kernel-page-present' | 'set-direct-map' | 'idle';
+
+export const BACKGROUND_KINDS: readonly BackgroundKind[] = ['ptdump', 'kernel-page-present', 'set-direct-map', 'idle'];
+
+const checkPagePresent = program('check_page_present', '(background: a lockless reader of the linear map, as saveable_page() and debug_pagealloc use kernel_page_present())', [
+  call('kernel_page_present(page)', kernel_page_present, (k) => ({ page: k.num('page') })),
+]);
+
+const secretmemCycle = program('secretmem_fault_then_free', 'mm/secretmem.c (secretmem_fault(), secretmem_free_folio())', [
+  call('set_direct_map_invalid_noflush(page)', set_direct_map_invalid_noflush, (k) => ({ page: k.num('page') })),
+  call('flush_tlb_kernel_range(addr, addr + PAGE_SIZE)', flush_tlb_kernel_range, (k) => ({ start: k.num('addr'), end: k.num('addr') + 1 })),
+  call('set_direct_map_default_noflush(page)', set_direct_map_default_noflush, (k) => ({ page: k.num('page') })),
+]);
+
+/** The highest page no one allocated at boot whose linear alias is a plain writable pte: free memory. */
+export function freePage(g: Geometry, s: KernelState, layout: Layout): number {
+  for (let p = pagesPerEntry(g, 0) - 1; p >= 0; p--) {
+    if (layout.pageNames.has(p) || s.pgtable_role.has(p)) continue;
+    const w = walkLatest(g, s.memory, layout.root, linearAlias(g, p));
+    if (w.ok && w.leaf.type === 'page' && !w.leaf.rdonly && !w.leaf.cont && w.leaf.poIndex === 0) return p;
+  }
+  throw new Error('backgrounds: no free page with a plain writable linear alias');
+}
+
+function backgroundTask(kind: BackgroundKind, cpu: number, page: number, g: Geometry): Task | null {
+  const pid = 100 + cpu;
+  const pinned = List([cpu]);
+  switch (kind) {
+    case 'ptdump':
+      return runningTask('cat', pid, cpu, ptdump_show).set('cpus_allowed', pinned);
+    case 'kernel-page-present':
+      return runningTask('kpp-reader', pid, cpu, checkPagePresent, { page }).set('cpus_allowed', pinned);
+    case 'set-direct-map':
+      return runningTask('secretmem', pid, cpu, secretmemCycle, { page, addr: linearAlias(g, page) }).set('cpus_allowed', pinned);
+    case 'idle':
+      return null;
+  }
+}
+
+/**
+ * Adds `extra` CPUs to a scenario's initial state, each running the next background of `menu`
+ * (and its idle task). Tasks keep their indices; the new ones go at the end.
+ */
+export function addBackgroundCpus(s: KernelState, layout: Layout, g: Geometry, menu: readonly BackgroundKind[], extra: number): KernelState {
+  if (extra <= 0) return s;
+  const kinds = menu.length ? menu : (['idle'] as const);
+  const needsPage = kinds.some((k) => k === 'kernel-page-present' || k === 'set-direct-map');
+  const page = needsPage ? freePage(g, s, layout) : -1;
+  let cpus = s.cpus;
+  let tasks = s.tasks;
+  for (let i = 0; i < extra; i++) {
+    const cpu = s.cpus.size + i;
+    const bg = backgroundTask(kinds[i % kinds.length], cpu, page, g);
+    const idle = idleTask(cpu);
+    cpus = cpus.push(new Cpu({ curr: tasks.size }));
+    // Without a background the CPU has just switched to its idle task.
+    tasks = bg ? tasks.push(bg, idle) : tasks.push(idle.set('__state', 'running'));
+  }
+  return s.merge({ cpus, tasks });
+}

@@ -1,0 +1,68 @@
+/**
+ * The bounds matter in every scenario: one more CPU (running the scenario's first background)
+ * and one IRQ per CPU each change the distinct state count, under the scenario's first passing
+ * design. Exact counts: a regression table. The CPU comparison is taken at irqs=0 so that it
+ * shows the background CPU itself (and stays quick); the IRQ comparison at cpus=1.
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../api/check-scenario.ts';
+import { kernelModel } from '../../model/kernel-model.ts';
+import { allScenarios, getScenario } from '../../model/scenarios/index.ts';
+
+/** [irqs=0, irqs=1, cpus=2 at irqs=0] distinct states (cpus=1, irqs=0 is the first). */
+const COUNTS: Readonly<Record<string, readonly [string, number, number, number]>> = {
+  'seed-por-reset-lazy-mmu': ['v6-no-por-reset-atomic-lazy-switch', 5, 119, 55],
+  'enter-window-preempt': ['v6-no-por-reset-atomic-lazy-switch', 4, 87, 12],
+  'irq-frees-pgtable': ['v5', 9, 217, 18],
+  'nested-lazy-save-slot': ['v5-nesting-per-level-slot', 20, 192, 220],
+  'deferred-isb-access': ['v6-pause-around-early-access', 14, 132, 210],
+  'tlbi-elision': ['v6', 185, 13012, 370],
+  'partial-block-overlap': ['v6', 48, 472, 784],
+  'cont-pte-by-pte': ['v6', 155, 9628, 310],
+  'concurrent-lockless-walks': ['v6', 57, 3268, 903],
+  'bbm-block-split': ['v6', 81, 5764, 891],
+  'split-in-atomic': ['v6', 27, 627, 437],
+  'kfence-softirq': ['v6', 6, 116, 18],
+  'data-bss-linear-alias': ['v6', 34, 1944, 68],
+  'hibernate-copy': ['v6', 59, 582, 177],
+  'spurious-translation-fault': ['v6', 11, 844, 88],
+};
+
+const distinct = (scenario: string, design: string, params: { irqs?: number; cpus?: number }) => {
+  const { report } = runScenario(scenario, { design, params, shrink: false });
+  expect(report.verdict).toBe('pass');
+  expect(report.complete).toBe(true);
+  return report.stats.distinctStates;
+};
+
+describe('cpus=2 and irqs=1 change the state space of every scenario', () => {
+  it('the table covers every scenario, each with a timer IRQ source and a background', () => {
+    expect(Object.keys(COUNTS).sort()).toEqual(allScenarios().map((s) => s.name).sort());
+    for (const s of allScenarios()) {
+      expect(s.irqSources.map((i) => i.handler)).toContain('arch_timer_handler_phys');
+      expect(s.backgrounds.length).toBeGreaterThan(0);
+    }
+  });
+  for (const [name, [design, irqs0, irqs1, cpus2]] of Object.entries(COUNTS)) {
+    it(`${name} under ${design}: ${irqs0} states, ${irqs1} with irqs=1, ${cpus2} with cpus=2`, () => {
+      expect(getScenario(name).expectations[design].verdict).toBe('pass');
+      const got = [distinct(name, design, { irqs: 0, cpus: 1 }), distinct(name, design, { irqs: 1, cpus: 1 }), distinct(name, design, { irqs: 0, cpus: 2 })];
+      expect(got).toEqual([irqs0, irqs1, cpus2]);
+      expect(irqs1).not.toBe(irqs0);
+      expect(cpus2).not.toBe(irqs0);
+    });
+  }
+  it('cpus=2 adds a CPU with its background task and idle task; irqs is a per-CPU bound', () => {
+    const m = kernelModel(getScenario('seed-por-reset-lazy-mmu'), { design: 'v6', params: { cpus: 2, irqs: 1 } });
+    const [s] = [...m.initialStates()];
+    expect(s.cpus.size).toBe(2);
+    expect(s.irqs_left.toArray()).toEqual([1, 1]);
+    expect(s.tasks.get(s.cpus.get(1)!.curr)!.comm).toBe('cat');
+  });
+  it('refuses parameters out of range with one line', () => {
+    const seed = getScenario('seed-por-reset-lazy-mmu');
+    expect(() => kernelModel(seed, { params: { cpus: 5 } })).toThrow(/^cpus must be an integer from 1 to 4, got 5$/);
+    expect(() => kernelModel(seed, { params: { irqs: 9 } })).toThrow(/^irqs must be an integer from 0 to 4, got 9$/);
+    expect(() => kernelModel(seed, { params: { cpus: 0 } })).toThrow(/^cpus must be an integer from 1 to 4, got 0$/);
+  });
+});
