@@ -315,6 +315,7 @@ const FACT_READS = {
   textAliases: ['memory'],
   oops: ['oops'],
   warnings: ['warnings'],
+  imageLeftOut: ['flags'],
 } as const;
 const RULE_FACTS: Readonly<Record<string, readonly (keyof typeof FACT_READS)[]>> = {
   'lazy-mmu-active-implies-pgtables-level': ['cpus'],
@@ -323,6 +324,7 @@ const RULE_FACTS: Readonly<Record<string, readonly (keyof typeof FACT_READS)[]>>
   'linear-alias-protected': ['textAliases'],
   'kernel-does-not-oops': ['oops'],
   'kernel-does-not-warn': ['warnings'],
+  'hibernation-image-complete': ['imageLeftOut'],
 };
 
 /** The keys rule `name` reads, or undefined (everything) for a state predicate not listed. */
