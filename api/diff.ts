@@ -95,7 +95,9 @@ const newRuns = new WeakMap<ScenarioDiff, Run>();
 function search(o: DiffOptions): CheckOptions {
   // One thread: the reachable-event summary is collected here as the search explores.
   const { scenarios: _s, params: _p, timing: _t, onScenario: _o, workers: _w, ...rest } = o;
-  return rest;
+  // Unreduced by default: the reachable-event summary needs every interleaving (partial-order
+  // reduction keeps verdicts, not every intermediate event), and counts stay comparable.
+  return { reduction: 'none', ...rest };
 }
 
 function run(scenario: string, design: Design, o: DiffOptions, extra: CheckOptions = {}): Run {

@@ -2,7 +2,7 @@
  * The design matrix: every scenario under every design it declares, compared with the
  * scenario's expectation. "Which of these designs break which rules, and how?"
  */
-import { UsageError } from '../checker/index.ts';
+import { UsageError, type CheckOptions } from '../checker/index.ts';
 import { designNames, type Design } from '../model/designs.ts';
 import { allScenarios, getScenario, type Expectation, type Scenario, type ScenarioParams } from '../model/scenarios/index.ts';
 import { DEEP_PARAMS } from '../model/scenarios/scenario.ts';
@@ -28,6 +28,8 @@ export interface MatrixOptions {
   /** Built-in design names, or designs loaded from files (`loadDesign`): those run on every scenario. */
   readonly designs?: readonly (string | Design)[];
   readonly onCell?: (cell: MatrixCell, index: number, total: number) => void;
+  /** Partial-order and symmetry reduction (default `all`: what each cell's model supports). */
+  readonly reduction?: CheckOptions['reduction'];
   /**
    * Wider bounds: every cell with at least two CPUs and two IRQs per CPU (DEEP_PARAMS, or the
    * scenario's own if larger), capped at DEEP_MAX_STATES states per cell. It may take minutes.
@@ -100,11 +102,11 @@ export function meetsExpectation(expected: Expectation, report: ScenarioReport):
   );
 }
 
-export function runCell(scenario: Scenario, design: string | Design, o: { deep?: boolean } = {}): MatrixCell {
+export function runCell(scenario: Scenario, design: string | Design, o: { deep?: boolean; reduction?: CheckOptions['reduction'] } = {}): MatrixCell {
   const { expected, meets } =
     typeof design === 'string' ? { expected: scenario.expectations[design], meets: (r: ScenarioReport) => meetsExpectation(scenario.expectations[design], r) } : proposedExpectation(scenario, design);
   const t0 = performance.now();
-  const { report } = runScenario(scenario.name, { design, params: cellParams(scenario, !!o.deep), ...(o.deep ? { maxStates: DEEP_MAX_STATES } : {}) });
+  const { report } = runScenario(scenario.name, { design, params: cellParams(scenario, !!o.deep), ...(o.deep ? { maxStates: DEEP_MAX_STATES } : {}), ...(o.reduction ? { reduction: o.reduction } : {}) });
   const seconds = Math.round(performance.now() - t0) / 1000;
   const matches = meets(report);
   return {
@@ -125,7 +127,7 @@ export function runCell(scenario: Scenario, design: string | Design, o: { deep?:
 export function runMatrix(o: MatrixOptions = {}): MatrixCell[] {
   const plan = matrixPlan(o);
   return plan.map(({ scenario, design, proposed }, i) => {
-    const cell = runCell(scenario, proposed ?? design, { deep: !!o.deep });
+    const cell = runCell(scenario, proposed ?? design, { deep: !!o.deep, ...(o.reduction ? { reduction: o.reduction } : {}) });
     o.onCell?.(cell, i, plan.length);
     return cell;
   });

@@ -8,7 +8,7 @@
 import type { Model } from './model.ts';
 import { ModelError } from './errors.ts';
 import { VisitedTable } from './visited.ts';
-import { buildResult, Engine, NO_CONTEXT, type CheckOptions, type Finding, type PreemptionContext, type Progress, type Search } from './engine.ts';
+import { buildResult, Engine, NO_CONTEXT, type CheckOptions, type Finding, type PreemptionContext, type Progress, type Search, type Successor } from './engine.ts';
 import type { CheckResult, Path, StopReason } from './result.ts';
 
 interface Node<S> {
@@ -32,6 +32,8 @@ export class BfsSearch<S, A> implements Search<S, A> {
   private initialIndex = 0;
   private finished = false;
   private stoppedBy: StopReason | undefined;
+  /** levelStart[d]: the first id at BFS depth d (ids are assigned level by level). */
+  private readonly levelStart: number[] = [];
   private readonly scratch = { hi: 0, lo: 0 };
 
   constructor(model: Model<S, A>, options: CheckOptions) {
@@ -54,6 +56,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
     e.nodeFingerprintInto(state, ctx, fp);
     const id = this.table.insertHiLo(fp.hi, fp.lo, parent, action);
     if (id < 0) return true;
+    if (steps >= this.levelStart.length) this.levelStart.push(id);
     let isNewModelState = true;
     if (this.modelStates) isNewModelState = this.modelStates.insert(e.fingerprint(state)) >= 0;
     if (steps + 1 > e.maxDepthSeen) e.maxDepthSeen = steps + 1;
@@ -108,16 +111,47 @@ export class BfsSearch<S, A> implements Search<S, A> {
         }
         continue;
       }
+      const explored = e.ample ? this.ample(node, succs) : succs;
       if (!e.bounded) {
-        for (const succ of succs)
+        for (const succ of explored)
           if (!this.visit(succ.state, node.id, succ.actionIndex, node.steps + 1, NO_CONTEXT)) return this.finish();
         continue;
       }
-      for (const { succ, ctx } of e.bound(succs, node.ctx)) {
+      for (const { succ, ctx } of e.bound(explored, node.ctx)) {
         if (!this.visit(succ.state, node.id, succ.actionIndex, node.steps + 1, ctx)) return this.finish();
       }
     }
     return this.finish();
+  }
+
+  /**
+   * Partial-order reduction at `node`: the model's ample candidate, unless one of its
+   * successors was already seen at a depth no greater than the node's (the BFS cycle proviso:
+   * an edge of the reduced graph that does not go one level deeper leaves a fully expanded
+   * state, so every cycle holds one; after Bošnački, Leue & Lluch Lafuente, STTT 2009).
+   */
+  private ample(node: Node<S>, succs: Successor<S, A>[]): Successor<S, A>[] {
+    const e = this.engine;
+    const ample = e.ampleCandidate(node.state, succs);
+    if (!ample) return succs;
+    for (const succ of ample) {
+      const id = this.table.find(e.fingerprint(succ.state));
+      if (id >= 0 && this.depthOfId(id) <= node.steps) return e.expandFully(succs);
+    }
+    e.reducedStates++;
+    return ample;
+  }
+
+  /** The BFS depth of a node id, from the level boundaries. */
+  private depthOfId(id: number): number {
+    let lo = 0;
+    let hi = this.levelStart.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.levelStart[mid] <= id) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   private finish(stop?: StopReason): boolean {

@@ -8,7 +8,10 @@
 import type { Model } from './model.ts';
 import { VisitedTable } from './visited.ts';
 import { buildResult, Engine, NO_CONTEXT, type CheckOptions, type Finding, type PreemptionContext, type Progress, type Search, type Successor } from './engine.ts';
+import type { Fingerprint } from './fingerprint.ts';
 import type { CheckResult, Path, StopReason } from './result.ts';
+
+const fpKey = (fp: Fingerprint): string => `${fp.hi}:${fp.lo}`;
 
 interface Frame<S, A> {
   readonly state: S;
@@ -18,6 +21,8 @@ interface Frame<S, A> {
   readonly via: A | undefined;
   succs: { succ: Successor<S, A>; ctx: PreemptionContext }[] | undefined;
   next: number;
+  /** The frame's fingerprint, kept while partial-order reduction needs the stack's contents. */
+  readonly key?: string;
 }
 
 export class DfsSearch<S, A> implements Search<S, A> {
@@ -31,6 +36,8 @@ export class DfsSearch<S, A> implements Search<S, A> {
   private readonly foundProperties = new Set<string>();
   private finished = false;
   private stoppedBy: StopReason | undefined;
+  /** Fingerprints on the stack (partial-order reduction's stack proviso), with multiplicity. */
+  private readonly onStack = new Map<string, number>();
 
   constructor(model: Model<S, A>, options: CheckOptions) {
     this.engine = new Engine(model, options);
@@ -65,8 +72,34 @@ export class DfsSearch<S, A> implements Search<S, A> {
       }
     }
     if (steps + 1 > e.maxDepthSeen) e.maxDepthSeen = steps + 1;
-    this.stack.push({ state, steps, ctx, via, succs: undefined, next: 0 });
+    if (e.ample) {
+      const key = fpKey(fp);
+      this.onStack.set(key, (this.onStack.get(key) ?? 0) + 1);
+      this.stack.push({ state, steps, ctx, via, succs: undefined, next: 0, key });
+    } else this.stack.push({ state, steps, ctx, via, succs: undefined, next: 0 });
     return true;
+  }
+
+  private pop(): void {
+    const top = this.stack.pop()!;
+    if (top.key === undefined) return;
+    const n = this.onStack.get(top.key)!;
+    if (n > 1) this.onStack.set(top.key, n - 1);
+    else this.onStack.delete(top.key);
+  }
+
+  /**
+   * Partial-order reduction at `top`: the model's ample candidate, unless one of its
+   * successors is on the DFS stack (the stack proviso, which closes every cycle of the reduced
+   * graph at a fully expanded state; Peled 1993, Holzmann & Peled 1994).
+   */
+  private ample(top: Frame<S, A>, succs: Successor<S, A>[]): Successor<S, A>[] {
+    const e = this.engine;
+    const ample = e.ampleCandidate(top.state, succs);
+    if (!ample) return succs;
+    for (const succ of ample) if (this.onStack.has(fpKey(e.fingerprint(succ.state)))) return e.expandFully(succs);
+    e.reducedStates++;
+    return ample;
   }
 
   /** The path from the initial state at the bottom of the stack, plus `state` if given. */
@@ -103,7 +136,7 @@ export class DfsSearch<S, A> implements Search<S, A> {
       if (top.succs === undefined) {
         if (o.maxDepth !== undefined && top.steps >= o.maxDepth) {
           if (!e.depthBoundReached && e.hasSuccessor(top.state)) e.depthBoundReached = true;
-          this.stack.pop();
+          this.pop();
           continue;
         }
         const succs = e.successors(top.state, top.steps + 1);
@@ -112,10 +145,10 @@ export class DfsSearch<S, A> implements Search<S, A> {
           this.findings.push({ property: 'deadlock', path: this.pathTo(undefined, undefined) });
           if (!o.continueAfterViolation) return this.finish();
         }
-        top.succs = e.bound(succs, top.ctx);
+        top.succs = e.bound(e.ample ? this.ample(top, succs) : succs, top.ctx);
       }
       if (top.next >= top.succs.length) {
-        this.stack.pop();
+        this.pop();
         continue;
       }
       const { succ, ctx } = top.succs[top.next++];

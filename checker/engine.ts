@@ -12,6 +12,7 @@ import {
   wordOf,
   type Fingerprint,
 } from './fingerprint.ts';
+import { AmpleSets, REDUCTION_MODES, resolveReduction, type ReductionMode, type ReductionStats } from './reduction/index.ts';
 import { collisionProbability, type Bounds, type CheckResult, type Path, type StopReason, type Stats, type Strategy, type TraceStep } from './result.ts';
 
 export interface CheckOptions {
@@ -34,6 +35,11 @@ export interface CheckOptions {
   readonly continueAfterViolation?: boolean;
   /** Check only these invariants (by name); default all of the model's. */
   readonly invariants?: readonly string[];
+  /**
+   * Partial-order and symmetry reduction, where the model supports them (default `all`).
+   * `none` explores every interleaving: BFS then gives the shortest counterexample.
+   */
+  readonly reduction?: ReductionMode;
   /**
    * Worker threads for bfs (default 1: the search runs on the calling thread). Counts, verdict
    * and counterexample are those of one worker. Needs `model.workerSource`; dfs and random
@@ -94,6 +100,8 @@ export function validateOptions(model: Model<unknown, unknown>, o: CheckOptions)
     throw new UsageError(`timeLimitSeconds must be > 0, got ${o.timeLimitSeconds}`);
   if (o.maxPreemptions !== undefined && typeof model.actor !== 'function')
     throw new UsageError(`--max-preemptions needs a model that defines actor(action); "${model.name}" does not`);
+  if (o.reduction !== undefined && !REDUCTION_MODES.includes(o.reduction))
+    throw new UsageError(`reduction must be one of ${REDUCTION_MODES.join(', ')}, got ${String(o.reduction)}`);
   if (o.invariants) {
     const known = new Set(model.invariants.map((i) => i.name));
     for (const name of o.invariants)
@@ -114,6 +122,15 @@ export class Engine<S, A> {
   private untilMemorySample = MEMORY_SAMPLE_EVERY;
   private readonly hasActor: boolean;
   private readonly fpOverride: ((s: S) => bigint | string) | undefined;
+  /** What reduction is on (`stats.reduction`). */
+  readonly reduction: ReductionStats;
+  /** Ample-set selection, when partial-order reduction is on. */
+  readonly ample: AmpleSets<S> | undefined;
+  /** States expanded with a proper ample set. */
+  reducedStates = 0;
+  /** States with an ample candidate that the cycle proviso expanded fully. */
+  provisoExpansions = 0;
+  private readonly canonical: ((s: S) => S) | undefined;
 
   constructor(
     readonly model: Model<S, A>,
@@ -124,6 +141,28 @@ export class Engine<S, A> {
     this.invariants = only ? model.invariants.filter((i) => only.has(i.name)) : model.invariants;
     this.hasActor = typeof model.actor === 'function';
     this.fpOverride = model.fingerprint ? model.fingerprint.bind(model) : undefined;
+    this.reduction = resolveReduction(model as Model<unknown, unknown>, options);
+    this.ample = this.reduction.por ? new AmpleSets(model.por!, this.invariants) : undefined;
+    this.canonical = this.reduction.symmetry ? (s) => model.symmetry!.canonical(s) : undefined;
+  }
+
+  /** The cycle proviso rejected an ample candidate: explore every enabled action. */
+  expandFully(succs: Successor<S, A>[]): Successor<S, A>[] {
+    this.provisoExpansions++;
+    return succs;
+  }
+
+  /**
+   * The actions to explore at `state` under partial-order reduction before the search's cycle
+   * proviso: one actor's enabled steps, or undefined for all of `succs`.
+   */
+  ampleCandidate(state: S, succs: Successor<S, A>[]): Successor<S, A>[] | undefined {
+    if (!this.ample) return undefined;
+    try {
+      return this.ample.candidate(state, succs);
+    } catch (e) {
+      throw new ModelError(this.model.name, 'por (footprint/owner)', undefined, undefined, e);
+    }
   }
 
   get bounded(): boolean {
@@ -191,7 +230,13 @@ export class Engine<S, A> {
     }
   }
 
-  fingerprint(state: S): Fingerprint {
+  fingerprint(concrete: S): Fingerprint {
+    let state = concrete;
+    try {
+      if (this.canonical) state = this.canonical(concrete);
+    } catch (e) {
+      throw new ModelError(this.model.name, 'symmetry.canonical', undefined, undefined, e);
+    }
     try {
       return this.fpOverride ? fingerprintFromOverride(this.fpOverride(state)) : fingerprintOf(state);
     } catch (e) {
@@ -204,7 +249,7 @@ export class Engine<S, A> {
    * default fingerprint of an unbounded search.
    */
   nodeFingerprintInto(state: S, ctx: PreemptionContext, out: { hi: number; lo: number }): void {
-    if (this.fpOverride || this.bounded) {
+    if (this.fpOverride || this.bounded || this.canonical) {
       const fp = this.nodeFingerprint(state, ctx);
       out.hi = fp.hi;
       out.lo = fp.lo;
@@ -343,6 +388,9 @@ export class Engine<S, A> {
       bytesPerState: distinct > 0 ? round(searchBytes / distinct, 1) : 0,
       tableBytesPerState: distinct > 0 ? round(tableBytes / distinct, 1) : 0,
       collisionProbability: collisionProbability(distinct, this.generated),
+      reduction: this.reduction.por
+        ? { ...this.reduction, reducedStates: this.reducedStates, provisoExpansions: this.provisoExpansions }
+        : this.reduction,
     };
   }
 

@@ -6,4 +6,15 @@ export { resultToJson, collisionProbability } from './result.ts';
 export { FINGERPRINT, fingerprintOf, fingerprintToHex, type Fingerprint, type SelfFingerprinting } from './fingerprint.ts';
 export { VisitedTable } from './visited.ts';
 export { ModelError, UsageError, describeError } from './errors.ts';
+export {
+  checkReductionContract,
+  REDUCTION_MODES,
+  type Actor,
+  type ContractReport,
+  type Footprint,
+  type PartialOrderSupport,
+  type ReductionMode,
+  type ReductionStats,
+  type SymmetrySupport,
+} from './reduction/index.ts';
 export { immutableCodec, type RecordType } from './codec.ts';

@@ -1,3 +1,5 @@
+import type { PartialOrderSupport, SymmetrySupport } from './reduction/types.ts';
+
 /**
  * The whole contract between a model and the checker (after Stateright's `Model` trait).
  *
@@ -13,6 +15,12 @@ export interface Invariant<S> {
   /** One sentence a maintainer would say, shown in listings and violation reports. */
   readonly description?: string;
   holds(state: S): boolean;
+  /**
+   * The state keys `holds` depends on (see `Model.por`), `*` matching any run of characters
+   * ("cpu*.por_el1"). Omitted: it reads everything, so partial-order reduction may postpone
+   * no step that writes anything.
+   */
+  readonly reads?: readonly string[];
 }
 
 export interface Model<S, A> {
@@ -33,6 +41,28 @@ export interface Model<S, A> {
   formatAction?(action: A): string;
   /** Optional: how a state is shown in human-readable traces. */
   formatState?(state: S): string;
+  /**
+   * Opt-in partial-order reduction (`--reduction por|all`; checker/reduction/types.ts has the
+   * full contract, docs/reduction.md the proof sketch and references; examples/two-counters.ts
+   * is a small model that opts in). Needs `actor`. Keys name state components ("x",
+   * "cpu0.por_el1"); the model says
+   * - `footprint(s, p)`: the keys every step actor `p` could take in `s` reads and writes
+   *   (for a disabled step: what its enabling condition reads);
+   * - `owner(s, key)`: the actor that alone touches `key` from `s` on (as long as it does
+   *   not give it up by its own steps), `null` if nobody writes it from `s` on, `undefined`
+   *   if shared.
+   * At a state the search may then explore only one actor's enabled steps, when all their keys
+   * are its own (or constant) and no checked invariant reads what they write
+   * (`Invariant.reads`). Verdicts are those of the full search; BFS traces may be longer
+   * than the shortest.
+   */
+  readonly por?: PartialOrderSupport<S>;
+  /**
+   * Opt-in symmetry reduction (`--reduction symmetry|all`), as TLC's SYMMETRY: states are
+   * identified by the fingerprint of `canonical(state)`. Invariants must not tell symmetric
+   * states apart. Traces stay concrete.
+   */
+  readonly symmetry?: SymmetrySupport<S>;
   /**
    * How a worker thread builds this model (`workers > 1`): a module to import (a file URL)
    * and its export (default `default`): either the model itself or a factory called with

@@ -1,4 +1,5 @@
 /** What a search reports. The JSON printed by `mmcheck check --json` is this, serialised. */
+import type { ReductionStats } from './reduction/types.ts';
 
 export type Verdict = 'pass' | 'violation' | 'deadlock' | 'incomplete';
 export type Strategy = 'bfs' | 'dfs' | 'random';
@@ -34,6 +35,8 @@ export interface Stats {
   readonly tableBytesPerState: number;
   /** TLC's optimistic estimate: distinct * (generated - distinct) / 2^64. */
   readonly collisionProbability: number;
+  /** Which reductions were on (partial-order, symmetry), and why a requested one was off. */
+  readonly reduction?: ReductionStats;
 }
 
 export interface Bounds {

@@ -12,6 +12,7 @@ import type { ScenarioParams } from '../model/scenarios/index.ts';
 import { PARAM_LIMITS } from '../model/kernel-model.ts';
 import { checkOutputTargets, writeModelOutputs, writeScenarioOutputs } from './outputs.ts';
 import { formatSize, parseArgs, type CommandSpec, type Parsed } from './args.ts';
+import type { ReductionMode } from '../checker/reduction/index.ts';
 import { exitCodeOf } from './exit.ts';
 import { loadModelFile } from './load-model.ts';
 import { progressReporter } from './progress.ts';
@@ -58,6 +59,12 @@ export const SEARCH_OPTIONS = {
   seed: { type: 'int', arg: 'N', max: BOUND_LIMITS.seed, help: 'seed of the random strategy (default 0)' },
   walks: { type: 'int', arg: 'N', min: 1, max: BOUND_LIMITS.walks, help: 'number of random walks (default 1000)' },
   invariant: { type: 'list', arg: 'NAME', help: 'check only this invariant (repeatable)' },
+  reduction: {
+    type: 'string',
+    arg: 'MODE',
+    choices: ['all', 'por', 'symmetry', 'none'],
+    help: 'partial-order/symmetry reduction where the model supports it (default all); same verdicts, but a bfs trace under por may not be the shortest: none gives the shortest',
+  },
   continue: { type: 'boolean', help: 'keep exploring after a violation (first violation per invariant is kept)' },
   workers: { type: 'int', arg: 'N', min: 1, help: 'bfs on N worker threads (default 1); same counts, verdict and trace as one' },
   json: { type: 'boolean', help: 'print one JSON object instead of text' },
@@ -111,6 +118,7 @@ export function searchOptions(p: Parsed): CheckOptions {
     walks: o.walks as number | undefined,
     invariants: o.invariant as string[] | undefined,
     continueAfterViolation: (o.continue as boolean | undefined) ?? false,
+    ...(o.reduction !== undefined ? { reduction: o.reduction as ReductionMode } : {}),
     workers: o.workers as number | undefined,
     maxMemoryBytes: (o['max-memory'] as number | undefined) ?? DEFAULT_MAX_MEMORY,
   };

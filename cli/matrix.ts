@@ -7,6 +7,8 @@ import { parseArgs, type CommandSpec } from './args.ts';
 import { wrap } from '../counterexamples/wrap.ts';
 import { EXIT } from './exit.ts';
 import { interruptedExitCode, searchPhase } from './signals.ts';
+import { SEARCH_OPTIONS } from './check.ts';
+import type { ReductionMode } from '../checker/reduction/index.ts';
 
 export const MATRIX_SPEC: CommandSpec = {
   name: 'matrix',
@@ -20,6 +22,7 @@ export const MATRIX_SPEC: CommandSpec = {
     design: { type: 'list', arg: 'NAME|FILE', help: 'only this design (repeatable); a design file runs on every scenario' },
     json: { type: 'boolean', help: 'print an array of {scenario, design, expected, verdict, property, traceLength, distinctStates, complete}' },
     quiet: { type: 'boolean', help: 'no progress lines' },
+    reduction: SEARCH_OPTIONS.reduction,
     deep: { type: 'boolean', help: 'wider bounds: at least 2 CPUs and 2 IRQs per CPU, up to 50000 states a cell (takes minutes)' },
   },
   examples: [
@@ -111,7 +114,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   try {
     for (const [i, { scenario, design, proposed }] of plan.entries()) {
       if (interrupt.signal.aborted) break;
-      const cell = runCell(scenario, proposed ?? design, { deep: !!p.options.deep });
+      const cell = runCell(scenario, proposed ?? design, { deep: !!p.options.deep, ...(p.options.reduction ? { reduction: p.options.reduction as ReductionMode } : {}) });
       cells.push(cell);
       if (progress) process.stderr.write(`[${String(i + 1).padStart(String(plan.length).length)}/${plan.length}] ${cellLine(cell)}\n`);
       await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C in between cells

@@ -13,6 +13,8 @@ import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnIn, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
+import { kernelOwner, Recorder, recordWhile, ruleReads } from './kernel/footprint.ts';
+import { kernelSymmetry } from './kernel/symmetry.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
 import type { KernelState } from './kernel/state.ts';
 import './kernel/functions.ts';
@@ -85,7 +87,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   initial = initial.set('irqs_left', List(initial.cpus.map(() => params.irqs)));
   if (evictions > 0) initial = initial.set('evictions_left', evictions);
   initial.cpus.forEach((_, cpu) => {
-    initial = settle(new K(initial, cpu, env), []).s;
+    initial = settle(new K(initial, cpu, env), []).raw;
   });
 
   // The checker asks actions(s) and then nextState(s, a) for each action: keep the successors
@@ -106,7 +108,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
           scenario.irqSources.forEach((src, index) => {
             const label = `${prefix} ${task.comm}: IRQ (${src.name})`;
-            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).s });
+            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
           });
         }
         // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
@@ -139,8 +141,46 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
       name,
       description: rule.statement,
       holds: (s: KernelState) => !s.violations.has(name) && (rule.holds ? rule.holds(facts(s)) : true),
+      ...readsOf(name, rule.holds !== undefined),
     };
   });
+
+  /**
+   * Footprint of CPU `cpu`'s candidate steps: its running task's next step (every outcome, or
+   * the reads that keep it blocked) and the IRQs it may take, recorded while they run. The
+   * oops is left out: it only halts the machine (checker/reduction/types.ts).
+   */
+  // Kept for the last state asked about only (the checker asks about one state at a time).
+  let footprintState: KernelState | undefined;
+  let byActor = new Map<string, { reads: string[]; writes: string[] }>();
+  const footprint = (s: KernelState, actor: string | number) => {
+    if (s !== footprintState) {
+      footprintState = s;
+      byActor = new Map();
+    }
+    const known = byActor.get(String(actor));
+    if (known) return known;
+    const cpu = Number(String(actor).slice(3));
+    const r = new Recorder();
+    recordWhile(r, () => {
+      const c = s.cpus.get(cpu)!;
+      r.read(`cpu${cpu}.curr`);
+      r.read(`task${c.curr}.stack`);
+      cpuTransitions(s, cpu, env, `CPU${cpu}`);
+      // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
+      r.read(`cpu${cpu}.irqs_disabled`);
+      const task = s.tasks.get(c.curr)!;
+      if (c.irqs_disabled || task.stack.isEmpty() || scenario.irqSources.length === 0) return;
+      // One budget for all CPUs, or one per CPU (a List).
+      const budget = s.irqs_left as unknown as number | List<number>;
+      const left = typeof budget === 'number' ? budget : budget.get(cpu)!;
+      r.read(typeof budget === 'number' ? 'irqs_left' : `cpu${cpu}.irqs_left`);
+      if (left > 0) for (const src of scenario.irqSources) takeIrq(new K(s, cpu, env), fnIn(env, src.handler));
+    });
+    const fp = { reads: [...r.reads], writes: [...r.writes] };
+    byActor.set(String(actor), fp);
+    return fp;
+  };
 
   return {
     name: `${scenario.name} under ${design.name}`,
@@ -156,10 +196,17 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     },
     invariants,
     actor: (a) => `CPU${a.cpu}`,
+    por: { footprint, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) },
+    ...(scenario.symmetry ? { symmetry: kernelSymmetry(initial, scenario.symmetry, scenario.name) } : {}),
     isFinal: (s) => s.oops !== null || !s.tasks.some((t) => t.__state === 'blocked'),
     formatAction: (a) => a.label,
     formatState: (s) => summariseState(s),
   };
+}
+
+function readsOf(name: string, hasHolds: boolean): { reads?: readonly string[] } {
+  const reads = ruleReads(name, hasHolds);
+  return reads ? { reads } : {};
 }
 
 const pagetablePagesCache = new WeakMap<object, WeakMap<object, KernelFacts['pagetablePages']>>();

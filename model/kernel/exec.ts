@@ -16,6 +16,7 @@ import { List, Map as IMap } from 'immutable';
 import { RULES, type KernelEvent } from '../../properties/index.ts';
 import type { Knobs } from '../designs.ts';
 import type { Env } from './env.ts';
+import { activeRecorder, rawOf } from './footprint.ts';
 import { Frame, Violation, type Cpu, type KernelState, type Task, type Value } from './state.ts';
 
 export type StepKind = 'event' | 'local';
@@ -112,13 +113,24 @@ export const step = (label: string, kind: (knobs: Knobs) => StepKind, run: (k: K
  * vocabulary. Immutable: every helper returns a new context.
  */
 export class K {
+  /** The state itself (`s` is the same, seen through the footprint recorder when one is active). */
+  readonly raw: KernelState;
+
   constructor(
-    readonly s: KernelState,
+    state: KernelState,
     readonly cpuId: number,
     readonly env: Env,
     /** The step said where control goes next. */
     readonly moved = false,
-  ) {}
+  ) {
+    this.raw = activeRecorder() ? rawOf(state) : state;
+  }
+
+  /** The machine state. While a footprint is recorded (footprint.ts), a view that notes each access. */
+  get s(): KernelState {
+    const r = activeRecorder();
+    return r ? r.stateView(this.raw) : this.raw;
+  }
 
   private with(s: KernelState, moved = this.moved): K {
     return new K(s, this.cpuId, this.env, moved);
@@ -132,6 +144,7 @@ export class K {
     return this.env.knobs;
   }
   get cpu(): Cpu {
+    if (activeRecorder()) return this.s.cpus.get(this.cpuId)!; // a view, noting each read
     return (this.cpuCache ??= this.s.cpus.get(this.cpuId)!);
   }
   /** rq->curr */
@@ -139,6 +152,7 @@ export class K {
     return this.cpu.curr;
   }
   get task(): Task {
+    if (activeRecorder()) return this.s.tasks.get(this.taskId)!;
     return (this.taskCache ??= this.s.tasks.get(this.taskId)!);
   }
   get frame(): Frame {
@@ -154,17 +168,15 @@ export class K {
   }
 
   update(f: (s: KernelState) => KernelState): K {
-    return this.with(f(this.s));
+    return this.with(rawOf(f(this.s)));
   }
   setCpu(f: (c: Cpu) => Cpu, cpu = this.cpuId): K {
-    const cpus = this.s.cpus;
-    const c = cpu === this.cpuId ? this.cpu : cpus.get(cpu)!;
-    return this.with(this.s.set('cpus', cpus.set(cpu, f(c))));
+    const c = cpu === this.cpuId ? this.cpu : this.s.cpus.get(cpu)!;
+    return this.with(this.raw.set('cpus', this.raw.cpus.set(cpu, rawOf(f(c)))));
   }
   setTask(f: (t: Task) => Task, task = this.taskId): K {
-    const tasks = this.s.tasks;
-    const t = task === this.taskId ? this.task : tasks.get(task)!;
-    return this.with(this.s.set('tasks', tasks.set(task, f(t))));
+    const t = task === this.taskId ? this.task : this.s.tasks.get(task)!;
+    return this.with(this.raw.set('tasks', this.raw.tasks.set(task, rawOf(f(t)))));
   }
   private setTop(f: (fr: Frame) => Frame): K {
     const stack = this.task.stack;
@@ -216,7 +228,7 @@ export class K {
     return [v, this.setLocal('ret', undefined)];
   }
   private moveOn(): K {
-    return new K(this.s, this.cpuId, this.env, true);
+    return new K(this.raw, this.cpuId, this.env, true);
   }
 
   /** in_interrupt(): hardirq or softirq count non-zero on this CPU. */
@@ -264,17 +276,23 @@ export class K {
       },
     } as KernelEvent;
     this.env.onEvent?.(full, this);
-    let s = this.s;
+    // The violations are read only when a rule fires: a step that breaks no rule does not
+    // depend on what other CPUs broke (and a footprint need not say it reads them).
+    const recorder = activeRecorder();
+    let s = this.raw;
     for (const rule of this.env.rules ?? RULES) {
-      if (!rule.check || !this.env.recorded.has(rule.name) || s.violations.has(rule.name)) continue;
+      if (!rule.check || !this.env.recorded.has(rule.name)) continue;
       const message = rule.check(full);
       if (message === undefined) continue;
+      recorder?.read('violations');
+      if (s.violations.has(rule.name)) continue;
+      recorder?.write('violations');
       s = s.setIn(
         ['violations', rule.name],
         new Violation({ rule: rule.name, message, cpu: this.cpuId, task: this.task.comm, callTrace: List(full.callTrace) }),
       );
     }
-    return s === this.s ? this : this.with(s);
+    return s === this.raw ? this : this.with(s);
   }
 }
 
@@ -325,19 +343,20 @@ const MAX_SETTLE = 10_000;
  */
 export function settle(k: K, chained: string[]): K {
   for (let n = 0; n < MAX_SETTLE; n++) {
-    if (k.s.oops) return k;
+    // The oops only halts the machine: not part of a step's footprint (checker/reduction/types.ts).
+    if (k.raw.oops) return k;
     const p = pendingStep(k.s, k.cpuId, k.env);
     if (!p) return k;
     const { frame, task } = p;
     if (!p.step) {
       // Fell off the end of the function: return.
-      k = new K(k.s, k.cpuId, k.env).ret();
+      k = new K(k.raw, k.cpuId, k.env).ret();
       continue;
     }
     const atomic = task.stack.some((f) => f.atomic);
     const kind = kindOf(p.step, k.knobs);
     if (kind === 'event' && !atomic) return k;
-    const r = p.step.run(new K(k.s, k.cpuId, k.env));
+    const r = p.step.run(new K(k.raw, k.cpuId, k.env));
     let next: K;
     if (r instanceof K) next = r;
     else if (r.length === 1) next = r[0].k;
@@ -360,6 +379,6 @@ export function cpuTransitions(s: KernelState, cpu: number, env: Env, prefix: st
     if (!o.k.moved) throw new Error(`${p.frame.fn}: step "${p.step!.label}" did not say where control goes`);
     const chained: string[] = [];
     const k = settle(o.k, chained);
-    return { label: o.label ? `${base} [${o.label}]` : base, state: k.s };
+    return { label: o.label ? `${base} [${o.label}]` : base, state: k.raw };
   });
 }

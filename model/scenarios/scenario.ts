@@ -72,6 +72,11 @@ export interface Scenario {
   readonly params: ScenarioParams;
   /** IRQ sources of every CPU (the timer tick at least). */
   readonly irqSources: readonly IrqSource[];
+  /**
+   * CPUs that run the same programs (with the tasks pinned to them, matched in task order), so
+   * that states equal up to swapping them are one state (`--reduction symmetry`; model/kernel/symmetry.ts).
+   */
+  readonly symmetry?: { readonly cpus: readonly number[] };
   /** What the extra CPUs of `cpus=N` run, in order (cycling): see backgrounds.ts. */
   readonly backgrounds: readonly BackgroundKind[];
   /** Expected verdict per design (the designs the matrix runs this scenario under). */

@@ -34,7 +34,7 @@ describe('rule 7 is not vacuous', () => {
   });
 
   it('the same store is allowed with BBML2 (the split-bbml2 run passes rule 7)', () => {
-    const { report } = runScenario('bbm-block-split', { design: 'split-in-place-without-bbml2', set: ['bbm-level=2-noabort'] });
+    const { report } = runScenario('bbm-block-split', { design: 'split-in-place-without-bbml2', set: ['bbm-level=2-noabort'], reduction: 'none' });
     expect(report.verdict).toBe('pass');
     expect(report.stats.distinctStates).toBe(260);
   });
@@ -58,7 +58,7 @@ describe('break-before-make on the live linear map', () => {
 });
 
 describe('the seed-002 verdicts come out of the hardware (kernel-does-not-oops alone)', () => {
-  const oopsOnly = { invariants: ['kernel-does-not-oops'] };
+  const oopsOnly = { invariants: ['kernel-does-not-oops'], reduction: 'none' as const }; // exact (shortest) traces and counts
 
   it('the in-place split without BBML2 fails through a TLB conflict abort on R, after R cached the block', () => {
     const { result, report } = runScenario('bbm-block-split', { design: 'split-in-place-without-bbml2', ...oopsOnly });

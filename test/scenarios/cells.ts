@@ -29,7 +29,7 @@ export function expectCells(name: string, cells: Readonly<Record<string, Cell>>,
       });
     for (const [design, [verdict, property, steps, distinct, generated]] of Object.entries(cells)) {
       it(`${design}: ${verdict}${property ? ` of ${property} in ${steps} steps` : ''}, ${distinct} states`, () => {
-        const { report } = runScenario(name, { design });
+        const { report } = runScenario(name, { design, reduction: 'none' }); // the unreduced regression numbers
         expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual([verdict, property, steps, distinct]);
         if (generated !== undefined) expect(report.stats.generatedStates).toBe(generated);
         expect(report.complete).toBe(verdict === 'pass');

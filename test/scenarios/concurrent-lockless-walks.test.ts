@@ -39,7 +39,7 @@ describe('rule 11 is not vacuous', () => {
   });
 
   it('the lost update itself: with the pre-seed-002 apply_to_page_range() walker (no walk-start to flag), a returned change loses its bit', () => {
-    const { report } = runScenario('concurrent-lockless-walks', { design: 'v6', set: ['pageattr-walker=pte-only', 'walk-ownership=shared'] });
+    const { report } = runScenario('concurrent-lockless-walks', { design: 'v6', set: ['pageattr-walker=pte-only', 'walk-ownership=shared'], reduction: 'none' });
     expect([report.verdict, report.property, report.trace?.length, report.stats.distinctStates]).toEqual(['violation', RULE, 20, 222]);
     expect(report.message).toBe('lost update: the PTE_RDONLY change of [64, 65) is gone from page 64 when CPU0 (P0) returned from its change of [64, 65)');
     expect(report.callTrace).toEqual(['change_memory_common', 'set_memory_ro', 'make_page_ro']);

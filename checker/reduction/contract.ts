@@ -1,0 +1,97 @@
+/**
+ * A test of a model's partial-order reduction contract over its whole reachable state space
+ * (as the unreduced search sees it). At every state it checks, for every enabled step:
+ *
+ * - exclusivity: the stepping actor's footprint touches no key another actor owns, and writes
+ *   no key declared constant (`owner` null);
+ * - commutation: whenever an actor's footprint is all its own (the ample rule's C1), each of
+ *   its enabled steps and each enabled step of every other actor commute: both orders are
+ *   enabled and reach the same state (compared by fingerprint). A step that halts the model
+ *   (no step enabled after it, and `isFinal`) need only stay enabled and halting after the
+ *   local step (the halting exception of types.ts).
+ *
+ * States that violate an invariant are not expanded (the search stops there).
+ *
+ * Meant for tests (test/model/reduction-contract.test.ts runs it on every matrix cell).
+ */
+import type { Model } from '../model.ts';
+import { fingerprintOf } from '../fingerprint.ts';
+import { stableString } from '../engine.ts';
+import type { Actor } from './types.ts';
+
+export interface ContractReport {
+  readonly states: number;
+  /** Pairs of steps checked for commutation. */
+  readonly commutations: number;
+  /** The first problems found (empty: the contract held everywhere). */
+  readonly problems: readonly string[];
+}
+
+export function checkReductionContract<S, A>(model: Model<S, A>, o: { maxStates?: number; maxProblems?: number } = {}): ContractReport {
+  const por = model.por;
+  if (!por || !model.actor) throw new Error(`model "${model.name}" declares no footprints or no actor`);
+  const label = (a: A) => (model.formatAction ? model.formatAction(a) : stableString(a));
+  const key = (s: S) => {
+    const f = fingerprintOf(s);
+    return `${f.hi}:${f.lo}`;
+  };
+  const problems: string[] = [];
+  const maxProblems = o.maxProblems ?? 10;
+  const seen = new Set<string>();
+  const queue: S[] = [];
+  for (const s of model.initialStates()) if (!seen.has(key(s))) seen.add(key(s)), queue.push(s);
+  let commutations = 0;
+  const enabledOf = (s: S) => {
+    const out: { action: A; label: string; actor: Actor; next: S }[] = [];
+    for (const action of model.actions(s)) {
+      const next = model.nextState(s, action);
+      if (next !== undefined) out.push({ action, label: label(action), actor: model.actor!(action), next });
+    }
+    return out;
+  };
+  const halted = (s: S) => enabledOf(s).length === 0 && (model.isFinal?.(s) ?? false);
+  while (queue.length > 0 && problems.length < maxProblems && (o.maxStates === undefined || seen.size <= o.maxStates)) {
+    const s = queue.shift()!;
+    if (model.invariants.some((i) => !i.holds(s))) continue;
+    const enabled = enabledOf(s);
+    const actors = [...new Set(enabled.map((e) => e.actor))];
+    const local = new Set<Actor>();
+    for (const p of actors) {
+      const fp = por.footprint(s, p);
+      let own = true;
+      for (const k of [...fp.reads, ...fp.writes]) {
+        const owner = por.owner(s, k);
+        if (owner !== undefined && owner !== null && owner !== p) problems.push(`${p} touches ${k}, owned by ${owner}, in a state reached by the search`);
+        if (owner !== p && owner !== null) own = false;
+      }
+      for (const k of fp.writes) {
+        const owner = por.owner(s, k);
+        if (owner === null) problems.push(`${p} writes ${k}, declared constant`);
+        if (owner !== p) own = false;
+      }
+      if (own) local.add(p);
+    }
+    for (const a of enabled) {
+      if (!local.has(a.actor)) continue;
+      for (const b of enabled) {
+        if (b.actor === a.actor) continue;
+        commutations++;
+        const ab = findByLabel(model, a.next, b.label, label);
+        if (halted(b.next) && ab !== undefined && halted(ab)) continue;
+        const ba = findByLabel(model, b.next, a.label, label);
+        if (ab === undefined || ba === undefined || key(ab) !== key(ba))
+          problems.push(`"${a.label}" (local to ${a.actor}) and "${b.label}" do not commute`);
+      }
+    }
+    for (const e of enabled) {
+      const k = key(e.next);
+      if (!seen.has(k)) seen.add(k), queue.push(e.next);
+    }
+  }
+  return { states: seen.size, commutations, problems: problems.slice(0, maxProblems) };
+}
+
+function findByLabel<S, A>(model: Model<S, A>, s: S, wanted: string, label: (a: A) => string): S | undefined {
+  for (const a of model.actions(s)) if (label(a) === wanted) return model.nextState(s, a);
+  return undefined;
+}

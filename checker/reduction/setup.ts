@@ -1,0 +1,54 @@
+/** Which reductions a search uses: what was asked, what the model supports, what the bounds allow. */
+import type { Model } from '../model.ts';
+import type { ReductionMode, ReductionStats } from './types.ts';
+
+export interface ReductionRequest {
+  readonly reduction?: ReductionMode;
+  readonly strategy?: string;
+  readonly maxDepth?: number;
+  readonly maxPreemptions?: number;
+  readonly workers?: number;
+}
+
+/** The reductions to use; `notes` say why a requested one is off. */
+export function resolveReduction(model: Model<unknown, unknown>, o: ReductionRequest): ReductionStats {
+  const requested = o.reduction ?? 'all';
+  const notes: string[] = [];
+  let por = requested === 'all' || requested === 'por';
+  let symmetry = requested === 'all' || requested === 'symmetry';
+  if (por) {
+    const off = !model.por
+      ? 'the model declares no footprints (Model.por)'
+      : typeof model.actor !== 'function'
+        ? 'the model defines no actor(action)'
+        : o.strategy === 'random'
+          ? 'random walks are not reduced'
+          : (o.workers ?? 1) > 1
+            ? 'the parallel bfs (workers > 1) does not reduce'
+            : o.maxPreemptions !== undefined
+            ? 'off under maxPreemptions: the bound counts preemptions of unreduced schedules'
+            : o.maxDepth !== undefined
+              ? 'off under maxDepth: reordering steps can lengthen a path past the bound'
+              : undefined;
+    if (off) {
+      por = false;
+      if (requested !== 'all' || model.por) notes.push(`por: ${off}`);
+    }
+  }
+  if (symmetry) {
+    const off = !model.symmetry
+      ? 'the model declares no symmetry (Model.symmetry)'
+      : o.strategy === 'random'
+        ? 'random walks are not reduced'
+        : (o.workers ?? 1) > 1
+          ? 'the parallel bfs (workers > 1) does not reduce'
+          : o.maxPreemptions !== undefined
+            ? 'off under maxPreemptions: the preemption context names concrete actors'
+            : undefined;
+    if (off) {
+      symmetry = false;
+      if (requested !== 'all' || model.symmetry) notes.push(`symmetry: ${off}`);
+    }
+  }
+  return { requested, por, symmetry, ...(notes.length ? { notes } : {}) };
+}

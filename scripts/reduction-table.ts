@@ -1,0 +1,94 @@
+/**
+ * The reduction table of docs/reduction.md: distinct states and seconds of every design of the
+ * given scenarios under `--reduction none`, `por`, `symmetry` and `all` (bfs, default bounds).
+ *
+ *   npm run reduction-table                       # every scenario with two or more CPUs
+ *   npm run reduction-table -- tlbi-elision:irqs=2 seed-por-reset-lazy-mmu:cpus=2,irqs=2
+ *   npm run reduction-table -- --time-limit 120 --stdout
+ *
+ * A case is `SCENARIO[:param=N,...]` (parameters as `mmcheck check --param`). Each run stops
+ * after --time-limit seconds (default 60): the table then shows `≥N` (incomplete). The table
+ * replaces the one between the markers in docs/reduction.md unless --stdout is given. Seconds
+ * are wall-clock on whatever machine runs it: compare them within one table only.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { runScenario } from '../api/check-scenario.ts';
+import { allScenarios, getScenario } from '../model/scenarios/index.ts';
+import { kernelModel } from '../model/kernel-model.ts';
+import type { ReductionMode } from '../checker/reduction/index.ts';
+
+const MODES: readonly ReductionMode[] = ['none', 'por', 'symmetry', 'all'];
+const BEGIN = '<!-- reduction-table:begin -->';
+const END = '<!-- reduction-table:end -->';
+
+function parseArgs(argv: string[]) {
+  let timeLimit = 60;
+  let stdout = false;
+  const cases: { scenario: string; params: Record<string, number> }[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--stdout') stdout = true;
+    else if (a === '--time-limit') timeLimit = Number(argv[++i]);
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
+    else {
+      const [scenario, rest] = a.split(':');
+      const params: Record<string, number> = {};
+      for (const kv of rest ? rest.split(',') : []) {
+        const m = /^(\w+)=(\d+)$/.exec(kv);
+        if (!m) throw new Error(`bad parameter "${kv}" in case "${a}" (want name=N)`);
+        params[m[1]] = Number(m[2]);
+      }
+      getScenario(scenario);
+      cases.push({ scenario, params });
+    }
+  }
+  if (!(timeLimit > 0)) throw new Error('--time-limit must be > 0');
+  if (cases.length === 0)
+    for (const s of allScenarios()) {
+      const design = Object.keys(s.expectations)[0];
+      if ([...kernelModel(s, { design }).initialStates()][0].cpus.size >= 2) cases.push({ scenario: s.name, params: {} });
+    }
+  return { timeLimit, stdout, cases };
+}
+
+function main(): void {
+  const { timeLimit, stdout, cases } = parseArgs(process.argv.slice(2));
+  const rows = [
+    '| scenario | params | design | verdict | states none | por | symmetry | all | none ÷ all | seconds none / por / symmetry / all |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const { scenario, params } of cases) {
+    for (const design of Object.keys(getScenario(scenario).expectations)) {
+      const runs = MODES.map((reduction) => {
+        const { report } = runScenario(scenario, { design, params, reduction, timeLimitSeconds: timeLimit, shrink: false });
+        return report;
+      });
+      const states = runs.map((r) => `${r.complete || r.verdict !== 'incomplete' ? '' : '≥'}${r.stats.distinctStates}`);
+      const ratio = runs[0].stats.distinctStates / runs[3].stats.distinctStates;
+      const verdicts = new Set(runs.filter((r) => r.verdict !== 'incomplete').map((r) => `${r.verdict}${r.property ? ` (${r.property})` : ''}`));
+      const verdict = verdicts.size === 1 ? [...verdicts][0] : verdicts.size === 0 ? 'incomplete' : `DIFFER: ${[...verdicts].join(' / ')}`;
+      const paramText = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ') || 'default';
+      rows.push(`| ${scenario} | ${paramText} | ${design} | ${verdict} | ${states.join(' | ')} | ${ratio.toFixed(2)}× | ${runs.map((r) => r.stats.seconds.toFixed(2)).join(' / ')} |`);
+      process.stderr.write(`${scenario} ${paramText} ${design}: ${states.join(' / ')}\n`);
+    }
+  }
+  const table = rows.join('\n');
+  if (stdout) {
+    process.stdout.write(table + '\n');
+    return;
+  }
+  const file = new URL('../docs/reduction.md', import.meta.url);
+  const doc = readFileSync(file, 'utf8');
+  const from = doc.indexOf(BEGIN);
+  const to = doc.indexOf(END);
+  if (from < 0 || to < from) throw new Error(`docs/reduction.md has no ${BEGIN} ... ${END} markers`);
+  writeFileSync(file, `${doc.slice(0, from + BEGIN.length)}\n${table}\n${doc.slice(to)}`);
+  process.stderr.write(`wrote ${rows.length - 2} rows into docs/reduction.md\n`);
+}
+
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`reduction-table: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,93 @@
+/** Footprints of kernel steps, recorded by views of the state while the step runs (model/kernel/footprint.ts). */
+import { describe, expect, it } from 'vitest';
+import { K } from '../../model/kernel/exec.ts';
+import { flushTlbKernelRange } from '../../model/kernel/hw.ts';
+import { List } from 'immutable';
+import { kernelOwner, Recorder, recordWhile, ownerOf, ruleReads } from '../../model/kernel/footprint.ts';
+import { kernelModel } from '../../model/kernel-model.ts';
+import { getScenario } from '../../model/scenarios/index.ts';
+import { RULES } from '../../properties/index.ts';
+
+const model = kernelModel(getScenario('tlbi-elision'), { design: 'v6' });
+const initial = [...model.initialStates()][0];
+const k0 = new K(initial, 0, model.env);
+
+function record(f: (k: K) => unknown): Recorder {
+  const r = new Recorder();
+  recordWhile(r, () => f(k0));
+  return r;
+}
+
+describe('recorded footprints', () => {
+  it('a register write is a write of that CPU register only', () => {
+    const r = record((k) => k.setCpu((c) => c.set('por_el1', 7)));
+    expect([...r.writes]).toEqual(['cpu0.por_el1']);
+    expect([...r.reads]).toEqual([]);
+  });
+
+  it('reads through k.cpu, k.task and k.s are noted by key', () => {
+    const r = record((k) => [k.cpu.preempt_count, k.task.lazy_mmu_state, k.s.memory, k.s.tasks.get(1)!.comm, k.local('x')]);
+    expect([...r.reads].sort()).toEqual(['cpu0.curr', 'cpu0.preempt_count', 'memory', 'task0.lazy_mmu_state', 'task0.stack', 'task1.comm'].sort());
+    expect([...r.writes]).toEqual([]);
+  });
+
+  it('a broadcast TLBI writes every CPU TLB, and nothing else of theirs', () => {
+    const r = record((k) => flushTlbKernelRange(k, 0, 1));
+    expect([...r.writes].sort()).toEqual(['cpu0.tlb', 'cpu1.tlb', 'memory']);
+  });
+
+  it('a task entering or leaving the kernel also writes its stack_empty key', () => {
+    const r = record((k) => k.setTask((t) => t.set('stack', t.stack.clear())));
+    expect([...r.writes].sort()).toEqual(['task0.stack', 'task0.stack_empty']);
+    const same = record((k) => k.setLocal('x', 1));
+    expect([...same.writes]).toEqual(['task0.stack']);
+  });
+
+  it('an access the views do not model is conservatively everything', () => {
+    const r = record((k) => k.s.toJS());
+    expect(r.reads.has('*') && r.writes.has('*')).toBe(true);
+  });
+
+  it('without a recorder, k.s is the state itself (nothing recorded, no views)', () => {
+    expect(k0.s).toBe(initial);
+    expect(k0.cpu).toBe(initial.cpus.get(0));
+  });
+});
+
+describe('ownership and rule reads', () => {
+  it('private registers belong to their CPU, TLBs and memory to nobody, task fields to their CPU', () => {
+    expect(ownerOf(initial, 'cpu1.por_el1')).toBe('CPU1');
+    expect(ownerOf(initial, 'cpu1.tlb')).toBeUndefined();
+    expect(ownerOf(initial, 'memory')).toBeUndefined();
+    expect(ownerOf(initial, 'task1.stack')).toBe(`CPU${initial.tasks.get(1)!.cpu}`);
+    expect(ownerOf(initial, 'task1.comm')).toBeNull();
+    expect(ownerOf(initial, 'cpu0.*')).toBeUndefined();
+    expect(ownerOf(initial, 'irqs_left')).toBe((initial.irqs_left as unknown) === 0 ? null : undefined);
+  });
+
+  it('with task migration, runqueue fields are shared and a task belongs to the CPU running it', () => {
+    const owner = kernelOwner(true);
+    const running = initial.cpus.get(1)!.curr;
+    const waiting = initial.tasks.findIndex((_, i) => !initial.cpus.some((c) => c.curr === i));
+    expect(owner(initial, `task${running}.stack`)).toBe('CPU1');
+    expect(owner(initial, `task${running}.__state`)).toBeUndefined();
+    expect(owner(initial, `task${running}.cpu`)).toBeUndefined();
+    expect(owner(initial, `task${waiting}.stack`)).toBeUndefined();
+    expect(ownerOf(initial, `task${running}.cpu`)).toBeNull();
+  });
+
+  it('per-CPU IRQ budgets (a List) are keyed and owned per CPU', () => {
+    const perCpu = initial.set('irqs_left', List([2, 1]) as never);
+    const r = new Recorder();
+    recordWhile(r, () => new K(perCpu, 0, model.env).update((s) => s.updateIn(['irqs_left', 0], (n) => (n as number) - 1)).s.irqs_left);
+    expect([...r.writes]).toEqual(['cpu0.irqs_left']);
+    const read = new Recorder();
+    recordWhile(read, () => (new K(perCpu, 1, model.env).s.irqs_left as unknown as List<number>).get(1));
+    expect([...read.reads]).toEqual(['cpu1.irqs_left']);
+    expect(ownerOf(perCpu, 'cpu1.irqs_left')).toBe('CPU1');
+  });
+
+  it('every state predicate of the rules declares what it reads', () => {
+    for (const rule of RULES) expect(ruleReads(rule.name, rule.holds !== undefined), rule.name).toBeDefined();
+  });
+});
