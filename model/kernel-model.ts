@@ -2,7 +2,7 @@
  * A scenario under a design, as a checker Model: the actions are the CPUs' next steps (with
  * each of their outcomes) and the environment's IRQs; the invariants are the scenario's rules.
  */
-import { UsageError, type Invariant, type Model } from '../checker/index.ts';
+import { immutableCodec, UsageError, type Invariant, type Model, type WorkerSource } from '../checker/index.ts';
 import { RULES, type KernelEvent, type KernelFacts, type KernelRule } from '../properties/index.ts';
 import { withSettings, type Design } from './designs.ts';
 import { designOf, type DesignDefinition } from './design-file.ts';
@@ -16,7 +16,10 @@ import { takeIrq } from './kernel/entry.ts';
 import { kernelOwner, Recorder, recordWhile, ruleReads } from './kernel/footprint.ts';
 import { kernelSymmetry } from './kernel/symmetry.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
-import type { KernelState } from './kernel/state.ts';
+import { Cpu, Frame, KernelState, LazyMmuState, LocklessWalk, Mm, Oops, ProtChange, RcuCallback, Task, Violation, Warning } from './kernel/state.ts';
+import { Desc } from './hardware/descriptor.ts';
+import { Memory, PendingStore } from './hardware/memory.ts';
+import { TlbEntry } from './hardware/tlb.ts';
 import './kernel/functions.ts';
 import { List } from 'immutable';
 import { addBackgroundCpus } from './scenarios/backgrounds.ts';
@@ -196,6 +199,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     },
     invariants,
     actor: (a) => `CPU${a.cpu}`,
+    ...workerSupport(scenario, options),
     por: { footprint, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) },
     ...(scenario.symmetry ? { symmetry: kernelSymmetry(initial, scenario.symmetry, scenario.name) } : {}),
     isFinal: (s) => s.oops !== null || !s.tasks.some((t) => t.__state === 'blocked'),
@@ -310,4 +314,52 @@ export function summariseState(s: KernelState): string {
       return `CPU${i}: ${t.comm} POR=0x${c.por_el1.toString(16)} lazy=${lazy.enable_count}/${lazy.pause_count}${ctx ? ` (${ctx})` : ''}${s.oops ? ' OOPS' : ''}`;
     })
     .join('; ');
+}
+
+/** Every Record type a kernel state holds: how states cross between worker threads. */
+const KERNEL_CODEC = immutableCodec<KernelState>([
+  KernelState, Cpu, Task, Frame, LazyMmuState, Mm, Violation, Oops, Warning, ProtChange, LocklessWalk, RcuCallback,
+  Memory, PendingStore, TlbEntry, Desc,
+]);
+
+/** What a worker needs to build the same model (`--workers N`). */
+interface KernelWorkerArgs {
+  readonly scenario: string;
+  /** A design name, or the file a design was loaded from. */
+  readonly design: string | { readonly file: string };
+  readonly set?: readonly string[];
+  readonly params?: Partial<ScenarioParams>;
+  readonly invariants?: readonly string[];
+}
+
+/**
+ * The worker source and state codec, when a worker can rebuild this model: the scenario is a
+ * registered one and the design is a name or a design file. A design object made in code has
+ * no file to load, so such a model runs on one thread (the checker says so for --workers).
+ */
+function workerSupport(scenario: Scenario, o: KernelModelOptions): { workerSource?: WorkerSource; codec: typeof KERNEL_CODEC } {
+  const d = o.design ?? 'v6';
+  const design = typeof d === 'string' ? d : (d as Design).file !== undefined ? { file: (d as Design).file! } : undefined;
+  if (design === undefined || !scenario.name) return { codec: KERNEL_CODEC };
+  const args: KernelWorkerArgs = {
+    scenario: scenario.name,
+    design,
+    ...(o.set?.length ? { set: o.set } : {}),
+    ...(o.params ? { params: o.params } : {}),
+    ...(o.invariants ? { invariants: o.invariants } : {}),
+  };
+  return { workerSource: { module: import.meta.url, export: 'kernelModelForWorker', args }, codec: KERNEL_CODEC };
+}
+
+/** A worker thread's copy of a kernel model (see `workerSupport`). */
+export async function kernelModelForWorker(args: KernelWorkerArgs): Promise<KernelModel> {
+  const { getScenario } = await import('./scenarios/index.ts');
+  const { loadDesignFile } = await import('./design-file.ts');
+  const design = typeof args.design === 'string' ? args.design : await loadDesignFile(args.design.file);
+  return kernelModel(getScenario(args.scenario), {
+    design,
+    ...(args.set ? { set: args.set } : {}),
+    ...(args.params ? { params: args.params } : {}),
+    ...(args.invariants ? { invariants: args.invariants } : {}),
+  });
 }
