@@ -22,7 +22,7 @@ export interface ScenarioParams {
  * outgrows any machine, so they are refused rather than left to the memory guard.
  */
 export const PARAM_LIMITS: Readonly<Record<keyof ScenarioParams, { readonly min: number; readonly max: number }>> = {
-  irqs: { min: 0, max: 4 },
+  irqs: { min: 0, max: 8 },
   fanout: { min: 2, max: 16 },
   cpus: { min: 1, max: 4 },
   /** TLB evictions the hardware may make in one run: each is an environment step anywhere. */

@@ -92,7 +92,7 @@ describe.concurrent('refused with exit 2 and one line', () => {
 
   it('--param irqs=1000000000 (over the documented maximum)', async () => {
     expect(expectOneLineError(await mmcheck('check', 'seed-por-reset-lazy-mmu', '--param', 'irqs=1000000000'))).toBe(
-      'mmcheck: --param irqs=1000000000 is out of range: irqs must be from 0 to 4',
+      'mmcheck: --param irqs=1000000000 is out of range: irqs must be from 0 to 8',
     );
   });
 
@@ -202,7 +202,7 @@ describe('the library refuses the same inputs', () => {
 
   it('parameters over their maximum are a UsageError', () => {
     expect(() => checkScenario('seed-por-reset-lazy-mmu', { params: { irqs: 9 } })).toThrow(UsageError);
-    expect(() => checkScenario('seed-por-reset-lazy-mmu', { params: { irqs: 9 } })).toThrow('irqs must be an integer from 0 to 4, got 9');
+    expect(() => checkScenario('seed-por-reset-lazy-mmu', { params: { irqs: 9 } })).toThrow('irqs must be an integer from 0 to 8, got 9');
   });
 
   it('maxMemoryBytes stops a search with stop reason max-memory', () => {

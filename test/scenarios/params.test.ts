@@ -62,7 +62,7 @@ describe('cpus=2 and irqs=1 change the state space of every scenario', () => {
   it('refuses parameters out of range with one line', () => {
     const seed = getScenario('seed-por-reset-lazy-mmu');
     expect(() => kernelModel(seed, { params: { cpus: 5 } })).toThrow(/^cpus must be an integer from 1 to 4, got 5$/);
-    expect(() => kernelModel(seed, { params: { irqs: 9 } })).toThrow(/^irqs must be an integer from 0 to 4, got 9$/);
+    expect(() => kernelModel(seed, { params: { irqs: 9 } })).toThrow(/^irqs must be an integer from 0 to 8, got 9$/);
     expect(() => kernelModel(seed, { params: { cpus: 0 } })).toThrow(/^cpus must be an integer from 1 to 4, got 0$/);
   });
 });
