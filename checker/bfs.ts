@@ -162,16 +162,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
 
   /** Rebuilds the path to `id` by replaying action indices from its initial state. */
   private rebuild(id: number): Path<S, A> {
-    const indices: number[] = [];
-    let cur = id;
-    for (;;) {
-      const parent = this.table.parentOf(cur);
-      indices.push(this.table.actionOf(cur));
-      if (parent < 0) break;
-      cur = parent;
-    }
-    indices.reverse();
-    return replayIndices(this.engine, indices);
+    return pathTo(this.engine, this.table, id);
   }
 
   progress(): Progress {
@@ -190,6 +181,20 @@ export class BfsSearch<S, A> implements Search<S, A> {
     const exhausted = drained && (this.findings.length === 0 || !!this.engine.options.continueAfterViolation);
     return buildResult(this.engine, 'bfs', this.findings, this.distinct, this.tableBytes, exhausted, reason);
   }
+}
+
+/** The path to node `id` of a table with parent links, rebuilt by replaying its action indices. */
+export function pathTo<S, A>(engine: Engine<S, A>, table: VisitedTable, id: number): Path<S, A> {
+  const indices: number[] = [];
+  let cur = id;
+  for (;;) {
+    const parent = table.parentOf(cur);
+    indices.push(table.actionOf(cur));
+    if (parent < 0) break;
+    cur = parent;
+  }
+  indices.reverse();
+  return replayIndices(engine, indices);
 }
 
 /**

@@ -22,7 +22,7 @@ import { ModelError, UsageError } from './errors.ts';
 import { VisitedTable } from './visited.ts';
 import { buildResult, Engine, NO_CONTEXT, type CheckOptions, type Finding, type Progress, type Search } from './engine.ts';
 import type { CheckResult, Path, StopReason } from './result.ts';
-import { replayIndices } from './bfs.ts';
+import { pathTo } from './bfs.ts';
 import type { Command, ExpandReply, Reply, WorkerInit, WorkerModelError } from './parallel-protocol.ts';
 
 /** Frontier states per worker per batch: large enough to hide the round trip, small enough to bound memory. */
@@ -385,16 +385,7 @@ export class ParallelBfsSearch<S, A> implements Search<S, A> {
 
   /** Rebuilds the path to `id` by replaying action indices from its initial state. */
   private rebuild(id: number): Path<S, A> {
-    const indices: number[] = [];
-    let cur = id;
-    for (;;) {
-      const parent = this.table.parentOf(cur);
-      indices.push(this.table.actionOf(cur));
-      if (parent < 0) break;
-      cur = parent;
-    }
-    indices.reverse();
-    return replayIndices(this.engine, indices);
+    return pathTo(this.engine, this.table, id);
   }
 
   progress(): Progress {

@@ -22,11 +22,14 @@ import { searchPhase } from './signals.ts';
  * V8's heap limit (node --max-old-space-size, plus the young generation): a search that
  * reaches it dies with a native stack (exit 134), and V8 gives up a little before the limit,
  * when garbage collection stops freeing enough. --max-memory stops the search cleanly before:
- * by default at 3/5 of the limit (measured: with --max-old-space-size=160, V8 died with
- * 130 MB in use, 5/8 of its 208 MB limit), and at most at 4/5.
+ * by default at 3/5 of the old generation's share of the limit (heap_size_limit includes the
+ * young generation, 48 MiB on 64-bit Node 20; measured: with --max-old-space-size=96 the limit
+ * is 144 MB and V8 died with 77 MB in use, "ineffective mark-compact"), and at most at 4/5 of
+ * the whole limit.
  */
 export const HEAP_LIMIT = getHeapStatistics().heap_size_limit;
-export const DEFAULT_MAX_MEMORY = Math.floor(HEAP_LIMIT * 0.6);
+const OLD_SPACE_LIMIT = Math.max(HEAP_LIMIT - 48 * 2 ** 20, HEAP_LIMIT / 2);
+export const DEFAULT_MAX_MEMORY = Math.floor(OLD_SPACE_LIMIT * 0.6);
 const MIN_MAX_MEMORY = 32 * 2 ** 20;
 
 /** Documented maxima of the bounds: beyond them a search cannot finish or the tables overflow. */
@@ -52,7 +55,7 @@ export const SEARCH_OPTIONS = {
     arg: 'SIZE',
     min: MIN_MAX_MEMORY,
     max: Math.floor(HEAP_LIMIT * 0.8),
-    help: `stop when the JavaScript heap in use passes SIZE, e.g. 512M or 2G (verdict incomplete, exit 3); default ${formatSize(DEFAULT_MAX_MEMORY)}, 3/5 of Node's heap limit here (node --max-old-space-size=MB raises it)`,
+    help: `stop when the JavaScript heap in use passes SIZE, e.g. 512M or 2G (verdict incomplete, exit 3); default ${formatSize(DEFAULT_MAX_MEMORY)}, 3/5 of Node's old-generation heap limit here (node --max-old-space-size=MB raises it)`,
   },
   'max-preemptions': { type: 'int', arg: 'K', max: BOUND_LIMITS.maxPreemptions, help: 'context bound: at most K switches away from an actor that could still step' },
   deadlock: { type: 'boolean', help: 'report a state with no enabled action that is not a proper end state' },
