@@ -1,38 +1,9 @@
 /** `mmcheck check` as a user runs it: exit codes, one-line errors, text and JSON output. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function mmcheck(...args: string[]): Run {
-  const env = { ...process.env };
-  delete env.MMCHECK_DEBUG;
-  const r = spawnSync(process.execPath, ['bin/mmcheck.js', ...args], { cwd: ROOT, encoding: 'utf8', env });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A usage/model error: exit 2, nothing on stdout, exactly one line on stderr, no stack. */
-function expectOneLineError(r: Run): string {
-  expect(r.status, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.endsWith('\n')).toBe(true);
-  const lines = r.stderr.slice(0, -1).split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0].startsWith('mmcheck: ')).toBe(true);
-  expect(r.stderr).not.toMatch(/^ {4}at /m);
-  return lines[0];
-}
+import { expectOneLineError, mmcheck } from '../helpers/run-cli.ts';
 
 let dir: string;
 const file = (name: string) => join(dir, name);
@@ -81,8 +52,8 @@ afterAll(() => {
 });
 
 describe('exit codes and text output', () => {
-  it('0: peterson passes', () => {
-    const r = mmcheck('check', '--model', 'examples/peterson.ts');
+  it('0: peterson passes', async () => {
+    const r = await mmcheck('check', '--model', 'examples/peterson.ts');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
@@ -91,8 +62,8 @@ describe('exit codes and text output', () => {
     expect(r.stdout).toContain('42 distinct states · 77 generated · depth 11 · ');
   });
 
-  it('1: peterson-no-turn violates mutual exclusion, with its 6-step trace', () => {
-    const r = mmcheck('check', '--model', 'examples/peterson-no-turn.ts');
+  it('1: peterson-no-turn violates mutual exclusion, with its 6-step trace', async () => {
+    const r = await mmcheck('check', '--model', 'examples/peterson-no-turn.ts');
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toContain('✗ violation of mutual-exclusion');
     // The BFS trace keeps its length; the shrinker finds one of equal length with fewer preemptions.
@@ -101,16 +72,16 @@ describe('exit codes and text output', () => {
     expect(r.stdout).toContain('21 distinct states · 32 generated · depth 7 · ');
   });
 
-  it('3: stopped by --max-states 5', () => {
-    const r = mmcheck('check', '--model', 'examples/peterson.ts', '--max-states', '5');
+  it('3: stopped by --max-states 5', async () => {
+    const r = await mmcheck('check', '--model', 'examples/peterson.ts', '--max-states', '5');
     expect(r.status, r.stderr).toBe(3);
     // The verdict wraps at the terminal width (80 here), continuing with a two-space indent.
     expect(r.stdout.replace(/\n {2}/g, ' ')).toContain('… incomplete: stopped by --max-states 5 before a verdict; no violation found so far');
     expect(r.stdout).toContain('5 distinct states · ');
   });
 
-  it('a .ts model outside the project, importing a sibling .ts file, loads and checks', () => {
-    const r = mmcheck('check', '--model', file('outside.ts'));
+  it('a .ts model outside the project, importing a sibling .ts file, loads and checks', async () => {
+    const r = await mmcheck('check', '--model', file('outside.ts'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('mmcheck: outside (bfs)');
     expect(r.stdout).toContain('4 distinct states · 4 generated · depth 4 · ');
@@ -118,40 +89,40 @@ describe('exit codes and text output', () => {
 });
 
 describe('2: bad usage or input is one line on stderr', () => {
-  it('missing --model', () => {
-    const line = expectOneLineError(mmcheck('check'));
+  it('missing --model', async () => {
+    const line = expectOneLineError(await mmcheck('check'));
     expect(line).toContain('needs a SCENARIO or --model FILE');
   });
 
-  it('unknown option', () => {
-    const line = expectOneLineError(mmcheck('check', '--model', 'examples/peterson.ts', '--bogus'));
+  it('unknown option', async () => {
+    const line = expectOneLineError(await mmcheck('check', '--model', 'examples/peterson.ts', '--bogus'));
     expect(line).toBe("mmcheck: unknown option --bogus for 'mmcheck check'; see 'mmcheck check --help'");
   });
 
-  it('bad integer', () => {
-    const line = expectOneLineError(mmcheck('check', '--model', 'examples/peterson.ts', '--max-depth', 'ten'));
+  it('bad integer', async () => {
+    const line = expectOneLineError(await mmcheck('check', '--model', 'examples/peterson.ts', '--max-depth', 'ten'));
     expect(line).toBe("mmcheck: --max-depth must be an integer >= 0; got 'ten'");
   });
 
-  it('nonexistent model file', () => {
-    const line = expectOneLineError(mmcheck('check', '--model', 'examples/no-such-model.ts'));
+  it('nonexistent model file', async () => {
+    const line = expectOneLineError(await mmcheck('check', '--model', 'examples/no-such-model.ts'));
     expect(line).toBe('mmcheck: model file not found: examples/no-such-model.ts');
   });
 
-  it('a model file with a syntax error', () => {
-    const line = expectOneLineError(mmcheck('check', '--model', file('syntax.ts')));
+  it('a model file with a syntax error', async () => {
+    const line = expectOneLineError(await mmcheck('check', '--model', file('syntax.ts')));
     expect(line.startsWith(`mmcheck: cannot load model file ${file('syntax.ts')}: `)).toBe(true);
   });
 
-  it('a file whose default export is not a model', () => {
-    const line = expectOneLineError(mmcheck('check', '--model', file('not-a-model.ts')));
+  it('a file whose default export is not a model', async () => {
+    const line = expectOneLineError(await mmcheck('check', '--model', file('not-a-model.ts')));
     expect(line).toBe(
       `mmcheck: model file ${file('not-a-model.ts')}: the default export is not a Model (missing or wrong: name, initialStates, actions, nextState, invariants)`,
     );
   });
 
-  it('a model that throws in nextState: the model, the action and the step, no stack trace', () => {
-    const line = expectOneLineError(mmcheck('check', '--model', file('thrower.ts')));
+  it('a model that throws in nextState: the model, the action and the step, no stack trace', async () => {
+    const line = expectOneLineError(await mmcheck('check', '--model', file('thrower.ts')));
     expect(line.startsWith('mmcheck: model "')).toBe(true);
     expect(line).toContain('nextState(action "inc")');
     expect(line).toContain('at step 2');
@@ -160,8 +131,8 @@ describe('2: bad usage or input is one line on stderr', () => {
 });
 
 describe('--json', () => {
-  it('parses, with every documented field', () => {
-    const r = mmcheck('check', '--model', 'examples/peterson-no-turn.ts', '--json');
+  it('parses, with every documented field', async () => {
+    const r = await mmcheck('check', '--model', 'examples/peterson-no-turn.ts', '--json');
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toBe('');
     const j = JSON.parse(r.stdout);
@@ -198,10 +169,10 @@ describe('--json', () => {
     expect(j).not.toHaveProperty('path');
   });
 
-  it('random with the same seed and --no-timing twice: byte-identical stdout', () => {
+  it('random with the same seed and --no-timing twice: byte-identical stdout', async () => {
     const args = ['check', '--model', 'examples/peterson-no-turn.ts', '--strategy', 'random', '--seed', '7', '--json', '--no-timing'];
-    const a = mmcheck(...args);
-    const b = mmcheck(...args);
+    const a = await mmcheck(...args);
+    const b = await mmcheck(...args);
     expect(a.status, a.stderr).toBe(1);
     expect(b.status).toBe(1);
     expect(a.stdout).toBe(b.stdout);
