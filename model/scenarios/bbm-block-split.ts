@@ -25,7 +25,7 @@ import { kernel_read } from '../kernel/access.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
 import { Boot, vmallocArea } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const owner = program('protect_part_of_block', '(scenario: a caller making part of a PMD block read-only)', [
@@ -43,7 +43,7 @@ export const bbmBlockSplit: Scenario = {
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['break-before-make', 'permission-change-stays-in-range', 'atomic-context-never-sleeps', 'pgtable-writes-hold-pgtables-overlay', 'kernel-does-not-oops'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['ptdump'],
   expectations: {
     v6: { verdict: 'pass', why: "v6's linear map is PTE-only (force_pte_mapping()): split_kernel_leaf_mapping() has nothing to split" },

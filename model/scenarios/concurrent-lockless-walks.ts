@@ -23,7 +23,7 @@ import { kfunc, local, type KFunction } from '../kernel/exec.ts';
 import { mutex_lock, mutex_unlock } from '../kernel/mutex.ts';
 import { set_memory_ro, set_memory_x } from '../kernel/pageattr.ts';
 import { Boot, vmallocArea } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { idleTask, machine, runningTask } from './tasks.ts';
 
 const OWNER_LOCK = 'text_mutex';
@@ -47,7 +47,7 @@ export const concurrentLocklessWalks: Scenario = {
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['no-concurrent-lockless-walks'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['set-direct-map'],
   expectations: {
     v6: { verdict: 'pass', why: 'the owner serialises its changes (a mutex around each call): the walks never overlap and the page ends read-only and executable' },

@@ -32,7 +32,7 @@ import { writeArgs, __set_pte } from '../kernel/kpkeys.ts';
 import { flush_tlb_kernel_range, set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
 import { Boot, vmallocArea } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 /**
@@ -81,7 +81,7 @@ export const contPteByPte: Scenario = {
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['cont-run-decodes-old-or-new', 'kernel-does-not-oops'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['kernel-page-present'],
   expectations: {
     v6: { verdict: 'pass', why: 'each pte goes from RW to RO in one store, so every read, by a walk or a TLB entry of the run, decodes RW or RO' },

@@ -34,7 +34,7 @@ import { linearAlias, regionBase } from '../hardware/geometry.ts';
 import { ptdump_show } from '../kernel/ptdump.ts';
 import { chacha20poly1305_encrypt } from '../kernel/zero_page.ts';
 import { Boot, type LeafAttrs } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { idleTask, machine, runningTask } from './tasks.ts';
 
 const PTDUMP_TRACE = ['walk_page_range_debug', 'ptdump_walk_pgd', 'ptdump_show'];
@@ -45,7 +45,7 @@ export const dataBssLinearAlias: Scenario = {
   seed: 'unmap-data-bss-from-linear-map.txt',
   invariants: ['linear-alias-protected'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['kernel-page-present'],
   expectations: {
     v6: {

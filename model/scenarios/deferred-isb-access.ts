@@ -14,7 +14,7 @@ import { regionBase } from '../hardware/geometry.ts';
 import { apply_to_existing_page_range } from '../kernel/pte_range.ts';
 import { Mm } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { idleTask, machine, runningTask } from './tasks.ts';
 
 export const deferredIsbAccess: Scenario = {
@@ -23,7 +23,7 @@ export const deferredIsbAccess: Scenario = {
   seed: 'por-el1-reset-on-exception-entry-vs-lazy-mmu.txt',
   invariants: ['no-access-before-pte-barriers', 'pgtable-writes-hold-pgtables-overlay', 'lazy-mmu-calls-balanced'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['set-direct-map'],
   expectations: {
     v6: {

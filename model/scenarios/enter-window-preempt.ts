@@ -19,7 +19,7 @@ import { regionBase } from '../hardware/geometry.ts';
 import { vmap } from '../kernel/pte_range.ts';
 import { Mm } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
-import type { Expectation, Scenario } from './scenario.ts';
+import { TIMER_TICK, type Expectation, type Scenario } from './scenario.ts';
 import { POR_SEED_INVARIANTS } from './seed-por-reset-lazy-mmu.ts';
 import { exitingTask, idleTask, machine, runningTask } from './tasks.ts';
 
@@ -32,7 +32,7 @@ export const enterWindowPreempt: Scenario = {
   seed: 'por-el1-reset-on-exception-entry-vs-lazy-mmu.txt',
   invariants: POR_SEED_INVARIANTS,
   params: { irqs: 1, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['idle', 'ptdump'],
   expectations: {
     v6: fault('IRQ in the enter window: the nested enable in finish_task_switch() only counts, the guard is skipped, POR_EL1 is at the default level'),

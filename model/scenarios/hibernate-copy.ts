@@ -38,7 +38,7 @@
  */
 import { mark_rodata_ro, swsusp_arch_suspend } from '../kernel/hibernate.ts';
 import { Boot } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const passOn = (names: readonly string[]) => (k: { num(n: string): number }) => Object.fromEntries(names.map((n) => [n, k.num(n)]));
@@ -59,7 +59,7 @@ export const hibernateCopy: Scenario = {
   seed: 'unmap-data-bss-from-linear-map.txt',
   invariants: ['linear-alias-protected', 'no-access-before-pte-barriers', 'no-stale-tlb-after-permission-change', 'set-memory-return-means-done', 'hibernation-image-complete'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['idle'],
   expectations: {
     v6: {

@@ -17,7 +17,7 @@ import { regionBase } from '../hardware/geometry.ts';
 import { vmap } from '../kernel/pte_range.ts';
 import { Mm, RcuCallback } from '../kernel/state.ts';
 import { Boot } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { idleTask, machine, runningTask } from './tasks.ts';
 
 export const irqFreesPgtable: Scenario = {
@@ -32,7 +32,7 @@ export const irqFreesPgtable: Scenario = {
     'pgtable-pages-carry-pgtables-pkey',
   ],
   params: { irqs: 1, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['kernel-page-present', 'idle'],
   expectations: {
     v4: {

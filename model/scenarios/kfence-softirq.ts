@@ -28,7 +28,7 @@ import { linearAlias, regionBase } from '../hardware/geometry.ts';
 import { vfree } from '../kernel/vmalloc.ts';
 import { kfencePoolVas } from '../kernel/kfence.ts';
 import { Boot } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { idleTask, machine, runningTask } from './tasks.ts';
 
 export const kfenceSoftirq: Scenario = {
@@ -37,7 +37,7 @@ export const kfenceSoftirq: Scenario = {
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['no-access-before-pte-barriers', 'pgtable-writes-hold-pgtables-overlay', 'lazy-mmu-calls-balanced'],
   params: { irqs: 1, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'eth0', handler: 'stmmac_interrupt' }, { name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [{ name: 'eth0', handler: 'stmmac_interrupt' }, TIMER_TICK],
   backgrounds: ['idle', 'kernel-page-present'],
   expectations: {
     v6: { verdict: 'pass', why: 'lazy MMU bails out in interrupt context: the softirq emits its barrier at the pte store, and takes the kpkeys guard' },

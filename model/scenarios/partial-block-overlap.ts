@@ -25,7 +25,7 @@ import { kfunc, local } from '../kernel/exec.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
 import { Boot, vmallocArea } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { idleTask, machine, runningTask } from './tasks.ts';
 
 /** The caller: a vmalloc area whose pages' linear aliases end in the middle of a PMD block. Locals: `area`, `numpages`, `neighbour`. */
@@ -44,7 +44,7 @@ export const partialBlockOverlap: Scenario = {
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['permission-change-stays-in-range', 'break-before-make', 'set-memory-return-means-done'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['set-direct-map'],
   expectations: {
     v6: { verdict: 'pass', why: "v6's linear map is PTE-only (force_pte_mapping()): every page of the range has its own pte and only those change" },

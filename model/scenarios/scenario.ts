@@ -61,6 +61,9 @@ export interface IrqSource {
   readonly handler: string;
 }
 
+/** The timer tick (arch_timer_handler_phys): the IRQ source every scenario has. */
+export const TIMER_TICK: IrqSource = { name: 'timer', handler: 'arch_timer_handler_phys' };
+
 export interface Scenario {
   readonly name: string;
   /** One line for listings. */

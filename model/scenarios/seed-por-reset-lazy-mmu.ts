@@ -17,7 +17,7 @@ import { regionBase } from '../hardware/geometry.ts';
 import { Mm } from '../kernel/state.ts';
 import { vfree } from '../kernel/vmalloc.ts';
 import { Boot } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { exitingTask, idleTask, machine, runningTask } from './tasks.ts';
 
 export const POR_SEED_INVARIANTS = [
@@ -50,7 +50,7 @@ export const seedPorResetLazyMmu: Scenario = {
   // Two IRQs: besides the one that preempts A, one may land anywhere else (in finish_task_switch,
   // in the free path, in B's exit) — the remedies must hold there too.
   params: { irqs: 2, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['ptdump', 'set-direct-map', 'idle'],
   expectations: {
     v6: {

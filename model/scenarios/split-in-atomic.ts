@@ -25,7 +25,7 @@ import { set_memory_ro } from '../kernel/pageattr.ts';
 import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
 import { kfencePoolVas } from '../kernel/kfence.ts';
 import { Boot, vmallocArea } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const SPLIT_TRACE = ['mutex_lock', 'split_kernel_leaf_mapping', 'update_range_prot', 'set_memory_valid', 'kfence_unprotect', 'kfence_guarded_alloc', 'net_rx_action', '__do_softirq'];
@@ -40,7 +40,7 @@ export const splitInAtomic: Scenario = {
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['atomic-context-never-sleeps', 'no-access-before-pte-barriers', 'pgtable-writes-hold-pgtables-overlay', 'break-before-make'],
   params: { irqs: 1, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'eth0', handler: 'stmmac_interrupt' }, { name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [{ name: 'eth0', handler: 'stmmac_interrupt' }, TIMER_TICK],
   backgrounds: ['set-direct-map', 'idle'],
   expectations: {
     v6: { verdict: 'pass', why: 'no BBML2 and a PTE-only linear map: split_kernel_leaf_mapping() returns before the mutex, in task and softirq context alike' },

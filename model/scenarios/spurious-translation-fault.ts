@@ -21,7 +21,7 @@ import { kernel_read } from '../kernel/access.ts';
 import { event, kfunc, local } from '../kernel/exec.ts';
 import { set_memory_valid } from '../kernel/pageattr.ts';
 import { Boot } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { idleTask, machine, runningTask } from './tasks.ts';
 
 const READY = 'ready';
@@ -42,7 +42,7 @@ export const spuriousTranslationFault: Scenario = {
   summary: "a read racing another CPU's valid-making store takes a spurious translation fault (no FEAT_ETS2): WARN and retry, not an oops",
   invariants: ['no-access-before-pte-barriers', 'kernel-does-not-oops'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['ptdump'],
   expectations: {
     v6: { verdict: 'pass', why: "with FEAT_ETS2 R's walk is ordered after its load of the flag: it sees the valid pte" },

@@ -13,7 +13,7 @@ import { linearAlias } from '../hardware/geometry.ts';
 import { copy_from_kernel_nofault, copy_to_kernel_nofault } from '../kernel/access.ts';
 import { set_memory_ro, set_memory_valid } from '../kernel/pageattr.ts';
 import { Boot, vmallocArea } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';
 
 const writer = program('module_set_protections', 'kernel/module/strict_rwx.c', [
@@ -33,7 +33,7 @@ export const tlbiElision: Scenario = {
   seed: 'permission-change-on-block-mappings.txt',
   invariants: ['no-stale-tlb-after-permission-change', 'no-access-before-pte-barriers'],
   params: { irqs: 0, fanout: 4, cpus: 1 },
-  irqSources: [{ name: 'timer', handler: 'arch_timer_handler_phys' }],
+  irqSources: [TIMER_TICK],
   backgrounds: ['kernel-page-present'],
   expectations: {
     v6: { verdict: 'pass', why: 'only invalid -> valid skips the TLBI; an invalid entry is never cached' },
