@@ -12,7 +12,7 @@ import {
   wordOf,
   type Fingerprint,
 } from './fingerprint.ts';
-import { AmpleSets, REDUCTION_MODES, resolveReduction, type ReductionMode, type ReductionStats } from './reduction/index.ts';
+import { AmpleSets, REDUCTION_MODES, type LookaheadSupport, resolveReduction, type ReductionMode, type ReductionStats } from './reduction/index.ts';
 import { collisionProbability, type Bounds, type CheckResult, type Path, type StopReason, type Stats, type Strategy, type TraceStep } from './result.ts';
 
 export interface CheckOptions {
@@ -53,6 +53,12 @@ export interface CheckOptions {
    */
   readonly maxMemoryBytes?: number;
 }
+
+/**
+ * States the partial-order look-ahead may visit per question (reduction/ample.ts): enough for
+ * a background CPU's whole remaining program; past it the actor is simply not reduced.
+ */
+const LOOKAHEAD_LIMIT = 200;
 
 /** States (expanded or walked) between two samples of the heap: sampling costs microseconds. */
 export const MEMORY_SAMPLE_EVERY = 4096;
@@ -142,8 +148,31 @@ export class Engine<S, A> {
     this.hasActor = typeof model.actor === 'function';
     this.fpOverride = model.fingerprint ? model.fingerprint.bind(model) : undefined;
     this.reduction = resolveReduction(model as Model<unknown, unknown>, options);
-    this.ample = this.reduction.por ? new AmpleSets(model.por!, this.invariants) : undefined;
+    this.ample = this.reduction.por ? new AmpleSets(model.por!, this.invariants, this.lookahead()) : undefined;
     this.canonical = this.reduction.symmetry ? (s) => model.symmetry!.canonical(s) : undefined;
+  }
+
+  /**
+   * The C1 look-ahead (reduction/ample.ts) explores the other actors' steps from a state: on
+   * concrete states (symmetry plays no part), at most LOOKAHEAD_LIMIT of them per question.
+   */
+  private lookahead(): LookaheadSupport<S> {
+    const model = this.model;
+    return {
+      limit: LOOKAHEAD_LIMIT,
+      key: (s) => {
+        const f = this.fpOverride ? fingerprintFromOverride(this.fpOverride(s)) : fingerprintOf(s);
+        return `${f.hi}:${f.lo}`;
+      },
+      successors: (s) => {
+        const out: { actor: string | number | null; state: S }[] = [];
+        for (const action of model.actions(s)) {
+          const next = model.nextState(s, action);
+          if (next !== undefined) out.push({ actor: model.actor!(action), state: next });
+        }
+        return out;
+      },
+    };
   }
 
   /** The cycle proviso rejected an ample candidate: explore every enabled action. */

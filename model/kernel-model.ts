@@ -171,6 +171,8 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
       r.read(`task${c.curr}.stack`);
       cpuTransitions(s, cpu, env, `CPU${cpu}`);
       // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
+      // TLB evictions (an environment step of this CPU) take any entry: everything.
+      if (s.evictions_left > 0) r.anything();
       r.read(`cpu${cpu}.irqs_disabled`);
       const task = s.tasks.get(c.curr)!;
       if (c.irqs_disabled || task.stack.isEmpty() || scenario.irqSources.length === 0) return;

@@ -27,12 +27,33 @@ import { UsageError } from '../errors.ts';
 import { keyMatcher } from './keys.ts';
 import type { Actor, PartialOrderSupport } from './types.ts';
 
+/**
+ * What the C1 look-ahead needs from the model: the enabled steps of a state (who takes each,
+ * and the state it leads to) and a key telling concrete states apart.
+ */
+export interface LookaheadSupport<S> {
+  successors(state: S): readonly { readonly actor: Actor | null; readonly state: S }[];
+  key(state: S): string;
+  /** Most states one look-ahead may visit before it gives up (the actor is then not chosen). */
+  readonly limit: number;
+}
+
+/** The keys of an actor's footprint that ownership does not settle (C1 needs the look-ahead for them). */
+interface Unsettled {
+  readonly reads: ReadonlySet<string>;
+  readonly writes: ReadonlySet<string>;
+}
+
 export class AmpleSets<S> {
   private readonly visible: (key: string) => boolean;
+  /** Ample sets found by ownership alone, and by the look-ahead. */
+  byOwnership = 0;
+  byLookahead = 0;
 
   constructor(
     private readonly support: PartialOrderSupport<S>,
     invariants: readonly Invariant<S>[],
+    private readonly lookahead?: LookaheadSupport<S>,
   ) {
     for (const i of invariants)
       if (i.reads !== undefined && (!Array.isArray(i.reads) || !i.reads.every((k) => typeof k === 'string')))
@@ -42,9 +63,13 @@ export class AmpleSets<S> {
   }
 
   /**
-   * The enabled actions of one actor whose steps are all local and invisible (the one with
-   * fewest, first in action order on ties), or undefined: expand `enabled` fully. C3 is the
-   * caller's.
+   * The enabled actions of one actor whose steps are all invisible and commute with everything
+   * the other actors can do from here (the one with fewest, first in action order on ties), or
+   * undefined: expand `enabled` fully. C3 is the caller's.
+   *
+   * C1 is settled by ownership when every key the actor touches is its own or constant; for
+   * the other keys, by the look-ahead (`lookahead`): every state the other actors can reach
+   * from here without this actor, and every step they could take there, touches none of them.
    */
   candidate<T extends { readonly actor: Actor | null }>(state: S, enabled: readonly T[]): T[] | undefined {
     if (enabled.length < 2) return undefined;
@@ -56,21 +81,83 @@ export class AmpleSets<S> {
       else byActor.set(e.actor, [e]);
     }
     if (byActor.size < 2) return undefined;
-    let best: T[] | undefined;
-    for (const [actor, mine] of byActor) {
-      if (best !== undefined && mine.length >= best.length) continue;
-      if (this.isLocalAndInvisible(state, actor)) best = mine;
+    const order = [...byActor].sort((a, b) => a[1].length - b[1].length);
+    const needLookahead: [Actor, T[], Unsettled][] = [];
+    for (const [actor, mine] of order) {
+      const unsettled = this.unsettled(state, actor);
+      if (unsettled === undefined) continue;
+      if (unsettled.reads.size === 0 && unsettled.writes.size === 0) {
+        this.byOwnership++;
+        return mine;
+      }
+      needLookahead.push([actor, mine, unsettled]);
     }
-    return best;
+    if (!this.lookahead) return undefined;
+    for (const [actor, mine, unsettled] of needLookahead)
+      if (this.othersNeverTouch(state, actor, unsettled)) {
+        this.byLookahead++;
+        return mine;
+      }
+    return undefined;
   }
 
-  private isLocalAndInvisible(state: S, actor: Actor): boolean {
+  /**
+   * The keys of `actor`'s footprint that are neither its own nor constant, or undefined when
+   * the actor cannot be chosen at all: one of its steps is visible, or touches `*`.
+   */
+  private unsettled(state: S, actor: Actor): Unsettled | undefined {
     const fp = this.support.footprint(state, actor);
-    for (const key of fp.writes) if (this.visible(key) || this.support.owner(state, key) !== actor) return false;
+    const reads = new Set<string>();
+    const writes = new Set<string>();
+    for (const key of fp.writes) {
+      if (this.visible(key) || key === '*') return undefined;
+      if (this.support.owner(state, key) !== actor) writes.add(key);
+    }
     for (const key of fp.reads) {
       const owner = this.support.owner(state, key);
-      if (owner !== actor && owner !== null) return false;
+      if (owner === actor || owner === null) continue;
+      if (key === '*') return undefined;
+      reads.add(key);
+    }
+    return { reads, writes };
+  }
+
+  /**
+   * The look-ahead for C1 (a persistent set computed by exploring, after Godefroid's
+   * definition): every state reachable from `state` by steps of the other actors (all paths
+   * that avoid `actor`'s steps are such paths: no such step writes what `actor`'s steps read,
+   * so none of its disabled steps becomes enabled), and at each, every other actor's
+   * footprint: none writes a key `actor` reads or writes, none reads a key `actor` writes.
+   * Then each of `actor`'s steps is independent of every step on every such path.
+   */
+  private othersNeverTouch(state: S, actor: Actor, mine: Unsettled): boolean {
+    const la = this.lookahead!;
+    const conflicts = (fp: { reads: readonly string[]; writes: readonly string[] }) => {
+      for (const k of fp.writes) if (k === '*' || mine.reads.has(k) || mine.writes.has(k)) return true;
+      if (mine.writes.size > 0) for (const k of fp.reads) if (k === '*' || mine.writes.has(k)) return true;
+      return false;
+    };
+    const seen = new Set<string>([la.key(state)]);
+    const queue: S[] = [state];
+    for (let head = 0; head < queue.length; head++) {
+      const x = queue[head];
+      const succs = la.successors(x);
+      const others = new Set<Actor>();
+      for (const t of succs) {
+        if (t.actor === null) return false;
+        if (t.actor !== actor) others.add(t.actor);
+      }
+      for (const q of others) if (conflicts(this.support.footprint(x, q))) return false;
+      for (const t of succs) {
+        if (t.actor === actor) continue;
+        const k = la.key(t.state);
+        if (seen.has(k)) continue;
+        if (seen.size >= la.limit) return false;
+        seen.add(k);
+        queue.push(t.state);
+      }
     }
     return true;
   }
 }
+

@@ -6,7 +6,9 @@
  *
  * - `cpu<i>.<field>`: a CPU's registers and per-CPU data (`cpu0.por_el1`, `cpu1.tlb`);
  * - `task<j>.<field>`: a task's fields (`task2.stack` holds its frames and locals);
- * - `<field>` for the rest of the machine, coarsely (`memory`, `mms`, `mutexes`, `flags`,
+ * - `mem:<table>:<index>` for one page-table entry (hardware/memory.ts), `cpu<i>.unpublished`
+ *   and `cpu<i>.lagging` for the sets of entries a barrier or an ISB of CPU i touches;
+ * - `<field>` for the rest of the machine, coarsely (`mms`, `mutexes`, `flags`,
  *   `irqs_left`, `violations`, `oops`, `rcu_callbacks`, ...);
  * - `*`: anything the views do not understand (an unknown method), which no CPU owns.
  *
@@ -44,6 +46,29 @@ export class Recorder {
   /** A per-CPU list of values (the IRQ budgets): element i is key `cpu<i>.<field>`. */
   perCpuView(list: object, field: string): object {
     return this.cached(list, () => new Proxy(list, perCpuHandler(this, field)));
+  }
+  /** CPU `cpu`'s TLB (`cpu0`), page by page: `cpu0.tlb@<page>` (hardware/tlb.ts notes its accesses). */
+  tlbView(tlb: object, cpu: string): object {
+    let views = this.tlbViews.get(cpu);
+    if (!views) this.tlbViews.set(cpu, (views = new WeakMap()));
+    let v = views.get(tlb);
+    if (!v) {
+      v = new Proxy(tlb, tlbHandler(this, `${cpu}.tlb`));
+      views.set(tlb, v);
+      RAW.set(v, tlb);
+      this.derived.set(v, `${cpu}.tlb`);
+    }
+    return v;
+  }
+  /** TLB views by CPU: one raw list (the empty List) can be several CPUs' TLB at once. */
+  private readonly tlbViews = new Map<string, WeakMap<object, object>>();
+
+  /**
+   * Page-table memory, entry by entry: `mem:<table>:<index>` (hardware/memory.ts's functions
+   * note their own accesses, with the same keys); any other use of the record is everything.
+   */
+  memoryView(mem: object): object {
+    return this.cached(mem, () => new Proxy(mem, memoryHandler(this)));
   }
   elementView<T extends object>(rec: T, name: string): T {
     return this.cached(rec, () => new Proxy(rec, elementHandler(this, name))) as T;
@@ -107,7 +132,9 @@ function stateHandler(r: Recorder): ProxyHandler<KernelState> {
     if (isListField(name)) return r.listView(target.get(name), LISTS[name]);
     const value = untyped(target).get(name);
     if (PER_CPU_LISTS.has(name) && List.isList(value)) return r.perCpuView(value, name);
+    if (name === 'memory') return r.memoryView(value as object);
     r.read(name);
+    if (name === 'prot_changes') for (const c of value as Iterable<RangeRecord>) readRange(r, c);
     return value;
   };
   /** The write of `path` (setIn/updateIn/deleteIn), as keys. */
@@ -122,7 +149,16 @@ function stateHandler(r: Recorder): ProxyHandler<KernelState> {
         ? path.length === 2
           ? `cpu${String(index)}.${String(head)}`
           : '*'
-        : String(head);
+        : head === 'memory'
+          ? '*'
+          : String(head);
+    if (head === 'prot_changes') {
+      // One change's own fields: its pages (the list's order and size are unchanged).
+      const c = path.length >= 3 && typeof index === 'number' ? (untyped(target).get('prot_changes') as List<RangeRecord>).get(index) : undefined;
+      if (c === undefined) return r.anything();
+      if (alsoRead) readRange(r, c);
+      return writeRange(r, c);
+    }
     if (alsoRead) r.read(key);
     if (key === '*') r.anything();
     else r.write(key);
@@ -137,7 +173,12 @@ function stateHandler(r: Recorder): ProxyHandler<KernelState> {
           return (name: string, value: unknown) => {
             if (isListField(name)) writeList(r, target.get(name), rawOf(value), LISTS[name]);
             else if (PER_CPU_LISTS.has(name) && List.isList(untyped(target).get(name))) r.anything();
-            else r.write(name);
+            else if (name === 'prot_changes') writeProtChanges(r, untyped(target).get(name) as List<RangeRecord>, rawOf(value) as List<RangeRecord>);
+            else if (name === 'memory') {
+              // Written entry by entry by hardware/memory.ts, which marks what it returns.
+              const raw = rawOf(value) as object;
+              if (raw !== untyped(target).get(name) && r.derived.get(raw) !== 'memory') r.anything();
+            } else r.write(name);
             return untyped(target).set(name, rawOf(value));
           };
         case 'setIn':
@@ -154,6 +195,34 @@ function stateHandler(r: Recorder): ProxyHandler<KernelState> {
       }
     },
   };
+}
+
+/**
+ * The permission changes in progress (`prot_changes`): `prot_changes` is the list itself (its
+ * order and size: a change's index is kept in its caller's locals), `prot_changes@<page>` every
+ * change covering that page. Reading the list reads all its changes' pages; a reader of the
+ * changes covering one page (hw.ts: changesCovering) reads only that page's key.
+ */
+interface RangeRecord {
+  readonly start: number;
+  readonly end: number;
+}
+function readRange(r: Recorder, c: RangeRecord): void {
+  for (let p = c.start; p < c.end; p++) r.read(`prot_changes@${p}`);
+}
+function writeRange(r: Recorder, c: RangeRecord): void {
+  for (let p = c.start; p < c.end; p++) r.write(`prot_changes@${p}`);
+}
+function writeProtChanges(r: Recorder, old: List<RangeRecord>, next: List<RangeRecord>): void {
+  if (old.size !== next.size) r.write('prot_changes');
+  for (let i = 0; i < Math.max(old.size, next.size); i++) {
+    const a = old.get(i);
+    const b = next.get(i);
+    if (a === b) continue;
+    if (a) writeRange(r, a);
+    if (b) writeRange(r, b);
+    if (a && b) r.write('prot_changes');
+  }
 }
 
 /** `s.set('cpus', list)`: elements changed other than through their views are written wholesale. */
@@ -191,6 +260,74 @@ function listHandler(r: Recorder, prefix: 'cpu' | 'task'): ProxyHandler<object> 
   };
 }
 
+/** Whose TLB a list is (`cpu0.tlb`), if it is a TLB view or a TLB list a step derived from one. */
+export function tlbTag(r: Recorder, tlb: object): string | undefined {
+  const tag = r.derived.get(tlb);
+  return tag !== undefined && tag.endsWith('.tlb') ? tag : undefined;
+}
+
+/** A TLB seen through the recorder: tlb.ts's functions note pages; `equals` compares lists others already read. */
+function tlbHandler(r: Recorder, tag: string): ProxyHandler<object> {
+  return {
+    get(target, prop) {
+      if (prop === 'size') return bound(target, prop);
+      if (prop === 'equals') return (other: object) => (target as { equals(o: object): boolean }).equals(rawOf(other));
+      if (prop === 'includes')
+        return (e: { va: number; pages: number }) => {
+          for (let p = e.va; p < e.va + e.pages; p++) r.read(`${tag}@${p}`);
+          return (target as { includes(e: object): boolean }).includes(e);
+        };
+      r.anything();
+      return bound(target, prop);
+    },
+  };
+}
+
+function memoryHandler(r: Recorder): ProxyHandler<object> {
+  const tablesHandler: ProxyHandler<object> = {
+    get(target, prop) {
+      if (prop === 'get')
+        return (table: number) => {
+          const t = (target as { get(t: number): object | undefined }).get(table);
+          return t === undefined ? undefined : new Proxy(t, tableHandler(table));
+        };
+      r.anything();
+      return bound(target, prop);
+    },
+  };
+  const tableHandler = (table: number): ProxyHandler<object> => ({
+    get(target, prop) {
+      if (prop === 'get')
+        return (index: number) => {
+          r.read(`mem:${table}:${index}`);
+          return (target as { get(i: number): unknown }).get(index);
+        };
+      if (prop === 'size') return (target as { size: number }).size;
+      r.anything();
+      return bound(target, prop);
+    },
+  });
+  const pendingHandler: ProxyHandler<object> = {
+    get(target, prop) {
+      if (prop === 'get')
+        return (key: string) => {
+          r.read(`mem:${key}`);
+          return (target as { get(k: string): unknown }).get(key);
+        };
+      r.anything();
+      return bound(target, prop);
+    },
+  };
+  return {
+    get(target, prop) {
+      if (prop === 'tables') return new Proxy(untyped(target).get('tables') as object, tablesHandler);
+      if (prop === 'pending') return new Proxy(untyped(target).get('pending') as object, pendingHandler);
+      r.anything();
+      return bound(target, prop);
+    },
+  };
+}
+
 function perCpuHandler(r: Recorder, field: string): ProxyHandler<object> {
   return {
     get(target, prop) {
@@ -215,18 +352,23 @@ function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
   return {
     get(target, prop) {
       const rec = untyped(target as Cpu | Task);
-      if (typeof prop === 'string' && rec.has(prop)) {
-        r.read(`${name}.${prop}`);
-        return rec.get(prop);
-      }
+      const field = (f: string) => {
+        if (f === 'tlb' && name.startsWith('cpu')) return r.tlbView(rec.get(f) as object, name);
+        r.read(`${name}.${f}`);
+        return rec.get(f);
+      };
+      if (typeof prop === 'string' && rec.has(prop)) return field(prop);
       switch (prop) {
         case 'get':
-          return (f: string) => {
-            r.read(`${name}.${f}`);
-            return rec.get(f);
-          };
+          return (f: string) => field(f);
         case 'set':
           return (f: string, v: unknown) => {
+            if (f === 'tlb' && name.startsWith('cpu')) {
+              // Written page by page by hardware/tlb.ts, which marks what it returns.
+              const raw = rawOf(v) as object;
+              if (raw !== rec.get(f) && tlbTag(r, raw) !== `${name}.tlb`) r.anything();
+              return derive(rec.set(f, raw));
+            }
             r.write(`${name}.${f}`);
             if (f === 'stack' && stackEmptinessChanges(rec.get(f), rawOf(v))) r.write(`${name}.stack_empty`);
             return derive(rec.set(f, rawOf(v)));
@@ -266,7 +408,7 @@ function bound(target: object, prop: string | symbol): unknown {
 }
 
 /** Per-CPU fields only their CPU touches (the TLB is not: other CPUs' TLBI broadcasts reach it). */
-const CPU_PRIVATE = new Set(['curr', 'por_el1', 'preempt_count', 'hardirq_count', 'softirq_count', 'irqs_disabled', 'need_resched', 'prev_mm', 'softirq_pending', 'irqs_left']);
+const CPU_PRIVATE = new Set(['unpublished', 'curr', 'por_el1', 'preempt_count', 'hardirq_count', 'softirq_count', 'irqs_disabled', 'need_resched', 'prev_mm', 'softirq_pending', 'irqs_left']);
 /** Task fields no step writes. */
 const TASK_CONSTANT = new Set(['comm', 'pid', 'is_idle']);
 /** Task fields other CPUs' schedulers read or write when tasks may migrate (pick_next_task, set_task_cpu). */
@@ -311,8 +453,8 @@ export const ownerOf = kernelOwner(false);
 const FACT_READS = {
   cpus: ['cpu*.curr', 'cpu*.por_el1', 'cpu*.hardirq_count', 'cpu*.softirq_count', 'task*.comm', 'task*.stack_empty', 'task*.is_idle', 'task*.lazy_mmu_state', 'task*.tif_lazy_mmu'],
   tasks: ['task*.comm', 'task*.is_idle', 'task*.lazy_mmu_state', 'task*.stack_empty', 'task*.__state'],
-  pagetablePages: ['pgtable_role', 'memory'],
-  textAliases: ['memory'],
+  pagetablePages: ['pgtable_role', 'mem:*'],
+  textAliases: ['mem:*'],
   oops: ['oops'],
   warnings: ['warnings'],
   imageLeftOut: ['flags'],
