@@ -2,11 +2,13 @@
  * The reduction table of docs/reduction.md: distinct states and seconds of every design of the
  * given scenarios under `--reduction none`, `por`, `symmetry` and `all` (bfs, default bounds).
  *
- *   npm run reduction-table                       # every scenario with two or more CPUs
+ *   npm run reduction-table                       # every scenario with two or more CPUs, and the seed with cpus=2
  *   npm run reduction-table -- tlbi-elision:irqs=2 seed-por-reset-lazy-mmu:cpus=2,irqs=2
+ *   npm run reduction-table -- seed-por-reset-lazy-mmu:cpus=2,irqs=1@v6+no-batching   # only these designs
+ *   npm run reduction-table -- --with-defaults seed-por-reset-lazy-mmu:cpus=2,irqs=1@v6   # the defaults, then these
  *   npm run reduction-table -- --time-limit 120 --stdout
  *
- * A case is `SCENARIO[:param=N,...]` (parameters as `mmcheck check --param`). Each run stops
+ * A case is `SCENARIO[:param=N,...][@DESIGN+DESIGN...]` (parameters as `mmcheck check --param`). Each run stops
  * after --time-limit seconds (default 60): the table then shows `≥N` (incomplete). The table
  * replaces the one between the markers in docs/reduction.md unless --stdout is given. Seconds
  * are wall-clock on whatever machine runs it: compare them within one table only.
@@ -18,36 +20,50 @@ import { kernelModel } from '../model/kernel-model.ts';
 import type { ReductionMode } from '../checker/reduction/index.ts';
 
 const MODES: readonly ReductionMode[] = ['none', 'por', 'symmetry', 'all'];
+/** Besides the scenarios with two CPUs by default: the seed scenario with a background CPU (ptdump), a failing and a passing design. */
+const TWO_CPU_SEED = [1, 2].map((irqs) => ({
+  scenario: 'seed-por-reset-lazy-mmu',
+  params: { cpus: 2, irqs },
+  designs: ['v6', 'v6-pause-lazy-mmu-in-finish-task-switch'],
+}));
 const BEGIN = '<!-- reduction-table:begin -->';
 const END = '<!-- reduction-table:end -->';
 
 function parseArgs(argv: string[]) {
   let timeLimit = 60;
   let stdout = false;
-  const cases: { scenario: string; params: Record<string, number> }[] = [];
+  let withDefaults = false;
+  const cases: { scenario: string; params: Record<string, number>; designs?: string[] }[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--stdout') stdout = true;
+    else if (a === '--with-defaults') withDefaults = true;
     else if (a === '--time-limit') timeLimit = Number(argv[++i]);
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else {
-      const [scenario, rest] = a.split(':');
+      const [spec, designList] = a.split('@');
+      const [scenario, rest] = spec.split(':');
       const params: Record<string, number> = {};
       for (const kv of rest ? rest.split(',') : []) {
         const m = /^(\w+)=(\d+)$/.exec(kv);
         if (!m) throw new Error(`bad parameter "${kv}" in case "${a}" (want name=N)`);
         params[m[1]] = Number(m[2]);
       }
-      getScenario(scenario);
-      cases.push({ scenario, params });
+      const known = Object.keys(getScenario(scenario).expectations);
+      const designs = designList ? designList.split('+') : undefined;
+      for (const d of designs ?? []) if (!known.includes(d)) throw new Error(`scenario ${scenario} has no design "${d}"`);
+      cases.push({ scenario, params, ...(designs ? { designs } : {}) });
     }
   }
   if (!(timeLimit > 0)) throw new Error('--time-limit must be > 0');
-  if (cases.length === 0)
+  const given = cases.splice(0);
+  if (given.length === 0 || withDefaults)
     for (const s of allScenarios()) {
       const design = Object.keys(s.expectations)[0];
       if ([...kernelModel(s, { design }).initialStates()][0].cpus.size >= 2) cases.push({ scenario: s.name, params: {} });
     }
+  if (given.length === 0) cases.push(...TWO_CPU_SEED);
+  cases.push(...given);
   return { timeLimit, stdout, cases };
 }
 
@@ -57,8 +73,8 @@ function main(): void {
     '| scenario | params | design | verdict | states none | por | symmetry | all | none ÷ all | seconds none / por / symmetry / all |',
     '|---|---|---|---|---:|---:|---:|---:|---:|---|',
   ];
-  for (const { scenario, params } of cases) {
-    for (const design of Object.keys(getScenario(scenario).expectations)) {
+  for (const { scenario, params, designs } of cases) {
+    for (const design of designs ?? Object.keys(getScenario(scenario).expectations)) {
       const runs = MODES.map((reduction) => {
         const { report } = runScenario(scenario, { design, params, reduction, timeLimitSeconds: timeLimit, shrink: false });
         return report;

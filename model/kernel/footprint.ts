@@ -364,9 +364,10 @@ function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
         case 'set':
           return (f: string, v: unknown) => {
             if (f === 'tlb' && name.startsWith('cpu')) {
-              // Written page by page by hardware/tlb.ts, which marks what it returns.
-              const raw = rawOf(v) as object;
-              if (raw !== rec.get(f) && tlbTag(r, raw) !== `${name}.tlb`) r.anything();
+              // The pages of the entries that come or go (what determined them was read through the TLB's view).
+              const raw = rawOf(v) as List<{ va: number; pages: number }>;
+              const was = rec.get(f) as List<{ va: number; pages: number }>;
+              if (raw !== was) for (const e of [...was.filter((x) => !raw.includes(x)), ...raw.filter((x) => !was.includes(x))]) for (let p = e.va; p < e.va + e.pages; p++) r.write(`${name}.tlb@${p}`);
               return derive(rec.set(f, raw));
             }
             r.write(`${name}.${f}`);
