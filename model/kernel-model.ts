@@ -15,6 +15,7 @@ import { cpuTransitions, fnIn, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
 import { kernelOwner, Recorder, recordWhile, ruleReads } from './kernel/footprint.ts';
 import { kernelSymmetry } from './kernel/symmetry.ts';
+import { taskFacts } from './kernel/task-facts.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
 import { Cpu, Frame, KernelState, LazyMmuState, LocklessWalk, Mm, Oops, ProtChange, RcuCallback, Task, Violation, Warning } from './kernel/state.ts';
 import { Desc } from './hardware/descriptor.ts';
@@ -258,12 +259,7 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
   const tasks = lazy(() =>
     s.tasks
       .filter((t) => !t.is_idle)
-      .map((t) => ({
-        name: t.comm,
-        enableCount: t.lazy_mmu_state.enable_count,
-        pauseCount: t.lazy_mmu_state.pause_count,
-        finished: t.stack.isEmpty() || t.__state === 'dead',
-      }))
+      .map(taskFacts)
       .toArray(),
   );
   // Both depend only on the page tables (and the pages' roles), which most steps leave alone:

@@ -25,7 +25,7 @@
 import type { Invariant } from '../model.ts';
 import { UsageError } from '../errors.ts';
 import { keyMatcher } from './keys.ts';
-import type { Actor, PartialOrderSupport } from './types.ts';
+import type { Actor, Footprint, PartialOrderSupport } from './types.ts';
 
 /**
  * What the C1 look-ahead needs from the model: the enabled steps of a state (who takes each,
@@ -37,6 +37,13 @@ export interface LookaheadSupport<S> {
   /** Most states one look-ahead may visit before it gives up (the actor is then not chosen). */
   readonly limit: number;
 }
+
+interface Explored<S> {
+  readonly succs: readonly { readonly actor: Actor | null; readonly state: S; readonly key: string }[];
+  readonly footprints: Map<Actor, Footprint>;
+}
+/** States whose successors and footprints the look-ahead remembers. */
+const MEMO_LIMIT = 50_000;
 
 /** The keys of an actor's footprint that ownership does not settle (C1 needs the look-ahead for them). */
 interface Unsettled {
@@ -110,7 +117,7 @@ export class AmpleSets<S> {
     const reads = new Set<string>();
     const writes = new Set<string>();
     for (const key of fp.writes) {
-      if (this.visible(key) || key === '*') return undefined;
+      if ((!process.env.NOVIS && this.visible(key) && !(process.env.NOVIS_TASK && key.startsWith('task'))) || key === '*') return (dbg(`${actor} vis/star ${key}`), undefined);
       if (this.support.owner(state, key) !== actor) writes.add(key);
     }
     for (const key of fp.reads) {
@@ -133,31 +140,59 @@ export class AmpleSets<S> {
   private othersNeverTouch(state: S, actor: Actor, mine: Unsettled): boolean {
     const la = this.lookahead!;
     const conflicts = (fp: { reads: readonly string[]; writes: readonly string[] }) => {
-      for (const k of fp.writes) if (k === '*' || mine.reads.has(k) || mine.writes.has(k)) return true;
-      if (mine.writes.size > 0) for (const k of fp.reads) if (k === '*' || mine.writes.has(k)) return true;
+      for (const k of fp.writes) if (k === '*' || mine.reads.has(k) || mine.writes.has(k)) return dbg(`${actor} W ${k}`);
+      if (mine.writes.size > 0) for (const k of fp.reads) if (k === '*' || mine.writes.has(k)) return dbg(`${actor} R ${k}`);
       return false;
     };
-    const seen = new Set<string>([la.key(state)]);
-    const queue: S[] = [state];
+    const first = la.key(state);
+    const seen = new Set<string>([first]);
+    const queue: [S, string][] = [[state, first]];
     for (let head = 0; head < queue.length; head++) {
-      const x = queue[head];
-      const succs = la.successors(x);
-      const others = new Set<Actor>();
-      for (const t of succs) {
-        if (t.actor === null) return false;
-        if (t.actor !== actor) others.add(t.actor);
-      }
-      for (const q of others) if (conflicts(this.support.footprint(x, q))) return false;
-      for (const t of succs) {
+      const [x, xKey] = queue[head];
+      const known = this.explored(x, xKey);
+      if (known.succs.some((t) => t.actor === null)) return false;
+      for (const t of known.succs) if (t.actor !== actor && conflicts(this.footprintOf(x, xKey, t.actor!, known))) return false;
+      for (const t of known.succs) {
         if (t.actor === actor) continue;
-        const k = la.key(t.state);
-        if (seen.has(k)) continue;
-        if (seen.size >= la.limit) return false;
+        const k = t.key;
+        if (seen.size >= la.limit) return !dbg(`${actor} limit`);
         seen.add(k);
-        queue.push(t.state);
+        queue.push([t.state, k]);
       }
     }
     return true;
   }
+
+  /**
+   * The look-ahead's memory: successors and footprints of states it explored, by concrete key.
+   * Neighbouring states' look-aheads cover mostly the same states. Bounded: forgotten wholesale.
+   */
+  private readonly memo = new Map<string, Explored<S>>();
+  private explored(x: S, key: string): Explored<S> {
+    let e = this.memo.get(key);
+    if (!e) {
+      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+      const la = this.lookahead!;
+      e = { succs: la.successors(x).map((t) => ({ actor: t.actor, state: t.state, key: la.key(t.state) })), footprints: new Map() };
+      this.memo.set(key, e);
+    }
+    return e;
+  }
+  private footprintOf(x: S, key: string, actor: Actor, e: Explored<S>): Footprint {
+    let fp = e.footprints.get(actor);
+    if (!fp) e.footprints.set(actor, (fp = this.support.footprint(x, actor)));
+    void key;
+    return fp;
+  }
 }
 
+
+const DEBUG = new Map<string, number>();
+function dbg(k: string): true {
+  DEBUG.set(k, (DEBUG.get(k) ?? 0) + 1);
+  return true;
+}
+if (process.env.MMCHECK_POR_DEBUG)
+  process.on('exit', () => {
+    for (const [k, v] of [...DEBUG].sort((a, b) => b[1] - a[1]).slice(0, 25)) process.stderr.write(`${v}\t${k}\n`);
+  });

@@ -17,6 +17,7 @@
  */
 import { List } from 'immutable';
 import type { Cpu, KernelState, Task } from './state.ts';
+import { PER_TASK_RULE, taskBalanced } from './task-facts.ts';
 
 export class Recorder {
   readonly reads = new Set<string>();
@@ -230,7 +231,7 @@ function writeList(r: Recorder, old: { size: number; get(i: number): unknown }, 
   const list = next as { size: number; get(i: number): unknown };
   if (list.size !== old.size) return r.anything();
   for (let i = 0; i < list.size; i++) {
-    const e = list.get(i);
+    const e = rawOf(list.get(i));
     if (e === old.get(i) || r.derived.get(e as object) === `${prefix}${i}`) continue;
     r.anything();
   }
@@ -253,7 +254,8 @@ function listHandler(r: Recorder, prefix: 'cpu' | 'task'): ProxyHandler<object> 
           return e === undefined ? undefined : view(e, i);
         };
       if (typeof prop === 'string' && ITERATORS.has(prop))
-        return (fn: (e: object, i: number) => unknown) => (target as unknown as Record<string, Fn>)[prop].call(target, (e: object, i: number) => fn(view(e, i), i));
+        // A callback's record (map's) is stored raw: the views stay out of states.
+        return (fn: (e: object, i: number) => unknown) => (target as unknown as Record<string, Fn>)[prop].call(target, (e: object, i: number) => rawOf(fn(view(e, i), i)));
       r.anything();
       return bound(target, prop);
     },
@@ -345,9 +347,19 @@ function perCpuHandler(r: Recorder, field: string): ProxyHandler<object> {
 }
 
 function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
-  const derive = (result: object) => {
+  const isTask = name.startsWith('task');
+  /** The changed record, seen through a view again (a chained `.set()` is recorded too). */
+  const derive = (result: object, before: object) => {
+    if (isTask) {
+      // Whether the task satisfies the per-task rule is a function of these: a step that
+      // decides it does not write the derived key must not see them change under it.
+      r.read(`${name}.lazy_mmu_state`);
+      r.read(`${name}.stack_empty`);
+      r.read(`${name}.__state`);
+      if (taskBalanced(before as Task) !== taskBalanced(result as Task)) r.write(`${name}.lazy_balanced`);
+    }
     r.derived.set(result, name);
-    return result;
+    return r.elementView(result, name);
   };
   return {
     get(target, prop) {
@@ -368,23 +380,23 @@ function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
               const raw = rawOf(v) as List<{ va: number; pages: number }>;
               const was = rec.get(f) as List<{ va: number; pages: number }>;
               if (raw !== was) for (const e of [...was.filter((x) => !raw.includes(x)), ...raw.filter((x) => !was.includes(x))]) for (let p = e.va; p < e.va + e.pages; p++) r.write(`${name}.tlb@${p}`);
-              return derive(rec.set(f, raw));
+              return derive(rec.set(f, raw), target);
             }
             r.write(`${name}.${f}`);
             if (f === 'stack' && stackEmptinessChanges(rec.get(f), rawOf(v))) r.write(`${name}.stack_empty`);
-            return derive(rec.set(f, rawOf(v)));
+            return derive(rec.set(f, rawOf(v)), target);
           };
         case 'merge':
           return (obj: Record<string, unknown>) => {
             for (const f of Object.keys(obj)) r.write(`${name}.${f}`);
-            return derive((rec as unknown as { merge(o: object): object }).merge(obj));
+            return derive((rec as unknown as { merge(o: object): object }).merge(obj), target);
           };
         case 'setIn':
         case 'updateIn':
           return (path: readonly unknown[], ...rest: unknown[]) => {
             if (prop === 'updateIn') r.read(`${name}.${String(path[0])}`);
             r.write(`${name}.${String(path[0])}`);
-            return derive((rec as unknown as Record<string, Fn>)[prop].call(rec, path, ...rest.map(rawOf)) as object);
+            return derive((rec as unknown as Record<string, Fn>)[prop].call(rec, path, ...rest.map(rawOf)) as object, target);
           };
         default:
           r.anything();
@@ -453,7 +465,8 @@ export const ownerOf = kernelOwner(false);
  */
 const FACT_READS = {
   cpus: ['cpu*.curr', 'cpu*.por_el1', 'cpu*.hardirq_count', 'cpu*.softirq_count', 'task*.comm', 'task*.stack_empty', 'task*.is_idle', 'task*.lazy_mmu_state', 'task*.tif_lazy_mmu'],
-  tasks: ['task*.comm', 'task*.is_idle', 'task*.lazy_mmu_state', 'task*.stack_empty', 'task*.__state'],
+  // Read task by task (task-facts.ts): whether each satisfies the per-task rule, written only when that changes.
+  tasks: ['task*.comm', 'task*.is_idle', 'task*.lazy_balanced'],
   pagetablePages: ['pgtable_role', 'mem:*'],
   textAliases: ['mem:*'],
   oops: ['oops'],
@@ -462,7 +475,7 @@ const FACT_READS = {
 } as const;
 const RULE_FACTS: Readonly<Record<string, readonly (keyof typeof FACT_READS)[]>> = {
   'lazy-mmu-active-implies-pgtables-level': ['cpus'],
-  'lazy-mmu-calls-balanced': ['tasks'],
+  [PER_TASK_RULE]: ['tasks'],
   'pgtable-pages-carry-pgtables-pkey': ['pagetablePages'],
   'linear-alias-protected': ['textAliases'],
   'kernel-does-not-oops': ['oops'],
