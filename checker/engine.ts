@@ -182,16 +182,38 @@ export class Engine<S, A> {
   }
 
   /**
-   * The actions to explore at `state` under partial-order reduction before the search's cycle
-   * proviso: one actor's enabled steps, or undefined for all of `succs`.
+   * The ample sets at `state` under partial-order reduction, best first, before the search's
+   * cycle proviso: each one actor's enabled steps (none: explore all of `succs`).
    */
-  ampleCandidate(state: S, succs: Successor<S, A>[]): Successor<S, A>[] | undefined {
-    if (!this.ample) return undefined;
-    try {
-      return this.ample.candidate(state, succs);
-    } catch (e) {
-      throw new ModelError(this.model.name, 'por (footprint/owner)', undefined, undefined, e);
+  *ampleCandidates(state: S, succs: Successor<S, A>[]): Generator<Successor<S, A>[], void, undefined> {
+    if (!this.ample) return;
+    const it = this.ample.candidates(state, succs);
+    for (;;) {
+      let next: IteratorResult<Successor<S, A>[], void>;
+      try {
+        next = it.next();
+      } catch (e) {
+        throw new ModelError(this.model.name, 'por (footprint/owner)', undefined, undefined, e);
+      }
+      if (next.done) return;
+      yield next.value;
     }
+  }
+
+  /**
+   * Partial-order reduction at a state: the first ample set that `provisoHolds` accepts, or
+   * all of `succs` (counted as a proviso expansion when some ample set was refused).
+   */
+  reduce(state: S, succs: Successor<S, A>[], provisoHolds: (ample: Successor<S, A>[]) => boolean): Successor<S, A>[] {
+    let refused = false;
+    for (const ample of this.ampleCandidates(state, succs)) {
+      if (provisoHolds(ample)) {
+        this.reducedStates++;
+        return ample;
+      }
+      refused = true;
+    }
+    return refused ? this.expandFully(succs) : succs;
   }
 
   get bounded(): boolean {

@@ -6,14 +6,14 @@ import { immutableCodec, UsageError, type Invariant, type Model, type WorkerSour
 import { RULES, type KernelEvent, type KernelFacts, type KernelRule } from '../properties/index.ts';
 import { withSettings, type Design } from './designs.ts';
 import { designOf, type DesignDefinition } from './design-file.ts';
-import { DEFAULT_GEOMETRY, linearAlias, type Geometry } from './hardware/geometry.ts';
+import { DEFAULT_GEOMETRY, linearAlias, pagesPerEntry, regionBase, tableIndex, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
 import { describeTlbEntry, tlbEvict } from './hardware/tlb.ts';
 import { walkLatest } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnIn, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
-import { kernelOwner, Recorder, recordWhile, ruleReads } from './kernel/footprint.ts';
+import { kernelOwner, linearMapReads, Recorder, recordWhile, ruleReads, type LinearMapReads } from './kernel/footprint.ts';
 import { kernelSymmetry } from './kernel/symmetry.ts';
 import { taskFacts } from './kernel/task-facts.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
@@ -139,13 +139,16 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     return f;
   };
 
+  // What walks of linear aliases can read (the rules that walk them declare it; checked in kernelFacts).
+  const linearMap = linearMapReads(initial, env.layout.root, tableIndex(geometry, regionBase(geometry, 'linear map'), 0), pagesPerEntry(geometry, 0));
+  LINEAR_MAP_READS.set(env, linearMap);
   const invariants: Invariant<KernelState>[] = names.map((name) => {
     const rule = rulesByName.get(name)!;
     return {
       name,
       description: rule.statement,
       holds: (s: KernelState) => !s.violations.has(name) && (rule.holds ? rule.holds(facts(s)) : true),
-      ...readsOf(name, rule.holds !== undefined),
+      ...readsOf(name, rule.holds !== undefined, linearMap),
     };
   });
 
@@ -211,10 +214,13 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   };
 }
 
-function readsOf(name: string, hasHolds: boolean): { reads?: readonly string[] } {
-  const reads = ruleReads(name, hasHolds);
+function readsOf(name: string, hasHolds: boolean, linearMap: LinearMapReads): { reads?: readonly string[] } {
+  const reads = ruleReads(name, hasHolds, linearMap);
   return reads ? { reads } : {};
 }
+
+/** Per model (its env): what the rules that walk linear aliases declare they read. */
+const LINEAR_MAP_READS = new WeakMap<Env, LinearMapReads>();
 
 const pagetablePagesCache = new WeakMap<object, WeakMap<object, KernelFacts['pagetablePages']>>();
 const textAliasesCache = new WeakMap<object, WeakMap<object, KernelFacts['textAliases']>>();
@@ -231,8 +237,15 @@ function memoOn<T>(a: object, b: object, cache: WeakMap<object, WeakMap<object, 
 /** The facts the rules read, from one state; each part is computed only if a rule asks for it. */
 export function kernelFacts(s: KernelState, env: Env): KernelFacts {
   const g = env.geometry;
-  const pkeyOf = (page: number): number | null => {
+  const declared = LINEAR_MAP_READS.get(env);
+  /** A linear-alias walk, checked against what the rules declare they read (footprint.ts). */
+  const linearWalk = (page: number) => {
     const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+    if (declared) for (const st of w.steps) if (!declared.covers(st.table, st.index)) throw new Error(`the walk of page ${page}'s linear alias reads entry ${st.index} of page ${st.table}, outside what the rules declare they read (model/kernel/footprint.ts, linearMapReads)`);
+    return w;
+  };
+  const pkeyOf = (page: number): number | null => {
+    const w = linearWalk(page);
     return w.ok ? w.leaf.poIndex : null;
   };
   const lazy = <T>(f: () => T): (() => T) => {
@@ -275,7 +288,7 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
   const textAliases = lazy(() =>
     memoOn(s.memory, env.layout, textAliasesCache, () =>
       env.layout.textPages.map((page) => {
-        const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+        const w = linearWalk(page);
         return { page, writable: w.ok && !w.leaf.rdonly };
       }),
     ),

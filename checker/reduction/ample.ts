@@ -79,33 +79,47 @@ export class AmpleSets<S> {
    * from here without this actor, and every step they could take there, touches none of them.
    */
   candidate<T extends { readonly actor: Actor | null }>(state: S, enabled: readonly T[]): T[] | undefined {
-    if (enabled.length < 2) return undefined;
+    for (const c of this.candidates(state, enabled)) return c;
+    return undefined;
+  }
+
+  /**
+   * Every ample set at `state`, best first: the enabled actions of one actor whose steps are
+   * all invisible and commute with everything the other actors can do from here. Actors whose
+   * keys ownership settles come first (fewest enabled actions first, then action order), then
+   * those the look-ahead settles. The search takes the first its cycle proviso (C3) accepts.
+   *
+   * C1 is settled by ownership when every key the actor touches is its own or constant; for
+   * the other keys, by the look-ahead (`lookahead`): every state the other actors can reach
+   * from here without this actor, and every step they could take there, touches none of them.
+   */
+  *candidates<T extends { readonly actor: Actor | null }>(state: S, enabled: readonly T[]): Generator<T[], void, undefined> {
+    if (enabled.length < 2) return;
     const byActor = new Map<Actor, T[]>();
     for (const e of enabled) {
-      if (e.actor === null) return undefined;
+      if (e.actor === null) return;
       const mine = byActor.get(e.actor);
       if (mine) mine.push(e);
       else byActor.set(e.actor, [e]);
     }
-    if (byActor.size < 2) return undefined;
+    if (byActor.size < 2) return;
     const order = [...byActor].sort((a, b) => a[1].length - b[1].length);
+    if (process.env.REV) order.reverse();
     const needLookahead: [Actor, T[], Unsettled][] = [];
     for (const [actor, mine] of order) {
       const unsettled = this.unsettled(state, actor);
       if (unsettled === undefined) continue;
-      if (unsettled.reads.size === 0 && unsettled.writes.size === 0) {
+      if (unsettled.reads.size === 0 && unsettled.writes.size === 0 && !process.env.LAFIRST) {
         this.byOwnership++;
-        return mine;
-      }
-      needLookahead.push([actor, mine, unsettled]);
+        yield mine;
+      } else needLookahead.push([actor, mine, unsettled]);
     }
-    if (!this.lookahead) return undefined;
+    if (!this.lookahead) return;
     for (const [actor, mine, unsettled] of needLookahead)
       if (this.othersNeverTouch(state, actor, unsettled)) {
         this.byLookahead++;
-        return mine;
+        yield mine;
       }
-    return undefined;
   }
 
   /**
@@ -117,7 +131,7 @@ export class AmpleSets<S> {
     const reads = new Set<string>();
     const writes = new Set<string>();
     for (const key of fp.writes) {
-      if ((!process.env.NOVIS && this.visible(key) && !(process.env.NOVIS_TASK && key.startsWith('task'))) || key === '*') return (dbg(`${actor} vis/star ${key}`), undefined);
+      if ((!process.env.NOVIS && this.visible(key) && !(process.env.NOVIS_TASK && key.startsWith(process.env.NOVIS_TASK))) || key === '*') return (dbg(`${actor} vis/star ${key}`), undefined);
       if (this.support.owner(state, key) !== actor) writes.add(key);
     }
     for (const key of fp.reads) {

@@ -483,9 +483,45 @@ const RULE_FACTS: Readonly<Record<string, readonly (keyof typeof FACT_READS)[]>>
   'hibernation-image-complete': ['imageLeftOut'],
 };
 
-/** The keys rule `name` reads, or undefined (everything) for a state predicate not listed. */
-export function ruleReads(name: string, hasHolds: boolean): readonly string[] | undefined {
+/**
+ * The keys rule `name` reads, or undefined (everything) for a state predicate not listed.
+ * `linearMap`: the entries the walks of linear-map aliases can read (`linearMapReads`), for
+ * the rules that walk them; without it they read all of memory.
+ */
+export function ruleReads(name: string, hasHolds: boolean, linearMap?: LinearMapReads): readonly string[] | undefined {
   if (!hasHolds) return ['violations'];
   const facts = RULE_FACTS[name];
-  return facts ? ['violations', ...facts.flatMap((f) => FACT_READS[f])] : undefined;
+  if (!facts) return undefined;
+  const reads = facts.flatMap((f) => FACT_READS[f] as readonly string[]);
+  return ['violations', ...(linearMap ? reads.flatMap((k) => (k === 'mem:*' ? linearMap.patterns : [k])) : reads)];
+}
+
+/**
+ * What a walk of a linear-map alias (`__va(page)`, from swapper_pg_dir) can read: the root's
+ * linear-map entry, every entry of the tables below it, and every entry of a page that is no
+ * page table yet (a split may make it one). The tables of other regions (vmalloc, the kernel
+ * image) and user pgds are left out: the rules that walk linear aliases
+ * (pgtable-pages-carry-pgtables-pkey, linear-alias-protected) do not see their stores. Checked
+ * on every state the rules look at (`covers`, kernel-model.ts): a walk that leaves this set is
+ * a model error, not a silent blind spot.
+ */
+export interface LinearMapReads {
+  readonly patterns: readonly string[];
+  covers(table: number, index: number): boolean;
+}
+export function linearMapReads(s: KernelState, root: number, rootIndex: number, pages: number): LinearMapReads {
+  const tables = s.memory.tables;
+  const subtree = new Set<number>();
+  const visit = (table: number) => {
+    if (subtree.has(table)) return;
+    subtree.add(table);
+    for (const e of tables.get(table) ?? []) if (e !== null && e.valid && e.type === 'table' && tables.has(e.out)) visit(e.out);
+  };
+  const top = tables.get(root)?.get(rootIndex);
+  if (top && top.valid && top.type === 'table') visit(top.out);
+  const notYetTables: number[] = [];
+  for (let p = 0; p < pages; p++) if (!tables.has(p)) notYetTables.push(p);
+  const patterns = [`mem:${root}:${rootIndex}`, ...[...subtree, ...notYetTables].sort((a, b) => a - b).map((t) => `mem:${t}:*`)];
+  const open = new Set([...subtree, ...notYetTables]);
+  return { patterns, covers: (table, index) => (table === root ? index === rootIndex : open.has(table)) };
 }
