@@ -58,7 +58,7 @@ export interface CheckOptions {
  * States the partial-order look-ahead may visit per question (reduction/ample.ts): enough for
  * a background CPU's whole remaining program; past it the actor is simply not reduced.
  */
-const LOOKAHEAD_LIMIT = Number(process.env.LA_LIMIT ?? 200);
+const LOOKAHEAD_LIMIT = 200;
 
 /** States (expanded or walked) between two samples of the heap: sampling costs microseconds. */
 export const MEMORY_SAMPLE_EVERY = 4096;

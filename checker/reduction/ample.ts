@@ -104,12 +104,11 @@ export class AmpleSets<S> {
     }
     if (byActor.size < 2) return;
     const order = [...byActor].sort((a, b) => a[1].length - b[1].length);
-    if (process.env.REV) order.reverse();
     const needLookahead: [Actor, T[], Unsettled][] = [];
     for (const [actor, mine] of order) {
       const unsettled = this.unsettled(state, actor);
       if (unsettled === undefined) continue;
-      if (unsettled.reads.size === 0 && unsettled.writes.size === 0 && !process.env.LAFIRST) {
+      if (unsettled.reads.size === 0 && unsettled.writes.size === 0) {
         this.byOwnership++;
         yield mine;
       } else needLookahead.push([actor, mine, unsettled]);
@@ -131,7 +130,7 @@ export class AmpleSets<S> {
     const reads = new Set<string>();
     const writes = new Set<string>();
     for (const key of fp.writes) {
-      if ((!process.env.NOVIS && this.visible(key) && !(process.env.NOVIS_TASK && key.startsWith(process.env.NOVIS_TASK))) || key === '*') return (dbg(`${actor} vis/star ${key}`), undefined);
+      if (this.visible(key) || key === '*') return undefined;
       if (this.support.owner(state, key) !== actor) writes.add(key);
     }
     for (const key of fp.reads) {
@@ -154,8 +153,8 @@ export class AmpleSets<S> {
   private othersNeverTouch(state: S, actor: Actor, mine: Unsettled): boolean {
     const la = this.lookahead!;
     const conflicts = (fp: { reads: readonly string[]; writes: readonly string[] }) => {
-      for (const k of fp.writes) if (k === '*' || mine.reads.has(k) || mine.writes.has(k)) return dbg(`${actor} W ${k}`);
-      if (mine.writes.size > 0) for (const k of fp.reads) if (k === '*' || mine.writes.has(k)) return dbg(`${actor} R ${k}`);
+      for (const k of fp.writes) if (k === '*' || mine.reads.has(k) || mine.writes.has(k)) return true;
+      if (mine.writes.size > 0) for (const k of fp.reads) if (k === '*' || mine.writes.has(k)) return true;
       return false;
     };
     const first = la.key(state);
@@ -169,7 +168,8 @@ export class AmpleSets<S> {
       for (const t of known.succs) {
         if (t.actor === actor) continue;
         const k = t.key;
-        if (seen.size >= la.limit) return !dbg(`${actor} limit`);
+        if (seen.has(k)) continue;
+        if (seen.size >= la.limit) return false;
         seen.add(k);
         queue.push([t.state, k]);
       }
@@ -201,12 +201,3 @@ export class AmpleSets<S> {
 }
 
 
-const DEBUG = new Map<string, number>();
-function dbg(k: string): true {
-  DEBUG.set(k, (DEBUG.get(k) ?? 0) + 1);
-  return true;
-}
-if (process.env.MMCHECK_POR_DEBUG)
-  process.on('exit', () => {
-    for (const [k, v] of [...DEBUG].sort((a, b) => b[1] - a[1]).slice(0, 25)) process.stderr.write(`${v}\t${k}\n`);
-  });
