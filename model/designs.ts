@@ -98,7 +98,7 @@ export interface Knobs {
   readonly taskMigration: boolean;
   /**
    * arch_leave_lazy_mmu_mode() with kpkeys batching: restore POR_EL1 then emit the barriers
-   * (the posted v5 18/18 and v6 28: the restore skips its ISB when emit_pte_barriers() follows),
+   * (the posted v5 18/18 and v6 28/30: the restore skips its ISB when emit_pte_barriers() follows),
    * or emit the barriers then restore POR_EL1.
    */
   readonly lazyMmuLeaveOrder: 'restore-then-barriers' | 'barriers-then-restore';
