@@ -22,6 +22,7 @@ export const MATRIX_SPEC: CommandSpec = {
     design: { type: 'list', arg: 'NAME|FILE', help: 'only this design (repeatable); a design file runs on every scenario' },
     json: { type: 'boolean', help: 'print an array of {scenario, design, expected, verdict, property, traceLength, distinctStates, complete}' },
     quiet: { type: 'boolean', help: 'no progress lines' },
+    progress: { type: 'boolean', help: 'a progress line per cell on stderr even with --json (stdout stays JSON)' },
     reduction: SEARCH_OPTIONS.reduction,
     deep: { type: 'boolean', help: 'wider bounds: at least 2 CPUs and 2 IRQs per CPU, up to 50000 states a cell (takes minutes)' },
   },
@@ -29,6 +30,7 @@ export const MATRIX_SPEC: CommandSpec = {
     'mmcheck matrix',
     'mmcheck matrix --scenario seed-por-reset-lazy-mmu',
     'mmcheck matrix --json > matrix.json',
+    'mmcheck matrix --deep --json --progress > matrix-deep.json',
     'mmcheck matrix --design examples/designs/pause-lazy-mmu-in-finish-task-switch.ts',
   ],
 };
@@ -107,7 +109,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
     ...(p.options.scenario ? { scenarios: p.options.scenario as string[] } : {}),
     ...(p.options.design ? { designs: await Promise.all((p.options.design as string[]).map((d) => (isDesignFilePath(d) ? resolveDesign(d) : d))) } : {}),
   });
-  const progress = !p.options.json && !p.options.quiet;
+  const progress = !!p.options.progress || (!p.options.json && !p.options.quiet);
   const interrupt = searchPhase();
   const cells: MatrixCell[] = [];
   const t0 = performance.now();
