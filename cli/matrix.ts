@@ -24,7 +24,7 @@ export const MATRIX_SPEC: CommandSpec = {
     quiet: { type: 'boolean', help: 'no progress lines' },
     progress: { type: 'boolean', help: 'a progress line per cell on stderr even with --json (stdout stays JSON)' },
     reduction: SEARCH_OPTIONS.reduction,
-    deep: { type: 'boolean', help: 'wider bounds: at least 2 CPUs and 2 IRQs per CPU, up to 50000 states a cell (takes minutes)' },
+    deep: { type: 'boolean', help: 'wider bounds: at least 2 CPUs and 2 IRQs per CPU; a BFS of up to 50000 states a cell, then a DFS of as many if it found nothing (takes minutes)' },
   },
   examples: [
     'mmcheck matrix',
@@ -54,7 +54,8 @@ function cellLine(c: MatrixCell): string {
         ? `✗ ${c.property} (${c.traceLength} steps, ${c.distinctStates} states)`
         : `${c.verdict} (${c.distinctStates} states)`;
   const exp = c.matches ? '' : `  MISMATCH: expected ${c.expected.verdict}${c.expected.property ? ` of ${c.expected.property}` : ''}`;
-  return `${c.scenario} × ${c.design}: ${what} ${c.seconds.toFixed(2)} s${exp}`;
+  const by = c.searches && c.searches.length > 1 ? ` [${c.searches.join(' then ')}]` : '';
+  return `${c.scenario} × ${c.design}: ${what}${by} ${c.seconds.toFixed(2)} s${exp}`;
 }
 
 /**
