@@ -27,7 +27,7 @@ const TWO_CPU_SEED = [
   { irqs: 1, designs: ['v6', 'v6-pause-lazy-mmu-in-finish-task-switch', 'v6-no-por-reset-atomic-lazy-switch'] },
   // Two IRQs per CPU: half a million states unreduced for the passing remedy.
   { irqs: 2, designs: ['v6', 'v6-no-por-reset-atomic-lazy-switch'] },
-].map(({ irqs, designs }) => ({ scenario: 'seed-por-reset-lazy-mmu', params: { cpus: 2, irqs }, designs, timeLimit: 1800 }));
+].map(({ irqs, designs }) => ({ scenario: 'seed-por-reset-lazy-mmu', params: { cpus: 2, irqs }, designs, timeLimit: 420 }));
 const BEGIN = '<!-- reduction-table:begin -->';
 const END = '<!-- reduction-table:end -->';
 
