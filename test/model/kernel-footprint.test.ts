@@ -7,6 +7,8 @@ import { TlbEntry, tlbFill, tlbLookup } from '../../model/hardware/tlb.ts';
 import { List } from 'immutable';
 import { kernelOwner, Recorder, recordWhile, ownerOf, ruleReads } from '../../model/kernel/footprint.ts';
 import { kernelModel } from '../../model/kernel-model.ts';
+import { linearAlias, regionBase, tableIndex } from '../../model/hardware/geometry.ts';
+import { walkLatest } from '../../model/hardware/walk.ts';
 import { getScenario } from '../../model/scenarios/index.ts';
 import { RULES } from '../../properties/index.ts';
 
@@ -123,3 +125,49 @@ describe('ownership and rule reads', () => {
     for (const rule of RULES) expect(ruleReads(rule.name, rule.holds !== undefined), rule.name).toBeDefined();
   });
 });
+
+describe('keys that keep rule-invisible steps invisible', () => {
+  const seed = kernelModel(getScenario('seed-por-reset-lazy-mmu'), { design: 'v6' });
+  const s0 = [...seed.initialStates()][0];
+  const kA = new K(s0, 0, seed.env);
+  const recordSeed = (f: (k: K) => unknown) => {
+    const r = new Recorder();
+    recordWhile(r, () => f(kA));
+    return r;
+  };
+
+  it('entering a lazy section in the kernel does not change the per-task verdict; returning to user space unbalanced does', () => {
+    const enter = recordSeed((k) => k.setTask((t) => t.set('lazy_mmu_state', t.lazy_mmu_state.set('enable_count', 1))));
+    expect(enter.writes.has('task0.lazy_mmu_state')).toBe(true);
+    expect(enter.writes.has('task0.lazy_balanced')).toBe(false);
+    const leave = recordSeed((k) => k.setTask((t) => t.set('lazy_mmu_state', t.lazy_mmu_state.set('enable_count', 1)).set('stack', t.stack.clear())));
+    expect(leave.writes.has('task0.lazy_balanced')).toBe(true);
+    // The decision reads what it depends on.
+    expect([...enter.reads]).toEqual(expect.arrayContaining(['task0.lazy_mmu_state', 'task0.stack_empty', 'task0.__state']));
+  });
+
+  it('lazy-mmu-calls-balanced reads the derived key; the linear-alias rules read the linear map, not the vmalloc tables', () => {
+    const reads = (name: string) => seed.invariants.find((i) => i.name === name)!.reads!;
+    expect(reads('lazy-mmu-calls-balanced')).toEqual(['violations', 'task*.comm', 'task*.is_idle', 'task*.lazy_balanced']);
+    const pkey = reads('pgtable-pages-carry-pgtables-pkey');
+    expect(pkey).not.toContain('mem:*');
+    const vmallocVa = regionBase(seed.env.geometry, 'vmalloc');
+    const vmallocWalk = walkLatest(seed.env.geometry, s0.memory, seed.env.layout.root, vmallocVa).steps;
+    const linearWalk = walkLatest(seed.env.geometry, s0.memory, seed.env.layout.root, linearAlias(seed.env.geometry, 0)).steps;
+    const matches = (t: number, i: number) => pkey.includes(`mem:${t}:${i}`) || pkey.includes(`mem:${t}:*`);
+    expect(linearWalk.every((st) => matches(st.table, st.index))).toBe(true);
+    // The vmalloc pte (the last level of its walk) is no input of the rule.
+    const leaf = vmallocWalk[vmallocWalk.length - 1];
+    expect(matches(leaf.table, leaf.index)).toBe(false);
+  });
+
+  it('a linear-alias walk outside what the rules declare they read is a model error, not a blind spot', () => {
+    const g = seed.env.geometry;
+    const root = seed.env.layout.root;
+    // The linear map's root entry made to point at the vmalloc region's tables.
+    const vmallocTop = s0.memory.tables.get(root)!.get(tableIndex(g, regionBase(g, 'vmalloc'), 0));
+    const bad = s0.setIn(['memory', 'tables', root, tableIndex(g, regionBase(g, 'linear map'), 0)], vmallocTop);
+    expect(() => seed.invariants.find((i) => i.name === 'pgtable-pages-carry-pgtables-pkey')!.holds(bad)).toThrow(/outside what the rules declare they read/);
+  });
+});
+
