@@ -91,11 +91,13 @@ function main(): void {
         return report;
       });
       const states = runs.map((r) => `${r.complete || r.verdict !== 'incomplete' ? '' : '≥'}${r.stats.distinctStates}`);
-      const ratio = runs[0].stats.distinctStates / runs[3].stats.distinctStates;
+      // No ratio when either search stopped early: a lower bound over a lower bound says nothing.
+      const finished = (r: (typeof runs)[number]) => r.complete || r.verdict !== 'incomplete';
+      const ratio = finished(runs[0]) && finished(runs[3]) ? `${(runs[0].stats.distinctStates / runs[3].stats.distinctStates).toFixed(2)}×` : '—';
       const verdicts = new Set(runs.filter((r) => r.verdict !== 'incomplete').map((r) => `${r.verdict}${r.property ? ` (${r.property})` : ''}`));
       const verdict = verdicts.size === 1 ? [...verdicts][0] : verdicts.size === 0 ? 'incomplete' : `DIFFER: ${[...verdicts].join(' / ')}`;
       const paramText = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ') || 'default';
-      rows.push(`| ${scenario} | ${paramText} | ${design} | ${verdict} | ${states.join(' | ')} | ${ratio.toFixed(2)}× | ${runs.map((r) => r.stats.seconds.toFixed(2)).join(' / ')} |`);
+      rows.push(`| ${scenario} | ${paramText} | ${design} | ${verdict} | ${states.join(' | ')} | ${ratio} | ${runs.map((r) => r.stats.seconds.toFixed(2)).join(' / ')} |`);
       process.stderr.write(`${scenario} ${paramText} ${design}: ${states.join(' / ')}\n`);
     }
   }
