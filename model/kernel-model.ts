@@ -128,14 +128,16 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     return out;
   };
 
-  const factsCache = new WeakMap<KernelState, KernelFacts>();
+  // The checker evaluates every invariant of one state before the next state: keep the facts
+  // of the last state asked about (a cache keyed by every state costs the garbage collector).
+  let factsState: KernelState | undefined;
+  let lastFacts: KernelFacts | undefined;
   const facts = (s: KernelState): KernelFacts => {
-    let f = factsCache.get(s);
-    if (!f) {
-      f = kernelFacts(s, env);
-      factsCache.set(s, f);
+    if (s !== factsState || lastFacts === undefined) {
+      lastFacts = kernelFacts(s, env);
+      factsState = s;
     }
-    return f;
+    return lastFacts;
   };
 
   const invariants: Invariant<KernelState>[] = names.map((name) => {
@@ -253,17 +255,17 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       })
       .toArray(),
   );
-  const tasks = lazy(() =>
-    s.tasks
-      .filter((t) => !t.is_idle)
-      .map((t) => ({
-        name: t.comm,
-        enableCount: t.lazy_mmu_state.enable_count,
-        pauseCount: t.lazy_mmu_state.pause_count,
-        finished: t.stack.isEmpty() || t.__state === 'dead',
-      }))
-      .toArray(),
-  );
+  // A plain loop: checked on every state, and Immutable's filter/map chain allocates a Seq per step.
+  const tasks = lazy(() => {
+    const out: { name: string; enableCount: number; pauseCount: number; finished: boolean }[] = [];
+    for (let i = 0; i < s.tasks.size; i++) {
+      const t = s.tasks.get(i)!;
+      if (t.is_idle) continue;
+      const lazyMmu = t.lazy_mmu_state;
+      out.push({ name: t.comm, enableCount: lazyMmu.enable_count, pauseCount: lazyMmu.pause_count, finished: t.stack.isEmpty() || t.__state === 'dead' });
+    }
+    return out;
+  });
   // Both depend only on the page tables (and the pages' roles), which most steps leave alone:
   // computed once per Memory value.
   const pagetablePages = lazy(() =>
@@ -282,6 +284,7 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       }),
     ),
   );
+  const warnings = lazy(() => s.warnings.map((w) => w.message).toArray());
   const leftOut = s.flags.get('hibernate_left_out');
   return {
     imageLeftOut: leftOut === undefined ? [] : String(leftOut).split(' ').map(Number),
@@ -298,7 +301,9 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
       return textAliases();
     },
     oops: s.oops ? s.oops.message : null,
-    warnings: s.warnings.map((w) => w.message).toArray(),
+    get warnings() {
+      return warnings();
+    },
   };
 }
 

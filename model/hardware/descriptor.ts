@@ -6,6 +6,7 @@
  * model reasons about are fields; `encode` rebuilds the 64-bit value for kernel-style output.
  */
 import { Record as ImmutableRecord } from 'immutable';
+import { fastFields } from '../fast-fields.ts';
 
 export type DescType = 'table' | 'block' | 'page';
 
@@ -101,3 +102,5 @@ export function permOf(e: Desc): Perm {
 export function samePerm(a: Perm, b: Perm): boolean {
   return a.rdonly === b.rdonly && a.pxn === b.pxn && a.poIndex === b.poIndex;
 }
+
+fastFields(Desc);

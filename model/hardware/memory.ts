@@ -19,6 +19,7 @@
  */
 import { List, Map as IMap, Record as ImmutableRecord } from 'immutable';
 import type { Entry } from './descriptor.ts';
+import { fastFields } from '../fast-fields.ts';
 
 export interface PendingFields {
   /** CPUs whose stores to this entry are not yet published. */
@@ -120,3 +121,5 @@ export function contextSynchronize(mem: Memory, cpu: number): Memory {
 export function hasUnpublished(mem: Memory, cpu: number): boolean {
   return mem.pending.some((p) => p.cpus.includes(cpu));
 }
+
+fastFields(PendingStore, Memory);

@@ -20,6 +20,7 @@ import { List, Record as ImmutableRecord } from 'immutable';
 import type { Desc } from './descriptor.ts';
 import { entryBase, pagesPerEntry, type Geometry, type Level } from './geometry.ts';
 import { leafSpan } from './walk.ts';
+import { fastFields } from '../fast-fields.ts';
 
 export interface TlbEntryFields {
   /** 'leaf': a cached translation; 'walk': a walk-cache entry (a table descriptor at `level`). */
@@ -38,6 +39,7 @@ export class TlbEntry extends ImmutableRecord<TlbEntryFields>(
   { kind: 'leaf', va: 0, pages: 1, pa: 0, level: 3, rdonly: false, pxn: true, poIndex: 0 },
   'TlbEntry',
 ) {}
+fastFields(TlbEntry);
 
 const covers = (e: TlbEntry, va: number) => va >= e.va && va < e.va + e.pages;
 

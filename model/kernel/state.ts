@@ -8,6 +8,7 @@ import type { Desc } from '../hardware/descriptor.ts';
 import { Memory } from '../hardware/memory.ts';
 import { POR_EL1_INIT } from '../hardware/pkeys.ts';
 import type { TlbEntry } from '../hardware/tlb.ts';
+import { fastFields } from '../fast-fields.ts';
 
 /** A local variable of a kernel function: what C would keep in registers or on the stack. */
 export type Value = number | string | boolean | null | Desc;
@@ -230,3 +231,5 @@ export class KernelState extends ImmutableRecord<KernelStateFields>(
   },
   'KernelState',
 ) {}
+
+fastFields(Frame, LazyMmuState, Task, Cpu, Mm, Violation, Oops, Warning, ProtChange, LocklessWalk, RcuCallback, KernelState);
