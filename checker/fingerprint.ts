@@ -159,7 +159,15 @@ function pairLo(kHi: number, kLo: number, vHi: number, vLo: number): number {
   return fmix(mixLo(mixLo(PAIR_SEED_LO ^ kLo, vLo), vHi ^ kHi));
 }
 
-const memo = new WeakMap<object, readonly [number, number]>();
+/**
+ * Memoized hashes. A hash is kept as one number, the double whose bits are its two lanes (16
+ * bytes, against 64 for a [hi, lo] array: every new node of every state gets an entry, and the
+ * garbage collector copies them); a pair of lanes whose bits make a NaN (which V8 may
+ * canonicalize) is kept as an array instead.
+ */
+const memo = new WeakMap<object, number | readonly [number, number]>();
+const memoBits = new Float64Array(1);
+const memoWords = new Int32Array(memoBits.buffer);
 
 // Strings: hashed once, looked up by value (keys and enum-like values repeat endlessly).
 const STRING_MEMO_LIMIT = 1 << 16;
@@ -296,12 +304,21 @@ function objectInto(obj: object): void {
 function memoized(obj: object, hash: (o: never) => void): void {
   const cached = memo.get(obj);
   if (cached !== undefined) {
-    rHi = cached[0];
-    rLo = cached[1];
+    if (typeof cached === 'number') {
+      memoBits[0] = cached;
+      rHi = memoWords[1];
+      rLo = memoWords[0];
+    } else {
+      rHi = cached[0];
+      rLo = cached[1];
+    }
     return;
   }
   hash(obj as never);
-  memo.set(obj, [rHi, rLo]);
+  memoWords[1] = rHi;
+  memoWords[0] = rLo;
+  const bits = memoBits[0];
+  memo.set(obj, bits === bits ? bits : [rHi, rLo]); // a NaN's bits may not survive: an array keeps them
 }
 
 function arrayInto(arr: readonly unknown[]): void {

@@ -16,11 +16,7 @@ interface RecordInternals {
   readonly _defaultValues: Record<string, unknown>;
 }
 
-/** Immutable's List tail node: what `List.get` returns from for a List of at most 32 elements. */
-interface SmallList {
-  readonly _tail: { readonly array: readonly unknown[] } | null | undefined;
-}
-
+/** The most elements a List keeps in its tail node (Immutable's node size). */
 const TAIL_SIZE = 32;
 
 export function fastFields(...classes: RecordClass[]): void {
@@ -31,20 +27,28 @@ export function fastFields(...classes: RecordClass[]): void {
     const defaults = probe._defaultValues;
     if (!keys || !defaults || keys.length > TAIL_SIZE) continue;
     keys.forEach((key, index) => {
-      const fallback = defaults[key];
-      Object.defineProperty(cls.prototype, key, {
-        configurable: true,
-        get(this: { _values: SmallList }) {
-          const tail = this._values._tail;
-          const v = tail ? tail.array[index] : undefined;
-          return v === undefined ? fallback : v;
-        },
-        // As Immutable's: assignment only inside withMutations.
-        set(this: { __ownerID: unknown; set(k: string, v: unknown): unknown }, v: unknown) {
-          if (!this.__ownerID) throw new Error('Cannot set on an immutable record.');
-          this.set(key, v);
-        },
-      });
+      Object.defineProperty(cls.prototype, key, { configurable: true, get: fieldGetter(index, defaults[key]), set: fieldSetter(key) });
     });
   }
+}
+
+/**
+ * A getter made for one field of one Record type. It is compiled on its own (not a closure
+ * shared by every field of every type) so that V8 sees one object shape at its reads, instead
+ * of every Record type at a shared site.
+ */
+function fieldGetter(index: number, fallback: unknown): () => unknown {
+  const make = new Function(
+    'fallback',
+    `return function () { const tail = this._values._tail; const v = tail ? tail.array[${index | 0}] : undefined; return v === undefined ? fallback : v; };`,
+  ) as (fallback: unknown) => () => unknown;
+  return make(fallback);
+}
+
+/** As Immutable's field setter: assignment only inside withMutations. */
+function fieldSetter(key: string): (v: unknown) => void {
+  return function (this: { __ownerID: unknown; set(k: string, v: unknown): unknown }, v: unknown) {
+    if (!this.__ownerID) throw new Error('Cannot set on an immutable record.');
+    this.set(key, v);
+  };
 }

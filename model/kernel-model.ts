@@ -97,6 +97,15 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
   // whole explored graph alive: the initial state is held here, its successors are values of
   // its entry, their successors of theirs...)
+  // IRQ labels, made once per (CPU, task, source): reused strings are flat and hashed already.
+  const irqLabels = new Map<number, string>();
+  const irqLabel = (cpu: number, taskId: number, comm: string, source: number, name: string): string => {
+    if (taskId >= 4096 || source >= 256) return `CPU${cpu} ${comm}: IRQ (${name})`;
+    const key = (cpu * 4096 + taskId) * 256 + source; // a task's comm never changes
+    let label = irqLabels.get(key);
+    if (label === undefined) irqLabels.set(key, (label = `CPU${cpu} ${comm}: IRQ (${name})`));
+    return label;
+  };
   let lastState: KernelState | undefined;
   let lastSuccessors: { action: KernelAction; state: KernelState }[] = [];
   const computeSuccessors = (s: KernelState) => {
@@ -110,7 +119,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         const task = s.tasks.get(c.curr)!;
         if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
           scenario.irqSources.forEach((src, index) => {
-            const label = `${prefix} ${task.comm}: IRQ (${src.name})`;
+            const label = irqLabel(cpu, c.curr, task.comm, index, src.name);
             out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
           });
         }
