@@ -506,7 +506,8 @@ function recordInto(rec: RecordInternals): void {
   const values = rec._values;
   const defaults = rec._defaultValues;
   const direct = rec._keys !== undefined && values !== undefined && defaults !== undefined;
-  const items = direct ? tailArray(values as unknown as SmallList) : undefined;
+  // A Record type that keeps its values in a plain array (the model's FastRecord) reads them by index.
+  const items = !direct ? undefined : Array.isArray(values) ? (values as readonly unknown[]) : tailArray(values as unknown as SmallList);
   let sumHi = 0;
   let sumLo = 0;
   for (let i = 0; i < keys.length; i++) {
