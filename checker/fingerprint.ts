@@ -46,6 +46,18 @@ export interface Fingerprint {
  */
 export const FINGERPRINT: unique symbol = Symbol.for('mmcheck.fingerprint') as typeof FINGERPRINT;
 
+/**
+ * The memo-slot protocol: an Immutable.js value (typically a Record type of the model's own)
+ * whose instances have this own property, `null` until hashed, lets the fingerprinter keep
+ * the value's hash there instead of in its WeakMap (a property read where the object already
+ * is in cache, against a hash-table probe). The value must not change once hashed.
+ */
+export const FINGERPRINT_MEMO: unique symbol = Symbol.for('mmcheck.fingerprintMemo') as typeof FINGERPRINT_MEMO;
+
+interface MemoSlot {
+  [FINGERPRINT_MEMO]: number | readonly [number, number] | null | undefined;
+}
+
 export interface SelfFingerprinting {
   [FINGERPRINT](): readonly [number, number] | Fingerprint;
 }
@@ -288,6 +300,8 @@ function objectInto(obj: object): void {
     if (Object.isFrozen(obj)) return memoized(obj, arrayInto);
     return arrayInto(obj);
   }
+  const slot = (obj as MemoSlot)[FINGERPRINT_MEMO];
+  if (slot !== undefined && isImmutable(obj)) return slotted(obj as unknown as MemoSlot, slot);
   const proto = Object.getPrototypeOf(obj);
   if (proto === Object.prototype || proto === null) {
     if (Object.isFrozen(obj)) return memoized(obj, plainObjectInto);
@@ -301,24 +315,37 @@ function objectInto(obj: object): void {
   );
 }
 
-function memoized(obj: object, hash: (o: never) => void): void {
-  const cached = memo.get(obj);
-  if (cached !== undefined) {
-    if (typeof cached === 'number') {
-      memoBits[0] = cached;
-      rHi = memoWords[1];
-      rLo = memoWords[0];
-    } else {
-      rHi = cached[0];
-      rLo = cached[1];
-    }
-    return;
-  }
-  hash(obj as never);
+/** A memo entry: the double whose bits are the two lanes, or (a NaN's bits) the lanes. */
+function memoValue(): number | readonly [number, number] {
   memoWords[1] = rHi;
   memoWords[0] = rLo;
   const bits = memoBits[0];
-  memo.set(obj, bits === bits ? bits : [rHi, rLo]); // a NaN's bits may not survive: an array keeps them
+  return bits === bits ? bits : [rHi, rLo]; // a NaN's bits may not survive: an array keeps them
+}
+
+function fromMemo(cached: number | readonly [number, number]): void {
+  if (typeof cached === 'number') {
+    memoBits[0] = cached;
+    rHi = memoWords[1];
+    rLo = memoWords[0];
+  } else {
+    rHi = cached[0];
+    rLo = cached[1];
+  }
+}
+
+/** An Immutable value with a memo slot (FINGERPRINT_MEMO). */
+function slotted(obj: MemoSlot, slot: number | readonly [number, number] | null): void {
+  if (slot !== null) return fromMemo(slot);
+  immutableInto(obj);
+  obj[FINGERPRINT_MEMO] = memoValue();
+}
+
+function memoized(obj: object, hash: (o: never) => void): void {
+  const cached = memo.get(obj);
+  if (cached !== undefined) return fromMemo(cached);
+  hash(obj as never);
+  memo.set(obj, memoValue());
 }
 
 function arrayInto(arr: readonly unknown[]): void {

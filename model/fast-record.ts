@@ -12,6 +12,7 @@
  */
 import { getIn, hash, hasIn, is, isImmutable, removeIn, Seq, setIn, updateIn } from 'immutable';
 import type { Record as ImmutableRecord } from 'immutable';
+import { FINGERPRINT_MEMO } from '../checker/fingerprint.ts';
 
 /** Immutable.js tells its Records by this property (immutable/src/predicates/isRecord). */
 const IS_RECORD = '@@__IMMUTABLE_RECORD__@@';
@@ -21,6 +22,8 @@ interface Internals {
   /** Set while a `withMutations` callback may write the values in place. */
   __ownerID: object | undefined;
   __altered: boolean;
+  /** The checker's fingerprint of this Record, once hashed (checker/fingerprint.ts, FINGERPRINT_MEMO). */
+  [FINGERPRINT_MEMO]: unknown;
 }
 
 /** The Record type's shape, on its prototype. */
@@ -57,6 +60,7 @@ abstract class FastRecordBase {
     if (this.__ownerID) {
       this._values[i] = v;
       this.__altered = true;
+      this[FINGERPRINT_MEMO] = null;
       return this;
     }
     const values = this._values.slice();
@@ -88,6 +92,7 @@ abstract class FastRecordBase {
     if (values === undefined) return this;
     if (this.__ownerID) {
       this.__altered = true;
+      this[FINGERPRINT_MEMO] = null;
       return this;
     }
     return make(this, values);
@@ -186,13 +191,16 @@ function toJS(v: unknown): unknown {
   return v !== null && typeof v === 'object' && typeof (v as { toJS?: unknown }).toJS === 'function' ? (v as { toJS(): unknown }).toJS() : v;
 }
 
-/** A Record of the same type with `values` (taken, not copied). */
+/** Values for the next Record constructed, taken as they are (see `make`). */
+let adopted: unknown[] | undefined;
+
+/**
+ * A Record of the same type with `values` (taken, not copied). Made by the type's own
+ * constructor, so that every Record of a type has one object shape.
+ */
 function make(like: Instance, values: unknown[]): Instance {
-  const r = Object.create(Object.getPrototypeOf(like)) as Instance;
-  r._values = values;
-  r.__ownerID = undefined;
-  r.__altered = false;
-  return r;
+  adopted = values;
+  return new (like.constructor as new () => Instance)();
 }
 
 /**
@@ -209,17 +217,23 @@ export function FastRecord<T extends object>(defaults: T, name: string): Immutab
     declare _values: unknown[];
     declare __ownerID: object | undefined;
     declare __altered: boolean;
+    declare [FINGERPRINT_MEMO]: unknown;
     constructor(values?: Values) {
       super();
-      if (values instanceof RecordType) return values;
-      const own = keys.map((k) => defaultValues[k]);
-      eachEntry(values, (k, v) => {
-        const i = indices[k];
-        if (i !== undefined) own[i] = v;
-      });
+      let own = adopted;
+      if (own !== undefined) adopted = undefined;
+      else {
+        if (values instanceof RecordType) return values;
+        own = keys.map((k) => defaultValues[k]);
+        eachEntry(values, (k, v) => {
+          const i = indices[k];
+          if (i !== undefined) own![i] = v;
+        });
+      }
       this._values = own;
       this.__ownerID = undefined;
       this.__altered = false;
+      this[FINGERPRINT_MEMO] = null;
     }
   }
   const proto = RecordType.prototype as unknown as Record<string, unknown>;
