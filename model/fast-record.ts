@@ -18,7 +18,12 @@ import { FINGERPRINT_MEMO } from '../checker/fingerprint.ts';
 const IS_RECORD = '@@__IMMUTABLE_RECORD__@@';
 
 interface Internals {
-  _values: unknown[];
+  /** Value of field i (one own property per field: `$0`, `$1`...). */
+  _at(i: number): unknown;
+  /** Writes field i (only while mutable). */
+  _put(i: number, v: unknown): void;
+  /** The values, in field order, as a new array. */
+  _all(): unknown[];
   /** Set while a `withMutations` callback may write the values in place. */
   __ownerID: object | undefined;
   __altered: boolean;
@@ -46,24 +51,28 @@ function eachEntry(values: Values, f: (k: string, v: unknown) => void): void {
 }
 
 abstract class FastRecordBase {
+  /** The values in field order (a new array): how mmcheck's fingerprints read a Record's fields at once. */
+  get _values(): unknown[] {
+    return (this as unknown as Instance)._all();
+  }
   get(this: Instance, k: string, notSetValue?: unknown): unknown {
-    const i = this._indices[k]; // a prototype-less object: only the fields are there
-    return i === undefined ? notSetValue : this._values[i];
+    const i = this._indices[k];
+    return typeof i === 'number' ? this._at(i) : notSetValue; // not a field: undefined, or Object.prototype's
   }
   has(this: Instance, k: string): boolean {
-    return this._indices[k] !== undefined;
+    return typeof this._indices[k] === 'number';
   }
   set(this: Instance, k: string, v: unknown): Instance {
-    if (!this.has(k)) return this;
     const i = this._indices[k];
-    if (this._values[i] === v) return this;
+    if (typeof i !== 'number') return this;
+    if (this._at(i) === v) return this;
     if (this.__ownerID) {
-      this._values[i] = v;
+      this._put(i, v);
       this.__altered = true;
       this[FINGERPRINT_MEMO] = null;
       return this;
     }
-    const values = this._values.slice();
+    const values = this._all();
     values[i] = v;
     return make(this, values);
   }
@@ -79,23 +88,19 @@ abstract class FastRecordBase {
     });
   }
   merge(this: Instance, ...iters: Values[]): Instance {
+    if (this.__ownerID) {
+      for (const it of iters) eachEntry(it, (k, v) => void this.set(k, v));
+      return this;
+    }
     let values: unknown[] | undefined;
     for (const it of iters)
       eachEntry(it, (k, v) => {
-        if (!this.has(k)) return;
         const i = this._indices[k];
-        const current = values ?? this._values;
-        if (current[i] === v) return;
-        values ??= this.__ownerID ? this._values : this._values.slice();
+        if (typeof i !== 'number' || (values ? values[i] : this._at(i)) === v) return;
+        values ??= this._all();
         values[i] = v;
       });
-    if (values === undefined) return this;
-    if (this.__ownerID) {
-      this.__altered = true;
-      this[FINGERPRINT_MEMO] = null;
-      return this;
-    }
-    return make(this, values);
+    return values === undefined ? this : make(this, values);
   }
   update(this: Instance, key: string | ((r: Instance) => unknown), notSetValue?: unknown, updater?: (v: unknown) => unknown): unknown {
     if (typeof key === 'function') return key(this);
@@ -126,7 +131,7 @@ abstract class FastRecordBase {
   }
   asMutable(this: Instance): Instance {
     if (this.__ownerID) return this;
-    const r = make(this, this._values.slice());
+    const r = make(this, this._all());
     r.__ownerID = {};
     return r;
   }
@@ -144,18 +149,18 @@ abstract class FastRecordBase {
     const o = other as Instance;
     const keys = this._keys;
     if (typeof o.has !== 'function' || (o._keys && o._keys.length !== keys.length)) return false;
-    for (let i = 0; i < keys.length; i++) if (!o.has(keys[i]) || !is(this._values[i], o.get(keys[i]))) return false;
+    for (let i = 0; i < keys.length; i++) if (!o.has(keys[i]) || !is(this._at(i), o.get(keys[i]))) return false;
     return true;
   }
   hashCode(this: Instance): number {
     // As Immutable's keyed collections: unordered, so it agrees with `equals`.
     let h = 0;
-    for (let i = 0; i < this._keys.length; i++) h = (h + (hash(this._keys[i]) ^ hash(this._values[i]))) | 0;
+    for (let i = 0; i < this._keys.length; i++) h = (h + (hash(this._keys[i]) ^ hash(this._at(i)))) | 0;
     return h;
   }
   toObject(this: Instance): Record<string, unknown> {
     const o: Record<string, unknown> = {};
-    for (let i = 0; i < this._keys.length; i++) o[this._keys[i]] = this._values[i];
+    for (let i = 0; i < this._keys.length; i++) o[this._keys[i]] = this._at(i);
     return o;
   }
   toJSON(this: Instance): Record<string, unknown> {
@@ -163,7 +168,7 @@ abstract class FastRecordBase {
   }
   toJS(this: Instance): Record<string, unknown> {
     const o: Record<string, unknown> = {};
-    for (let i = 0; i < this._keys.length; i++) o[this._keys[i]] = toJS(this._values[i]);
+    for (let i = 0; i < this._keys.length; i++) o[this._keys[i]] = toJS(this._at(i));
     return o;
   }
   toSeq(this: Instance) {
@@ -179,7 +184,8 @@ abstract class FastRecordBase {
     return (this.toSeq() as unknown as { __iterate(f: typeof fn, r?: boolean): number }).__iterate(fn, reverse);
   }
   toString(this: Instance): string {
-    return `${this._name} { ${this._keys.map((k, i) => `${k}: ${typeof this._values[i] === 'string' ? JSON.stringify(this._values[i]) : String(this._values[i])}`).join(', ')} }`;
+    const values = this._all();
+    return `${this._name} { ${this._keys.map((k, i) => `${k}: ${typeof values[i] === 'string' ? JSON.stringify(values[i]) : String(values[i])}`).join(', ')} }`;
   }
   inspect(this: Instance): string {
     return this.toString();
@@ -195,47 +201,71 @@ function toJS(v: unknown): unknown {
 let adopted: unknown[] | undefined;
 
 /**
- * A Record of the same type with `values` (taken, not copied). Made by the type's own
- * constructor, so that every Record of a type has one object shape.
+ * A Record of the same type with `values`. Made by the type's own constructor, so that every
+ * Record of a type has one object shape.
  */
 function make(like: Instance, values: unknown[]): Instance {
   adopted = values;
   return new (like.constructor as new () => Instance)();
 }
 
+/** The values a constructor was given, in field order (null: `values` is already such a Record). */
+function valuesFor(self: object, values: Values, keys: readonly string[], indices: Record<string, number>, defaults: Record<string, unknown>): unknown[] | null {
+  const own = adopted;
+  if (own !== undefined) {
+    adopted = undefined;
+    return own;
+  }
+  if (values instanceof (self.constructor as new () => object)) return null;
+  const out = keys.map((k) => defaults[k]);
+  eachEntry(values, (k, v) => {
+    const i = indices[k];
+    if (typeof i === 'number') out[i] = v;
+  });
+  return out;
+}
+
 /**
  * A Record type, as Immutable's `Record(defaults, name)`: extend it with a class. Typed as
  * Immutable's factory, whose Record methods it implements.
+ *
+ * The type's constructor and accessors are compiled for its fields (the field index is in the
+ * code): each Record is one object with one property per field, which V8 keeps inside the
+ * object only when the constructor's own code assigns them.
  */
 export function FastRecord<T extends object>(defaults: T, name: string): ImmutableRecord.Factory<T> {
   const keys = Object.keys(defaults);
-  const indices: Record<string, number> = Object.create(null);
+  // A plain object (V8 keeps its properties fast, unlike a prototype-less one's): its
+  // inherited names (toString...) are told apart from the fields by their type.
+  const indices: Record<string, number> = {};
   keys.forEach((k, i) => (indices[k] = i));
   const defaultValues = defaults as Record<string, unknown>;
+  const n = keys.length;
+  const each = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join(' ');
 
-  class RecordType extends FastRecordBase {
-    declare _values: unknown[];
-    declare __ownerID: object | undefined;
-    declare __altered: boolean;
-    declare [FINGERPRINT_MEMO]: unknown;
-    constructor(values?: Values) {
-      super();
-      let own = adopted;
-      if (own !== undefined) adopted = undefined;
-      else {
-        if (values instanceof RecordType) return values;
-        own = keys.map((k) => defaultValues[k]);
-        eachEntry(values, (k, v) => {
-          const i = indices[k];
-          if (i !== undefined) own![i] = v;
-        });
+  const RecordType = new Function(
+    'Base',
+    'valuesFor',
+    'keys',
+    'indices',
+    'defaults',
+    'memo',
+    `return class extends Base {
+      constructor(values) {
+        super();
+        const a = valuesFor(this, values, keys, indices, defaults);
+        if (a === null) return values;
+        ${each((i) => `this.$${i} = a[${i}];`)}
+        this.__ownerID = undefined;
+        this.__altered = false;
+        this[memo] = null;
       }
-      this._values = own;
-      this.__ownerID = undefined;
-      this.__altered = false;
-      this[FINGERPRINT_MEMO] = null;
-    }
-  }
+      _at(i) { switch (i) { ${each((i) => `case ${i}: return this.$${i};`)} } }
+      _put(i, v) { switch (i) { ${each((i) => `case ${i}: this.$${i} = v; return;`)} } }
+      _all() { return [${Array.from({ length: n }, (_, i) => `this.$${i}`).join(', ')}]; }
+    };`,
+  )(FastRecordBase, valuesFor, keys, indices, defaultValues, FINGERPRINT_MEMO) as new (values?: Values) => Instance;
+
   const proto = RecordType.prototype as unknown as Record<string, unknown>;
   Object.defineProperties(proto, {
     [IS_RECORD]: { value: true },
@@ -245,19 +275,17 @@ export function FastRecord<T extends object>(defaults: T, name: string): Immutab
     _name: { value: name },
   });
   keys.forEach((k, i) => {
-    if (k in FastRecordBase.prototype) throw new Error(`Record ${name}: field "${k}" is a Record method's name`);
+    if (k in FastRecordBase.prototype || k in proto || /^\$\d+$/.test(k)) throw new Error(`Record ${name}: field "${k}" has a name the Record uses itself`);
     Object.defineProperty(proto, k, { get: fieldGetter(i), set: fieldSetter(k) });
   });
   Object.defineProperty(RecordType, 'displayName', { value: name });
+  Object.defineProperty(RecordType, 'name', { value: name });
   return RecordType as unknown as ImmutableRecord.Factory<T>;
 }
 
-/**
- * A getter for one field of one Record type, compiled on its own (not one closure shared by
- * every field of every type) so that V8 sees one object shape where it reads.
- */
+/** A getter for one field of one Record type, compiled on its own (V8 sees one shape where it reads). */
 function fieldGetter(index: number): () => unknown {
-  return new Function(`return function () { return this._values[${index | 0}]; };`)() as () => unknown;
+  return new Function(`return function () { return this.$${index | 0}; };`)() as () => unknown;
 }
 
 /** As Immutable's: a field is assigned only inside withMutations. */
