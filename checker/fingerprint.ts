@@ -301,7 +301,8 @@ function objectInto(obj: object): void {
     return arrayInto(obj);
   }
   const slot = (obj as MemoSlot)[FINGERPRINT_MEMO];
-  if (slot !== undefined && isImmutable(obj)) return slotted(obj as unknown as MemoSlot, slot);
+  if (slot !== undefined && slot !== null) return fromMemo(slot);
+  if (slot === null && isImmutable(obj)) return slotted(obj as unknown as MemoSlot);
   const proto = Object.getPrototypeOf(obj);
   if (proto === Object.prototype || proto === null) {
     if (Object.isFrozen(obj)) return memoized(obj, plainObjectInto);
@@ -334,9 +335,8 @@ function fromMemo(cached: number | readonly [number, number]): void {
   }
 }
 
-/** An Immutable value with a memo slot (FINGERPRINT_MEMO). */
-function slotted(obj: MemoSlot, slot: number | readonly [number, number] | null): void {
-  if (slot !== null) return fromMemo(slot);
+/** An Immutable value with an empty memo slot (FINGERPRINT_MEMO): hashed, and the hash kept there. */
+function slotted(obj: MemoSlot): void {
   immutableInto(obj);
   obj[FINGERPRINT_MEMO] = memoValue();
 }
