@@ -197,32 +197,42 @@ function toJS(v: unknown): unknown {
   return v !== null && typeof v === 'object' && typeof (v as { toJS?: unknown }).toJS === 'function' ? (v as { toJS(): unknown }).toJS() : v;
 }
 
-/** Values for the next Record constructed, taken as they are (see `make`). */
-let adopted: unknown[] | undefined;
-
 /**
- * A Record of the same type with `values`. Made by the type's own constructor, so that every
- * Record of a type has one object shape.
+ * Every Record of a type is made by one plain constructor function of its own ("maker"),
+ * compiled for the type's fields and given the type's prototype: one object shape per type,
+ * with the fields inside the object. (Not by the class itself: a class whose `name` has been
+ * redefined, as tsx does to keep names, is much slower to construct with `new`.)
  */
-function make(like: Instance, values: unknown[]): Instance {
-  adopted = values;
-  return new (like.constructor as new () => Instance)();
+type Maker = new (values: unknown[]) => Instance;
+const MAKER = Symbol('FastRecord maker');
+
+function makerFor(proto: object): Maker {
+  const known = (proto as { [MAKER]?: Maker })[MAKER];
+  if (known !== undefined && known.prototype === proto) return known;
+  const n = (proto as Shape)._keys.length;
+  const maker = new Function(
+    'memo',
+    `return function FastRecordMaker(a) { ${Array.from({ length: n }, (_, i) => `this.$${i} = a[${i}];`).join(' ')} this.__ownerID = undefined; this.__altered = false; this[memo] = null; };`,
+  )(FINGERPRINT_MEMO) as Maker;
+  maker.prototype = proto as Instance;
+  Object.defineProperty(proto, MAKER, { value: maker });
+  return maker;
 }
 
-/** The values a constructor was given, in field order (null: `values` is already such a Record). */
-function valuesFor(self: object, values: Values, keys: readonly string[], indices: Record<string, number>, defaults: Record<string, unknown>): unknown[] | null {
-  const own = adopted;
-  if (own !== undefined) {
-    adopted = undefined;
-    return own;
-  }
-  if (values instanceof (self.constructor as new () => object)) return null;
+/** A Record of the same type as `like`, with `values` (taken, not copied). */
+function make(like: Instance, values: unknown[]): Instance {
+  return new (makerFor(Object.getPrototypeOf(like) as object))(values);
+}
+
+/** A Record of type `type` from constructor arguments (`values` itself if it is one already). */
+function construct(type: new () => object, values: Values, keys: readonly string[], indices: Record<string, number>, defaults: Record<string, unknown>): object {
+  if (values instanceof type) return values;
   const out = keys.map((k) => defaults[k]);
   eachEntry(values, (k, v) => {
     const i = indices[k];
     if (typeof i === 'number') out[i] = v;
   });
-  return out;
+  return new (makerFor(type.prototype as object))(out);
 }
 
 /**
@@ -243,28 +253,22 @@ export function FastRecord<T extends object>(defaults: T, name: string): Immutab
   const n = keys.length;
   const each = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join(' ');
 
+  // A derived constructor may return an object without calling super(): the Record comes from the type's maker.
   const RecordType = new Function(
     'Base',
-    'valuesFor',
+    'construct',
     'keys',
     'indices',
     'defaults',
-    'memo',
     `return class extends Base {
       constructor(values) {
-        super();
-        const a = valuesFor(this, values, keys, indices, defaults);
-        if (a === null) return values;
-        ${each((i) => `this.$${i} = a[${i}];`)}
-        this.__ownerID = undefined;
-        this.__altered = false;
-        this[memo] = null;
+        return construct(new.target, values, keys, indices, defaults);
       }
       _at(i) { switch (i) { ${each((i) => `case ${i}: return this.$${i};`)} } }
       _put(i, v) { switch (i) { ${each((i) => `case ${i}: this.$${i} = v; return;`)} } }
       _all() { return [${Array.from({ length: n }, (_, i) => `this.$${i}`).join(', ')}]; }
     };`,
-  )(FastRecordBase, valuesFor, keys, indices, defaultValues, FINGERPRINT_MEMO) as new (values?: Values) => Instance;
+  )(FastRecordBase, construct, keys, indices, defaultValues) as new (values?: Values) => Instance;
 
   const proto = RecordType.prototype as unknown as Record<string, unknown>;
   Object.defineProperties(proto, {
