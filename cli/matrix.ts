@@ -22,13 +22,15 @@ export const MATRIX_SPEC: CommandSpec = {
     design: { type: 'list', arg: 'NAME|FILE', help: 'only this design (repeatable); a design file runs on every scenario' },
     json: { type: 'boolean', help: 'print an array of {scenario, design, expected, verdict, property, traceLength, distinctStates, complete}' },
     quiet: { type: 'boolean', help: 'no progress lines' },
+    progress: { type: 'boolean', help: 'a progress line per cell on stderr even with --json (stdout stays JSON)' },
     reduction: SEARCH_OPTIONS.reduction,
-    deep: { type: 'boolean', help: 'wider bounds: at least 2 CPUs and 2 IRQs per CPU, up to 50000 states a cell (takes minutes)' },
+    deep: { type: 'boolean', help: 'wider bounds: at least 2 CPUs and 2 IRQs per CPU; a BFS of up to 50000 states a cell, then a DFS of as many if it found nothing (takes minutes)' },
   },
   examples: [
     'mmcheck matrix',
     'mmcheck matrix --scenario seed-por-reset-lazy-mmu',
     'mmcheck matrix --json > matrix.json',
+    'mmcheck matrix --deep --json --progress > matrix-deep.json',
     'mmcheck matrix --design examples/designs/pause-lazy-mmu-in-finish-task-switch.ts',
   ],
 };
@@ -52,7 +54,8 @@ function cellLine(c: MatrixCell): string {
         ? `✗ ${c.property} (${c.traceLength} steps, ${c.distinctStates} states)`
         : `${c.verdict} (${c.distinctStates} states)`;
   const exp = c.matches ? '' : `  MISMATCH: expected ${c.expected.verdict}${c.expected.property ? ` of ${c.expected.property}` : ''}`;
-  return `${c.scenario} × ${c.design}: ${what} ${c.seconds.toFixed(2)} s${exp}`;
+  const by = c.searches && c.searches.length > 1 ? ` [${c.searches.join(' then ')}]` : '';
+  return `${c.scenario} × ${c.design}: ${what}${by} ${c.seconds.toFixed(2)} s${exp}`;
 }
 
 /**
@@ -107,7 +110,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
     ...(p.options.scenario ? { scenarios: p.options.scenario as string[] } : {}),
     ...(p.options.design ? { designs: await Promise.all((p.options.design as string[]).map((d) => (isDesignFilePath(d) ? resolveDesign(d) : d))) } : {}),
   });
-  const progress = !p.options.json && !p.options.quiet;
+  const progress = !!p.options.progress || (!p.options.json && !p.options.quiet);
   const interrupt = searchPhase();
   const cells: MatrixCell[] = [];
   const t0 = performance.now();

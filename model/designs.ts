@@ -98,7 +98,7 @@ export interface Knobs {
   readonly taskMigration: boolean;
   /**
    * arch_leave_lazy_mmu_mode() with kpkeys batching: restore POR_EL1 then emit the barriers
-   * (the posted v5 18/18 and v6 28: the restore skips its ISB when emit_pte_barriers() follows),
+   * (the posted v5 18/18 and v6 28/30: the restore skips its ISB when emit_pte_barriers() follows),
    * or emit the barriers then restore POR_EL1.
    */
   readonly lazyMmuLeaveOrder: 'restore-then-barriers' | 'barriers-then-restore';
@@ -130,6 +130,15 @@ export interface Knobs {
   readonly hibernateDataBss: 'toggle-valid' | 'safe-copy-page';
   /** kpkeys_pgtable_free() resets the freed page's pkey to DEFAULT. */
   readonly pgtableFreeResetsPkey: boolean;
+  /**
+   * Where split_pgtable_alloc() gets a page-table page from under kpkeys_hardened_pgtables
+   * (pagetable_alloc() -> kpkeys_pgtable_alloc()): the pkeys block allocator's reserve of pages
+   * already tagged KPKEYS_PKEY_PGTABLES (`pba-reserve`: kpkeys v6 patch 15, "Handle splitting of
+   * linear map", __GFP_PGTABLE_SPLIT), or the minimal allocator that tags the new page itself with
+   * set_memory_pkey() (`noblock`: noblock_pgtable_alloc(), which "relies on the linear map being
+   * fully PTE-mapped"), called here from inside the split.
+   */
+  readonly splitPgtableAlloc: 'pba-reserve' | 'noblock';
   /** kernel_exit restores POR_EL1 from pt_regs (only meaningful with porResetOnEntry). */
   readonly porRestoreOnReturn: boolean;
   /** Code that touches a mapping it creates inside a lazy section pauses lazy MMU around the store. */
@@ -184,6 +193,7 @@ export const V6_KNOBS: Knobs = {
   invalidLeafEncoding: 'clear-valid',
   hibernateDataBss: 'toggle-valid',
   pgtableFreeResetsPkey: true,
+  splitPgtableAlloc: 'pba-reserve',
   porRestoreOnReturn: true,
   pauseAroundEarlyAccess: false,
 };
@@ -223,6 +233,7 @@ export const KNOB_SPECS: Readonly<Record<keyof Knobs, { readonly flag: string; r
   invalidLeafEncoding: { flag: 'invalid-leaf-encoding', values: ['clear-valid', 'present-invalid'] },
   hibernateDataBss: { flag: 'hibernate-data-bss', values: ['toggle-valid', 'safe-copy-page'] },
   pgtableFreeResetsPkey: { flag: 'pgtable-free-resets-pkey', values: [true, false] },
+  splitPgtableAlloc: { flag: 'split-pgtable-alloc', values: ['pba-reserve', 'noblock'] },
   porRestoreOnReturn: { flag: 'por-restore-on-return', values: [true, false] },
   pauseAroundEarlyAccess: { flag: 'pause-around-early-access', values: [true, false] },
 };
@@ -306,6 +317,11 @@ registerDesign('split-bbml2', 'v6 on a BBML2_NOABORT system with a block-mapped 
   linearMap: 'blocks',
   bbmLevel: '2-noabort',
 });
+registerDesign(
+  'split-noblock-pgtable-alloc',
+  "split-bbml2 whose page-table pages come from kpkeys' minimal allocator: split_pgtable_alloc() -> kpkeys_pgtable_alloc() tags the new page with set_memory_pkey() from inside the split",
+  { linearMap: 'blocks', bbmLevel: '2-noabort', splitPgtableAlloc: 'noblock' },
+);
 registerDesign('split-without-kfence-early-return', 'split-bbml2 without the is_kfence_address() early return of split_kernel_leaf_mapping()', {
   linearMap: 'blocks',
   bbmLevel: '2-noabort',

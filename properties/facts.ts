@@ -104,6 +104,12 @@ export interface MightSleepEvent extends Where {
   readonly context: string;
 }
 
+/** A task calls mutex_lock() on a mutex it already holds: it waits for itself forever. */
+export interface RecursiveLockEvent extends Where {
+  readonly kind: 'recursive-lock';
+  readonly lock: string;
+}
+
 /** walk_kernel_page_table_range_lockless() starts on [start, end). */
 export interface WalkStartEvent extends Where {
   readonly kind: 'walk-start';
@@ -130,6 +136,7 @@ export type KernelEvent =
   | LazySectionEndEvent
   | LazyCounterEvent
   | MightSleepEvent
+  | RecursiveLockEvent
   | WalkStartEvent
   | ProtChangeReturnEvent
   | SetMemoryReturnEvent;

@@ -295,6 +295,19 @@ export const RULES: readonly KernelRule[] = [
     reference: 'kernel/power/snapshot.c (saveable_page, copy_data_pages, safe_copy_page), seed 001',
     holds: (f) => f.imageLeftOut.length === 0,
   },
+  {
+    name: 'no-recursive-locking',
+    number: 17,
+    statement: 'A task never takes a sleeping lock it already holds.',
+    rationale:
+      'Kernel mutexes are not recursive: a second mutex_lock() by the owner waits for itself forever (lockdep ' +
+      'reports "possible recursive locking detected"). split_kernel_leaf_mapping() holds pgtable_split_lock ' +
+      'while it allocates page-table pages; an allocator that calls set_memory_pkey() there re-enters ' +
+      'update_range_prot() and split_kernel_leaf_mapping(), which is why the kpkeys allocator keeps a reserve ' +
+      'of pre-tagged pages for splits ("we cannot recursively split the linear map").',
+    reference: 'kernel/locking/mutex.c, arch/arm64/mm/mmu.c (split_kernel_leaf_mapping), mm/kpkeys_hardened_pgtables.c',
+    check: (e) => (e.kind === 'recursive-lock' ? `${e.task} on CPU${e.cpu} takes ${e.lock}, which it already holds: it waits for itself forever` : undefined),
+  },
 ];
 
 export const RULES_BY_NAME: ReadonlyMap<string, KernelRule> = new Map(RULES.map((r) => [r.name, r]));

@@ -112,9 +112,10 @@ const restoreSavedPor = step(
  * clear_thread_flag(TIF_LAZY_MMU);` with the comment "The ordering should be preserved to allow
  * kpkeys_lazy_mmu_exit() to skip any barrier when TIF_LAZY_MMU_PENDING is set": POR_EL1 is
  * written without an ISB of its own (__kpkeys_set_pkey_reg_nosync) and emit_pte_barriers()'s ISB
- * makes it take effect. v6 patch 28 is described the same way (POR_EL1 restored before
- * emit_pte_barriers(), no ISB of its own); its text was not at hand, so the v6 designs take
- * that reading. Abstraction: the nosync write is modelled as taking effect at once (an IRQ in
+ * makes it take effect. v6 28/30 ("arm64: kpkeys: Batch KPKEYS_LVL_PGTABLES switches", Feb 2026)
+ * keeps the order: "if an ISB is going to be issued by emit_pte_barriers() ... we skip the ISB
+ * after restoring POR_EL1. This is done by checking TIF_LAZY_MMU_PENDING and ensuring that
+ * POR_EL1 is restored before emit_pte_barriers() is called." Abstraction: the nosync write is modelled as taking effect at once (an IRQ in
  * between is itself a context synchronisation event, so nothing can run with the old value
  * after the write but before the ISB except this task's own next instructions).
  * 'barriers-then-restore' flushes first and restores POR_EL1 after (the order of an earlier

@@ -6,10 +6,11 @@
  * it is switched out, and the switch hands it to rq->prev_mm, dropped in
  * finish_task_switch() of whichever task runs next.
  */
-import { KPKEYS_PKEY_DEFAULT } from '../hardware/pkeys.ts';
+import { KPKEYS_PKEY_DEFAULT, KPKEYS_PKEY_PGTABLES } from '../hardware/pkeys.ts';
 import { linearAlias } from '../hardware/geometry.ts';
 import { event, fnNamed, kfunc, local } from './exec.ts';
-import { RcuCallback } from './state.ts';
+import { FREE_PGTABLE_PAGE, RcuCallback } from './state.ts';
+import { might_sleep } from './mutex.ts';
 import { set_memory_pkey } from './pageattr.ts';
 import { __schedule } from './sched.ts';
 
@@ -19,6 +20,39 @@ export const kpkeys_pgtable_free = kfunc('kpkeys_pgtable_free', 'mm/kpkeys_harde
       ? k.call(set_memory_pkey, { start: linearAlias(k.env.geometry, k.num('page')), numpages: 1, pkey: KPKEYS_PKEY_DEFAULT })
       : k.ret(),
   ),
+]);
+
+/**
+ * kpkeys_pgtable_alloc(gfp) as split_pgtable_alloc() calls it (pagetable_alloc() with
+ * __GFP_PGTABLE_SPLIT, kpkeys v6 patch 15). Returns the page, or -1 (NULL).
+ *
+ * - `pba-reserve` (v6): pba_pgtable_alloc() -> get_cached_page(): with __GFP_PGTABLE_SPLIT a
+ *   page of the reserve, already mapped with KPKEYS_PKEY_PGTABLES (the allocator tagged it when
+ *   it refilled its cache, before the split: kpkeys_prepare_direct_map_split()). Abstraction:
+ *   the reserve is full when the scenario starts, so the refill is not modelled.
+ * - `noblock`: noblock_pgtable_alloc(): alloc_pages_noprof(gfp, 0), then set_pkey_pgtable() ->
+ *   set_memory_pkey(page_address(page), 1, KPKEYS_PKEY_PGTABLES). From inside the split that is
+ *   a nested update_range_prot(), which calls split_kernel_leaf_mapping() again: "we cannot
+ *   recursively split the linear map" (v6 patch 15). The scenarios' spare page is tagged at boot
+ *   either way, so the pkey itself does not change.
+ */
+export const kpkeys_pgtable_alloc = kfunc('kpkeys_pgtable_alloc', 'mm/kpkeys_hardened_pgtables.c', [
+  event('page = pba_enabled() ? get_cached_page(gfp) : alloc_pages_noprof(gfp, 0)', (k) => {
+    k = might_sleep(k, 'pagetable_alloc(GFP_PGTABLE_KERNEL)');
+    const page = k.s.flags.get(FREE_PGTABLE_PAGE);
+    if (typeof page !== 'number') return k.ret(-1);
+    return k.update((s) => s.deleteIn(['flags', FREE_PGTABLE_PAGE])).setLocal('page', page).next();
+  }),
+  local('if (!pba_enabled()) ret = set_pkey_pgtable(page, 1): set_memory_pkey(page_address(page), 1, KPKEYS_PKEY_PGTABLES)', (k) =>
+    k.knobs.splitPgtableAlloc === 'noblock'
+      ? k.call(set_memory_pkey, { start: linearAlias(k.env.geometry, k.num('page')), numpages: 1, pkey: KPKEYS_PKEY_PGTABLES })
+      : k.next(),
+  ),
+  local('WARN_ON(ret); if (ret) { __free_page(page); return NULL; } return page', (k) => {
+    const [err, kk] = k.takeRet();
+    if (typeof err === 'number' && err !== 0) return kk.update((s) => s.setIn(['flags', FREE_PGTABLE_PAGE], kk.num('page'))).ret(-1);
+    return kk.ret(kk.num('page'));
+  }),
 ]);
 
 export const pgd_free = kfunc('pgd_free', 'arch/arm64/mm/pgd.c', [

@@ -30,9 +30,11 @@ export const mutex_lock = kfunc('mutex_lock', 'kernel/locking/mutex.c', [
     const lock = String(k.local('lock'));
     const owner = k.s.mutexes.get(lock);
     if (owner !== undefined && owner !== k.taskId) return []; // contended: waits for the owner
-    if (owner === k.taskId) throw new Error(`${k.task.comm} takes ${lock} twice (recursive mutex_lock)`);
+    // A mutex is not recursive: the owner waits for itself forever (lockdep: "possible recursive
+    // locking detected"). The event is reported once; then the task stays blocked here.
+    if (owner === k.taskId) return k.local('self_deadlock') ? [] : k.observe({ kind: 'recursive-lock', lock }).setLocal('self_deadlock', true).goto('lock');
     return k.update((s) => s.setIn(['mutexes', lock], k.taskId)).ret();
-  }),
+  }, { name: 'lock' }),
 ]);
 
 export const mutex_unlock = kfunc('mutex_unlock', 'kernel/locking/mutex.c', [

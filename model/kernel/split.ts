@@ -25,9 +25,10 @@
  *   them: pgtable_split_lock serialises splitters, and callers own their ranges exclusively,
  *   so no other CPU writes these entries meanwhile (the permission bits a concurrent walk of
  *   another range could change are in other entries).
- * - The table comes from a cache of page-table pages already mapped with ptes and tagged
- *   KPKEYS_PKEY_PGTABLES (`flags.free_pgtable_page`, one page); kpkeys_pgtable_alloc()'s own
- *   set_memory_pkey() (which would recurse into update_range_prot()) is not modelled.
+ * - The table comes from kpkeys_pgtable_alloc() (model/kernel/mm.ts): by default the pkeys block
+ *   allocator's reserve of pages already mapped with ptes and tagged KPKEYS_PKEY_PGTABLES
+ *   (`flags.free_pgtable_page`, one page); with the knob `split-pgtable-alloc=noblock` the
+ *   minimal allocator, whose set_memory_pkey() re-enters update_range_prot() from the split.
  * - The PTRS_PER_PTE stores that fill the new table are one event: the table is not reachable
  *   by any walker yet, so only their publication (the dsb(ishst) before __pmd_populate()) is
  *   observable. The kpkeys guard around each store is folded in: the stores run at the POR the
@@ -44,13 +45,13 @@ import { event, fnNamed, K, kfunc, local, type KFunction, type Outcome } from '.
 import { bbml2NoAbort, dsb, oops, outcomeLabels } from './hw.ts';
 import { kpkeysGuardSkipped, writeArgs, writerFor, __set_pte } from './kpkeys.ts';
 import { lazy_mmu_mode_disable, lazy_mmu_mode_enable } from './lazy_mmu.ts';
-import { might_sleep, mutex_lock, mutex_unlock } from './mutex.ts';
+import { mutex_lock, mutex_unlock } from './mutex.ts';
 
 const ENOMEM = -12;
 const LEVEL_SIZE = ['PGDIR_SIZE', 'PUD_SIZE', 'PMD_SIZE', 'PAGE_SIZE'] as const;
 
-/** The free page-table page the split may take (scenario state), if any. */
-export const FREE_PGTABLE_PAGE = 'free_pgtable_page';
+/** The free page-table page the split may take (scenario state), if any: see kpkeys_pgtable_alloc() (mm.ts). */
+export { FREE_PGTABLE_PAGE } from './state.ts';
 
 /** The slot of the entry at `level` on the path to `va` in the latest tables, if the path is there. */
 function slotAt(k: K, va: number, level: Level): { table: number; index: number; entry: Entry } | undefined {
@@ -129,11 +130,12 @@ function splitBlock(name: 'split_pud' | 'split_pmd', level: 1 | 2): KFunction {
   const sub = level === 1 ? 'pmd' : 'pte';
   const populate = level === 1 ? '__pud_populate(pudp, pmd_phys, tableprot)' : '__pmd_populate(pmdp, pte_phys, tableprot)';
   return kfunc(name, 'arch/arm64/mm/mmu.c', [
-    event(`${sub}_phys = split_pgtable_alloc(TABLE_${sub.toUpperCase()}): pagetable_alloc(GFP_PGTABLE_KERNEL, 0)`, (k) => {
-      k = might_sleep(k, 'pagetable_alloc(GFP_PGTABLE_KERNEL)');
-      const page = k.s.flags.get(FREE_PGTABLE_PAGE);
-      if (typeof page !== 'number') return k.ret(ENOMEM); // if (pte_phys == INVALID_PHYS_ADDR) return -ENOMEM
-      return k.update((s) => s.deleteIn(['flags', FREE_PGTABLE_PAGE])).setLocal('new_table', page).next();
+    local(`${sub}_phys = split_pgtable_alloc(TABLE_${sub.toUpperCase()}): pagetable_alloc(GFP_PGTABLE_KERNEL | __GFP_PGTABLE_SPLIT, 0) -> kpkeys_pgtable_alloc()`, (k) =>
+      k.call(fnNamed('kpkeys_pgtable_alloc')),
+    ),
+    local(`if (${sub}_phys == INVALID_PHYS_ADDR) return -ENOMEM`, (k) => {
+      const [page, kk] = k.takeRet();
+      return typeof page === 'number' && page >= 0 ? kk.setLocal('new_table', page).next() : kk.ret(ENOMEM);
     }),
     event(`for (i = 0; i < PTRS_PER_${sub.toUpperCase()}; i++, ${sub}p++, pfn += step) __set_${sub}(${sub}p, pfn_${sub}(pfn, prot))`, (k) => {
       const g = k.env.geometry;

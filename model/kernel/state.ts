@@ -22,6 +22,9 @@ export interface FrameFields {
   /** Steps of this frame and the frames it calls run as one atomic step (see atomic-lazy-mode-switch). */
   readonly atomic: boolean;
 }
+/** `flags` key: the page-table page a split may take (kpkeys_pgtable_alloc(), model/kernel/mm.ts), if any. */
+export const FREE_PGTABLE_PAGE = 'free_pgtable_page';
+
 export class Frame extends FastRecord<FrameFields>({ fn: '', pc: 0, locals: IMap(), atomic: false }, 'Frame') {}
 
 /** struct lazy_mmu_state (include/linux/sched.h, "mm: enable lazy_mmu sections to nest"). */

@@ -33,7 +33,7 @@ export const irqFreesPgtable: Scenario = {
   ],
   params: { irqs: 1, fanout: 4, cpus: 1 },
   irqSources: [TIMER_TICK],
-  backgrounds: ['kernel-page-present', 'idle'],
+  backgrounds: ['vmalloc', 'kernel-page-present', 'idle'],
   expectations: {
     v4: {
       verdict: 'violation',

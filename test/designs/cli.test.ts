@@ -57,6 +57,15 @@ describe('--design FILE', () => {
     expect(bad.stdout).toMatch(/seed-por-reset-lazy-mmu × double-pause: ✗ lazy-mmu-paused-at-most-once \(\d+ steps, \d+ states\) \d+\.\d\d s  MISMATCH: expected pass/);
   });
 
+  it('matrix --json --progress: a progress line per cell on stderr, the JSON alone on stdout', async () => {
+    const r = await mmcheck('matrix', '--scenario', 'kfence-softirq', '--design', 'v6', '--json', '--progress');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).map((c: { scenario: string; design: string }) => `${c.scenario} × ${c.design}`)).toEqual(['kfence-softirq × v6']);
+    expect(r.stderr).toMatch(/^\[1\/1\] kfence-softirq × v6: ✓ pass \(116 states, complete\) \d+\.\d\d s\n$/);
+    const quiet = await mmcheck('matrix', '--scenario', 'kfence-softirq', '--design', 'v6', '--json');
+    expect(quiet.stderr).toBe('');
+  });
+
   it('replay: a trace recorded under a design file replays with --design FILE, and says so without it', async () => {
     const out = join(dir, 'own-invariant');
     const fixture = 'test/designs/fixtures/v6-with-own-invariants.ts';

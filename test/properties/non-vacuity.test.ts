@@ -113,6 +113,12 @@ const WITNESSES: Record<string, Witness> = {
     good: { design: 'v6', ...only('hibernation-image-complete') },
     message: '',
   },
+  'no-recursive-locking': {
+    scenario: 'bbm-block-split',
+    bad: { design: 'split-noblock-pgtable-alloc' },
+    good: { design: 'split-bbml2' },
+    message: 'W on CPU0 takes pgtable_split_lock, which it already holds: it waits for itself forever',
+  },
   'kernel-does-not-warn': {
     scenario: 'spurious-translation-fault',
     bad: { design: 'no-ets2', ...only('kernel-does-not-warn') },

@@ -8,6 +8,7 @@ const CELLS: Record<string, Cell> = {
   v6: ['pass', undefined, undefined, 81],
   'split-bbml2': ['pass', undefined, undefined, 260],
   'split-in-place-without-bbml2': ['violation', 'break-before-make', 7, 19],
+  'split-noblock-pgtable-alloc': ['violation', 'no-recursive-locking', 5, 13],
   'split-stop-machine': ['pass', undefined, undefined, 243],
   'split-break-before-make': ['violation', 'kernel-does-not-oops', 8, 24],
 };
@@ -16,7 +17,7 @@ const SPLIT = [
   'CPU0 W: mutex_lock: if (!__mutex_trylock_fast(lock)) __mutex_lock_slowpath(lock)',
   'CPU0 W: lazy_mmu_mode_enable: if (state->enable_count++ == 0) arch_enter_lazy_mmu_mode()',
   'CPU0 W: arch_enter_lazy_mmu_mode: set_thread_flag(TIF_LAZY_MMU); por_el1_lazy_mmu = kpkeys_set_level(KPKEYS_LVL_PGTABLES)',
-  'CPU0 W: split_pmd: pte_phys = split_pgtable_alloc(TABLE_PTE): pagetable_alloc(GFP_PGTABLE_KERNEL, 0)',
+  'CPU0 W: kpkeys_pgtable_alloc: page = pba_enabled() ? get_cached_page(gfp) : alloc_pages_noprof(gfp, 0)',
   'CPU0 W: split_pmd: for (i = 0; i < PTRS_PER_PTE; i++, ptep++, pfn += step) __set_pte(ptep, pfn_pte(pfn, prot))',
   'CPU0 W: split_pmd: dsb(ishst): the new entries are visible to the walker before the table is',
   'CPU0 W: set_pmd: WRITE_ONCE(*pmdp, pmd)',
@@ -93,5 +94,33 @@ describe('the seed-002 verdicts come out of the hardware (kernel-does-not-oops a
     expect(last.oops!.details.toArray()).toContain('  FSC = 0x06: level 2 translation fault');
     const rule7 = runScenario('bbm-block-split', { design: 'split-break-before-make', invariants: ['break-before-make'] }).report;
     expect(rule7.property).toBe('kernel-does-not-oops'); // the catch-all, rule 7 itself holds
+  });
+});
+
+describe("the split's page-table page: kpkeys_pgtable_alloc()", () => {
+  it('v6 (pba-reserve): the split takes a pre-tagged page of the reserve and calls no set_memory_pkey()', () => {
+    const { report } = runScenario('bbm-block-split', { design: 'split-bbml2', reduction: 'none' });
+    expect(report.verdict).toBe('pass');
+    const labels = runScenario('bbm-block-split', { design: 'split-in-place-without-bbml2' }).report.trace!.map((t) => t.action);
+    expect(labels.filter((l) => l.includes('kpkeys_pgtable_alloc'))).toEqual([SPLIT[3]]);
+    expect(labels.some((l) => l.includes('set_memory_pkey'))).toBe(false);
+  });
+
+  it('noblock: the allocation re-enters update_range_prot() and takes pgtable_split_lock a second time (rule 17)', () => {
+    const { report, result } = runScenario('bbm-block-split', { design: 'split-noblock-pgtable-alloc' });
+    expect(report.property).toBe('no-recursive-locking');
+    expect(report.message).toBe('W on CPU0 takes pgtable_split_lock, which it already holds: it waits for itself forever');
+    expect(report.trace!.map((t) => t.action)).toEqual([
+      ...SPLIT.slice(0, 4),
+      'CPU0 W: mutex_lock: if (!__mutex_trylock_fast(lock)) __mutex_lock_slowpath(lock)',
+    ]);
+    expect(report.callTrace).toEqual([
+      'mutex_lock', 'split_kernel_leaf_mapping', 'update_range_prot', 'set_memory_pkey', 'kpkeys_pgtable_alloc',
+      'split_pmd', 'split_kernel_leaf_mapping_locked', 'split_kernel_leaf_mapping', 'update_range_prot', 'change_memory_common',
+      'set_memory_ro', 'protect_part_of_block',
+    ]);
+    // The task then waits for itself: it is blocked, it does not spin.
+    const last = result.path!.steps.at(-1)!.state;
+    expect(last.mutexes.get('pgtable_split_lock')).toBe(0);
   });
 });

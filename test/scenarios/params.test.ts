@@ -8,12 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../api/check-scenario.ts';
 import { kernelModel } from '../../model/kernel-model.ts';
 import { allScenarios, getScenario } from '../../model/scenarios/index.ts';
+import { addBackgroundCpus } from '../../model/scenarios/backgrounds.ts';
+import { readEntry } from '../../model/hardware/memory.ts';
+import { reachable } from './cells.ts';
 
 /** [irqs=0, irqs=1, cpus=2 at irqs=0] distinct states (cpus=1, irqs=0 is the first). */
 const COUNTS: Readonly<Record<string, readonly [string, number, number, number]>> = {
   'seed-por-reset-lazy-mmu': ['v6-no-por-reset-atomic-lazy-switch', 5, 119, 55],
   'enter-window-preempt': ['v6-no-por-reset-atomic-lazy-switch', 4, 87, 12],
-  'irq-frees-pgtable': ['v5', 9, 217, 18],
+  'irq-frees-pgtable': ['v5', 9, 217, 126],
   'nested-lazy-save-slot': ['v5-nesting-per-level-slot', 20, 192, 220],
   'deferred-isb-access': ['v6-pause-around-early-access', 14, 132, 210],
   'tlbi-elision': ['v6', 185, 13012, 370],
@@ -64,5 +67,36 @@ describe('cpus=2 and irqs=1 change the state space of every scenario', () => {
     expect(() => kernelModel(seed, { params: { cpus: 5 } })).toThrow(/^cpus must be an integer from 1 to 4, got 5$/);
     expect(() => kernelModel(seed, { params: { irqs: 9 } })).toThrow(/^irqs must be an integer from 0 to 8, got 9$/);
     expect(() => kernelModel(seed, { params: { cpus: 0 } })).toThrow(/^cpus must be an integer from 1 to 4, got 0$/);
+  });
+});
+
+describe("the 'vmalloc' background: vmalloc() then vfree() on a CPU of its own", () => {
+  const scenario = getScenario('irq-frees-pgtable');
+  it('irq-frees-pgtable declares it first: with cpus=2, CPU1 maps a page into the last free pte of the vmalloc table and unmaps it', () => {
+    const m = kernelModel(scenario, { design: 'v6', params: { cpus: 2, irqs: 0 } });
+    const [init] = [...m.initialStates()];
+    const bg = init.tasks.get(init.cpus.get(1)!.curr)!;
+    expect(bg.comm).toBe('vmalloc');
+    const { table, index, page } = bg.stack.get(0)!.locals.toObject() as { table: number; index: number; page: number };
+    expect(readEntry(init.memory, table, index)).toBe(null);
+    const states = reachable(m);
+    expect(states.length).toBe(96);
+    // The area is mapped in some states (to the free page), and every run that ends has unmapped it
+    // and closed both lazy MMU sections.
+    expect(states.some((s) => readEntry(s.memory, table, index)?.out === page)).toBe(true);
+    const finals = states.filter((s) => [...m.actions(s)].length === 0);
+    expect(finals.length).toBeGreaterThan(0);
+    for (const s of finals) {
+      expect(readEntry(s.memory, table, index)).toBe(null);
+      const t = s.tasks.find((t) => t.comm === 'vmalloc')!;
+      expect([t.lazy_mmu_state.enable_count, t.lazy_mmu_state.pause_count]).toEqual([0, 0]);
+    }
+  });
+  it("refuses, in one line, a scenario that maps no pte table at the start of the vmalloc region", () => {
+    const m = kernelModel(getScenario('hibernate-copy'), { design: 'v6' });
+    const [s] = [...m.initialStates()];
+    expect(() => addBackgroundCpus(s, m.env.layout, m.env.geometry, ['vmalloc'], 1)).toThrow(
+      /^backgrounds: 'vmalloc' needs the scenario to map the start of the vmalloc region with a pte table$/,
+    );
   });
 });

@@ -32,6 +32,7 @@ const EXPECTED: Record<string, readonly [boolean, boolean]> = {
   'bbm-block-split × v6': [false, false],
   'bbm-block-split × split-bbml2': [false, false],
   'bbm-block-split × split-in-place-without-bbml2': [true, true],
+  'bbm-block-split × split-noblock-pgtable-alloc': [false, false],
   'bbm-block-split × split-stop-machine': [false, false],
   'bbm-block-split × split-break-before-make': [false, false],
   'split-in-atomic × v6': [false, false],
