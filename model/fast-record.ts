@@ -4,11 +4,13 @@
  *
  * An Immutable 5 Record keeps its values in an Immutable List: five objects per Record (the
  * Record, the List with its out-of-object property store, a trie node and its array), about
- * 300 bytes, and every state the checker keeps holds several new ones. A FastRecord keeps
- * them in one plain array (its own copy, never written once the Record is shared), and reads
- * a field by its index. It is a Record for Immutable.js (`isRecord`, `is`, `setIn`/`updateIn`
- * and the other functional helpers, `toJS`) and for mmcheck's fingerprints and state codec;
- * the methods the model uses are the Immutable Record methods of the same names.
+ * 300 bytes, and every state the checker keeps holds several new ones. A FastRecord is one
+ * object with one property per field (`$0`, `$1`...; the public field names are getters), made
+ * by code compiled for its type, and it keeps the checker's fingerprint of itself
+ * (FINGERPRINT_MEMO) instead of a WeakMap entry. It is a Record for Immutable.js (`isRecord`,
+ * `is`, `setIn`/`updateIn` and the other functional helpers, `toJS`) and for mmcheck's
+ * fingerprints and state codec; its methods are the Immutable Record methods of the same names
+ * (test/model/fast-record.test.ts checks them against Immutable's Record).
  */
 import { getIn, hash, hasIn, is, isImmutable, removeIn, Seq, setIn, updateIn } from 'immutable';
 import type { Record as ImmutableRecord } from 'immutable';
