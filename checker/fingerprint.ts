@@ -55,7 +55,7 @@ export const FINGERPRINT: unique symbol = Symbol.for('mmcheck.fingerprint') as t
 export const FINGERPRINT_MEMO: unique symbol = Symbol.for('mmcheck.fingerprintMemo') as typeof FINGERPRINT_MEMO;
 
 interface MemoSlot {
-  [FINGERPRINT_MEMO]: number | readonly [number, number] | null | undefined;
+  [FINGERPRINT_MEMO]: readonly [number, number] | null | undefined;
 }
 
 export interface SelfFingerprinting {
@@ -171,15 +171,7 @@ function pairLo(kHi: number, kLo: number, vHi: number, vLo: number): number {
   return fmix(mixLo(mixLo(PAIR_SEED_LO ^ kLo, vLo), vHi ^ kHi));
 }
 
-/**
- * Memoized hashes. A hash is kept as one number, the double whose bits are its two lanes (16
- * bytes, against 64 for a [hi, lo] array: every new node of every state gets an entry, and the
- * garbage collector copies them); a pair of lanes whose bits make a NaN (which V8 may
- * canonicalize) is kept as an array instead.
- */
-const memo = new WeakMap<object, number | readonly [number, number]>();
-const memoBits = new Float64Array(1);
-const memoWords = new Int32Array(memoBits.buffer);
+const memo = new WeakMap<object, readonly [number, number]>();
 
 // Strings: hashed once, looked up by value (keys and enum-like values repeat endlessly).
 const STRING_MEMO_LIMIT = 1 << 16;
@@ -316,36 +308,22 @@ function objectInto(obj: object): void {
   );
 }
 
-/** A memo entry: the double whose bits are the two lanes, or (a NaN's bits) the lanes. */
-function memoValue(): number | readonly [number, number] {
-  memoWords[1] = rHi;
-  memoWords[0] = rLo;
-  const bits = memoBits[0];
-  return bits === bits ? bits : [rHi, rLo]; // a NaN's bits may not survive: an array keeps them
-}
-
-function fromMemo(cached: number | readonly [number, number]): void {
-  if (typeof cached === 'number') {
-    memoBits[0] = cached;
-    rHi = memoWords[1];
-    rLo = memoWords[0];
-  } else {
-    rHi = cached[0];
-    rLo = cached[1];
-  }
+function fromMemo(cached: readonly [number, number]): void {
+  rHi = cached[0];
+  rLo = cached[1];
 }
 
 /** An Immutable value with an empty memo slot (FINGERPRINT_MEMO): hashed, and the hash kept there. */
 function slotted(obj: MemoSlot): void {
   immutableInto(obj);
-  obj[FINGERPRINT_MEMO] = memoValue();
+  obj[FINGERPRINT_MEMO] = [rHi, rLo];
 }
 
 function memoized(obj: object, hash: (o: never) => void): void {
   const cached = memo.get(obj);
   if (cached !== undefined) return fromMemo(cached);
   hash(obj as never);
-  memo.set(obj, memoValue());
+  memo.set(obj, [rHi, rLo]);
 }
 
 function arrayInto(arr: readonly unknown[]): void {
