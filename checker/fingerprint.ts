@@ -292,14 +292,14 @@ function objectInto(obj: object): void {
     if (Object.isFrozen(obj)) return memoized(obj, arrayInto);
     return arrayInto(obj);
   }
-  const slot = (obj as MemoSlot)[FINGERPRINT_MEMO];
-  if (slot !== undefined && slot !== null) return fromMemo(slot);
-  if (slot === null && isImmutable(obj)) return slotted(obj as unknown as MemoSlot);
   const proto = Object.getPrototypeOf(obj);
   if (proto === Object.prototype || proto === null) {
     if (Object.isFrozen(obj)) return memoized(obj, plainObjectInto);
     return plainObjectInto(obj as Record<string, unknown>);
   }
+  const slot = (obj as MemoSlot)[FINGERPRINT_MEMO];
+  if (slot !== undefined && slot !== null) return fromMemo(slot);
+  if (slot === null && isImmutable(obj)) return slotted(obj as unknown as MemoSlot);
   const custom = (obj as Partial<SelfFingerprinting>)[FINGERPRINT];
   if (typeof custom === 'function') return customInto(obj as SelfFingerprinting);
   if (isImmutable(obj)) return memoized(obj, immutableInto);
