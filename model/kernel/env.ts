@@ -9,6 +9,8 @@ export interface Layout {
   readonly root: number;
   /** Page number -> what the page is ("swapper_pg_dir", "vmalloc pte table", "B's pgd"...). */
   readonly pageNames: ReadonlyMap<number, string>;
+  /** Pages the boot mapped outside the linear map (vmalloc areas, the kernel image): not free memory. */
+  readonly mappedElsewhere: ReadonlySet<number>;
   /** VA through which the kernel writes a page-table page (its linear alias, or the kernel image for swapper_pg_dir). */
   readonly tableVa: (page: number) => number;
   /** Pages whose linear alias is text/rodata (invariant 14). */

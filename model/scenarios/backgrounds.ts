@@ -78,13 +78,24 @@ export function freeVmallocSlot(g: Geometry, s: KernelState, layout: Layout): { 
   throw new Error("backgrounds: 'vmalloc' found no empty pte in the vmalloc area's table");
 }
 
-/** The highest page no one allocated at boot whose linear alias is a plain writable pte: free memory. */
+/**
+ * The highest page no one allocated at boot, mapped nowhere but the linear map, whose linear alias
+ * is a plain writable pte: free memory. Where every such page is inside a block of the linear map,
+ * the highest free page in a block (its set_direct_map_*() then splits the block, or fails on it,
+ * as the design's linear map allows). A page of a scenario's vmalloc area is never free: secretmem
+ * toggling its alias would undo the scenario's own set_memory_ro() alias update, a race the kernel
+ * cannot have, since secretmem only touches pages it allocated.
+ */
 export function freePage(g: Geometry, s: KernelState, layout: Layout): number {
+  let inBlock: number | undefined;
   for (let p = pagesPerEntry(g, 0) - 1; p >= 0; p--) {
-    if (layout.pageNames.has(p) || s.pgtable_role.has(p)) continue;
+    if (layout.pageNames.has(p) || layout.mappedElsewhere.has(p) || s.pgtable_role.has(p)) continue;
     const w = walkLatest(g, s.memory, layout.root, linearAlias(g, p));
-    if (w.ok && w.leaf.type === 'page' && !w.leaf.rdonly && !w.leaf.cont && w.leaf.poIndex === 0) return p;
+    if (!w.ok || w.leaf.rdonly || w.leaf.cont || w.leaf.poIndex !== 0) continue;
+    if (w.leaf.type === 'page') return p;
+    inBlock ??= p;
   }
+  if (inBlock !== undefined) return inBlock;
   throw new Error('backgrounds: no free page with a plain writable linear alias');
 }
 

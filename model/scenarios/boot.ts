@@ -23,6 +23,8 @@ export interface LeafAttrs {
 export class Boot {
   private nextPage = 0;
   readonly names = new Map<number, string>();
+  /** Pages mapped somewhere besides the linear map (a vmalloc area, the kernel image): in use. */
+  readonly mappedElsewhere = new Set<number>();
   private readonly tables = new Map<number, Entry[]>();
   private readonly pgtables = new Set<number>();
   readonly root: number;
@@ -79,6 +81,7 @@ export class Boot {
   /** Maps `va` to `pa` with a leaf at `attrs.level` (default: a pte), creating tables as needed. */
   map(va: number, pa: number, attrs: LeafAttrs = {}): void {
     const g = this.geometry;
+    if (regionOf(g, va) !== 'linear map') this.mappedElsewhere.add(pa);
     const leafLevel = attrs.level ?? 3;
     let table = this.root;
     for (let level = 0 as Level; level < leafLevel; level = (level + 1) as Level) {
@@ -163,6 +166,7 @@ export class Boot {
     const layout: Layout = {
       root: this.root,
       pageNames: new Map(this.names),
+      mappedElsewhere: new Set(this.mappedElsewhere),
       tableVa: extra.tableVa ?? ((page) => linearAlias(g, page)),
       textPages: extra.textPages ?? [],
       unmappedAliasPages: extra.unmappedAliasPages ?? [],

@@ -100,3 +100,16 @@ describe("the 'vmalloc' background: vmalloc() then vfree() on a CPU of its own",
     );
   });
 });
+
+describe("a background's page is free memory", () => {
+  it("never a page of the scenario's vmalloc area: partial-block-overlap × split-bbml2 with cpus=2 passes, secretmem splitting the same block under pgtable_split_lock", () => {
+    const m = kernelModel(getScenario('partial-block-overlap'), { design: 'split-bbml2', params: { cpus: 2, irqs: 0 } });
+    const [init] = [...m.initialStates()];
+    const bg = init.tasks.get(init.cpus.get(1)!.curr)!;
+    expect(bg.comm).toBe('secretmem');
+    // Pages 10-13 are the scenario's vmalloc area; 15 is free, in the linear map's last PMD block.
+    expect(bg.stack.get(0)!.locals.get('page')).toBe(15);
+    const { report } = runScenario('partial-block-overlap', { design: 'split-bbml2', params: { cpus: 2, irqs: 0 }, reduction: 'none' });
+    expect([report.verdict, report.complete, report.stats.distinctStates]).toEqual(['pass', true, 4235]);
+  });
+});
