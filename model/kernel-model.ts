@@ -97,6 +97,15 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
   // whole explored graph alive: the initial state is held here, its successors are values of
   // its entry, their successors of theirs...)
+  // IRQ labels, made once per (CPU, task, source): reused strings are flat and hashed already.
+  const irqLabels = new Map<number, string>();
+  const irqLabel = (cpu: number, taskId: number, comm: string, source: number, name: string): string => {
+    if (taskId >= 4096 || source >= 256) return `CPU${cpu} ${comm}: IRQ (${name})`;
+    const key = (cpu * 4096 + taskId) * 256 + source; // a task's comm never changes
+    let label = irqLabels.get(key);
+    if (label === undefined) irqLabels.set(key, (label = `CPU${cpu} ${comm}: IRQ (${name})`));
+    return label;
+  };
   let lastState: KernelState | undefined;
   let lastSuccessors: { action: KernelAction; state: KernelState }[] = [];
   const computeSuccessors = (s: KernelState) => {
@@ -110,7 +119,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         const task = s.tasks.get(c.curr)!;
         if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
           scenario.irqSources.forEach((src, index) => {
-            const label = `${prefix} ${task.comm}: IRQ (${src.name})`;
+            const label = irqLabel(cpu, c.curr, task.comm, index, src.name);
             out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
           });
         }
@@ -128,14 +137,16 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     return out;
   };
 
-  const factsCache = new WeakMap<KernelState, KernelFacts>();
+  // The checker evaluates every invariant of one state before the next state: keep the facts
+  // of the last state asked about (a cache keyed by every state costs the garbage collector).
+  let factsState: KernelState | undefined;
+  let lastFacts: KernelFacts | undefined;
   const facts = (s: KernelState): KernelFacts => {
-    let f = factsCache.get(s);
-    if (!f) {
-      f = kernelFacts(s, env);
-      factsCache.set(s, f);
+    if (s !== factsState || lastFacts === undefined) {
+      lastFacts = kernelFacts(s, env);
+      factsState = s;
     }
-    return f;
+    return lastFacts;
   };
 
   const invariants: Invariant<KernelState>[] = names.map((name) => {
@@ -227,17 +238,32 @@ function memoOn<T>(a: object, b: object, cache: WeakMap<object, WeakMap<object, 
 
 /** The facts the rules read, from one state; each part is computed only if a rule asks for it. */
 export function kernelFacts(s: KernelState, env: Env): KernelFacts {
-  const g = env.geometry;
-  const pkeyOf = (page: number): number | null => {
-    const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
-    return w.ok ? w.leaf.poIndex : null;
-  };
-  const lazy = <T>(f: () => T): (() => T) => {
-    let v: T | undefined;
-    return () => (v ??= f());
-  };
-  const cpus = lazy(() =>
-    s.cpus
+  return new StateFacts(s, env);
+}
+
+type Facts<K extends keyof KernelFacts> = KernelFacts[K];
+
+/** KernelFacts of one state, each computed on first read (a class: the rules read facts of every state). */
+class StateFacts implements KernelFacts {
+  private cpusCache: Facts<'cpus'> | undefined;
+  private tasksCache: Facts<'tasks'> | undefined;
+  private pagesCache: Facts<'pagetablePages'> | undefined;
+  private aliasesCache: Facts<'textAliases'> | undefined;
+  private warningsCache: Facts<'warnings'> | undefined;
+  private leftOutCache: Facts<'imageLeftOut'> | undefined;
+
+  constructor(
+    private readonly s: KernelState,
+    private readonly env: Env,
+  ) {}
+
+  get oops(): string | null {
+    return this.s.oops ? this.s.oops.message : null;
+  }
+
+  get cpus(): Facts<'cpus'> {
+    const { s, env } = this;
+    return (this.cpusCache ??= s.cpus
       .map((c, cpu) => {
         const task = s.tasks.get(c.curr)!;
         const k = new K(s, cpu, env);
@@ -251,55 +277,60 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
           por: c.por_el1,
         };
       })
-      .toArray(),
-  );
-  const tasks = lazy(() =>
-    s.tasks
-      .filter((t) => !t.is_idle)
-      .map((t) => ({
-        name: t.comm,
-        enableCount: t.lazy_mmu_state.enable_count,
-        pauseCount: t.lazy_mmu_state.pause_count,
-        finished: t.stack.isEmpty() || t.__state === 'dead',
-      }))
-      .toArray(),
-  );
-  // Both depend only on the page tables (and the pages' roles), which most steps leave alone:
-  // computed once per Memory value.
-  const pagetablePages = lazy(() =>
-    memoOn(s.memory, s.pgtable_role, pagetablePagesCache, () =>
+      .toArray());
+  }
+
+  // A plain loop: checked on every state, and Immutable's filter/map chain allocates a Seq per step.
+  get tasks(): Facts<'tasks'> {
+    if (this.tasksCache) return this.tasksCache;
+    const out: { name: string; enableCount: number; pauseCount: number; finished: boolean }[] = [];
+    const tasks = this.s.tasks;
+    for (let i = 0; i < tasks.size; i++) {
+      const t = tasks.get(i)!;
+      if (t.is_idle) continue;
+      const lazyMmu = t.lazy_mmu_state;
+      out.push({ name: t.comm, enableCount: lazyMmu.enable_count, pauseCount: lazyMmu.pause_count, finished: t.stack.isEmpty() || t.__state === 'dead' });
+    }
+    return (this.tasksCache = out);
+  }
+
+  // pagetablePages and textAliases depend only on the page tables (and the pages' roles), which
+  // most steps leave alone: computed once per Memory value.
+  get pagetablePages(): Facts<'pagetablePages'> {
+    const { s, env } = this;
+    const g = env.geometry;
+    const pkeyOf = (page: number): number | null => {
+      const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+      return w.ok ? w.leaf.poIndex : null;
+    };
+    return (this.pagesCache ??= memoOn(s.memory, s.pgtable_role, pagetablePagesCache, () =>
       s.pgtable_role
         .entrySeq()
         .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
         .toArray(),
-    ),
-  );
-  const textAliases = lazy(() =>
-    memoOn(s.memory, env.layout, textAliasesCache, () =>
+    ));
+  }
+
+  get textAliases(): Facts<'textAliases'> {
+    const { s, env } = this;
+    const g = env.geometry;
+    return (this.aliasesCache ??= memoOn(s.memory, env.layout, textAliasesCache, () =>
       env.layout.textPages.map((page) => {
         const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
         return { page, writable: w.ok && !w.leaf.rdonly };
       }),
-    ),
-  );
-  const leftOut = s.flags.get('hibernate_left_out');
-  return {
-    imageLeftOut: leftOut === undefined ? [] : String(leftOut).split(' ').map(Number),
-    get cpus() {
-      return cpus();
-    },
-    get tasks() {
-      return tasks();
-    },
-    get pagetablePages() {
-      return pagetablePages();
-    },
-    get textAliases() {
-      return textAliases();
-    },
-    oops: s.oops ? s.oops.message : null,
-    warnings: s.warnings.map((w) => w.message).toArray(),
-  };
+    ));
+  }
+
+  get warnings(): Facts<'warnings'> {
+    return (this.warningsCache ??= this.s.warnings.map((w) => w.message).toArray());
+  }
+
+  get imageLeftOut(): Facts<'imageLeftOut'> {
+    if (this.leftOutCache) return this.leftOutCache;
+    const leftOut = this.s.flags.get('hibernate_left_out');
+    return (this.leftOutCache = leftOut === undefined ? [] : String(leftOut).split(' ').map(Number));
+  }
 }
 
 /** One line per CPU: what runs, at which POR level, in which context. */
