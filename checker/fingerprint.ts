@@ -20,7 +20,7 @@
  *
  * Models that cache hashes themselves implement the `FINGERPRINT` protocol (see below).
  */
-import { isImmutable, isIndexed, isKeyed, isOrdered, isRecord } from 'immutable';
+import { isImmutable, isIndexed, isKeyed, isOrdered, isRecord, List, Map as IMap, Range, Record as ImmutableRecord } from 'immutable';
 
 /** A fingerprint as two unsigned 32-bit halves. */
 export interface Fingerprint {
@@ -45,6 +45,18 @@ export interface Fingerprint {
  * mmcheck.
  */
 export const FINGERPRINT: unique symbol = Symbol.for('mmcheck.fingerprint') as typeof FINGERPRINT;
+
+/**
+ * The memo-slot protocol: an Immutable.js value (typically a Record type of the model's own)
+ * whose instances have this own property, `null` until hashed, lets the fingerprinter keep
+ * the value's hash there instead of in its WeakMap (a property read where the object already
+ * is in cache, against a hash-table probe). The value must not change once hashed.
+ */
+export const FINGERPRINT_MEMO: unique symbol = Symbol.for('mmcheck.fingerprintMemo') as typeof FINGERPRINT_MEMO;
+
+interface MemoSlot {
+  [FINGERPRINT_MEMO]: readonly [number, number] | null | undefined;
+}
 
 export interface SelfFingerprinting {
   [FINGERPRINT](): readonly [number, number] | Fingerprint;
@@ -285,6 +297,9 @@ function objectInto(obj: object): void {
     if (Object.isFrozen(obj)) return memoized(obj, plainObjectInto);
     return plainObjectInto(obj as Record<string, unknown>);
   }
+  const slot = (obj as MemoSlot)[FINGERPRINT_MEMO];
+  if (slot !== undefined && slot !== null) return fromMemo(slot);
+  if (slot === null && isImmutable(obj)) return slotted(obj as unknown as MemoSlot);
   const custom = (obj as Partial<SelfFingerprinting>)[FINGERPRINT];
   if (typeof custom === 'function') return customInto(obj as SelfFingerprinting);
   if (isImmutable(obj)) return memoized(obj, immutableInto);
@@ -293,13 +308,20 @@ function objectInto(obj: object): void {
   );
 }
 
+function fromMemo(cached: readonly [number, number]): void {
+  rHi = cached[0];
+  rLo = cached[1];
+}
+
+/** An Immutable value with an empty memo slot (FINGERPRINT_MEMO): hashed, and the hash kept there. */
+function slotted(obj: MemoSlot): void {
+  immutableInto(obj);
+  obj[FINGERPRINT_MEMO] = [rHi, rLo];
+}
+
 function memoized(obj: object, hash: (o: never) => void): void {
   const cached = memo.get(obj);
-  if (cached !== undefined) {
-    rHi = cached[0];
-    rLo = cached[1];
-    return;
-  }
+  if (cached !== undefined) return fromMemo(cached);
   hash(obj as never);
   memo.set(obj, [rHi, rLo]);
 }
@@ -355,6 +377,46 @@ interface RecordInternals {
 
 interface Collection {
   forEach(f: (v: unknown, k: unknown) => unknown): number;
+}
+
+/**
+ * Small collections are read from Immutable 5's nodes directly, which skips the iterator
+ * closures `forEach` allocates (most of a kernel state's collections are small, and each new
+ * state hashes a few of them): a List of at most 32 elements starting at index 0 keeps them
+ * in order in its tail node (what `List.get` reads too), and a Map of at most 8 entries keeps
+ * its [key, value] pairs in its root's `entries`. Anything else goes through `forEach`, and
+ * the fast paths are checked against `forEach` when this module loads (`fastPathsAgree`).
+ */
+interface SmallList {
+  readonly size: number;
+  readonly _origin?: number;
+  readonly _capacity?: number;
+  readonly _tail?: { readonly array: readonly unknown[] } | null;
+}
+interface SmallMap {
+  readonly size: number;
+  readonly _root?: { readonly entries?: readonly (readonly [unknown, unknown])[] } | null;
+}
+
+const TAIL_SIZE = 32;
+const NO_ITEMS: readonly unknown[] = [];
+let fastPaths = true;
+
+/** The elements of a List that lives in its tail node, or undefined. */
+function tailArray(list: SmallList): readonly unknown[] | undefined {
+  if (!fastPaths || list._origin !== 0 || list._capacity !== list.size || list.size > TAIL_SIZE) return undefined;
+  const tail = list._tail;
+  if (tail) return tail.array;
+  return list.size === 0 ? NO_ITEMS : undefined;
+}
+
+/** The [key, value] pairs of a Map whose root holds them all, or undefined. */
+function rootEntries(map: SmallMap): readonly (readonly [unknown, unknown])[] | undefined {
+  if (!fastPaths) return undefined;
+  const root = map._root;
+  if (!root) return map.size === 0 ? (NO_ITEMS as readonly (readonly [unknown, unknown])[]) : undefined;
+  const entries = root.entries;
+  return Array.isArray(entries) && entries.length === map.size ? entries : undefined;
 }
 
 // Accumulators shared by the forEach callbacks below (collections nest: saved and restored).
@@ -419,13 +481,17 @@ function immutableInto(obj: object): void {
     accHi = mixHi(SEED_HI, tag);
     accLo = mixLo(SEED_LO, tag);
     accN = 0;
-    coll.forEach(tag === Tag.OrderedMap ? orderedEntry : orderedItem);
+    const items = tag === Tag.List ? tailArray(obj as SmallList) : undefined;
+    if (items !== undefined) for (let i = 0, n = (obj as SmallList).size; i < n; i++) orderedItem(items[i]);
+    else coll.forEach(tag === Tag.OrderedMap ? orderedEntry : orderedItem);
     finishSequence(accHi, accLo, accN);
   } else {
     accHi = 0;
     accLo = 0;
     accN = 0;
-    coll.forEach(tag === Tag.Map ? unorderedEntry : unorderedItem);
+    const entries = tag === Tag.Map ? rootEntries(obj as SmallMap) : undefined;
+    if (entries !== undefined) for (let i = 0; i < entries.length; i++) unorderedEntry(entries[i][1], entries[i][0]);
+    else coll.forEach(tag === Tag.Map ? unorderedEntry : unorderedItem);
     finishUnordered(tag, accHi, accLo, accN);
   }
   accHi = savedHi;
@@ -445,12 +511,17 @@ function recordInto(rec: RecordInternals): void {
   const values = rec._values;
   const defaults = rec._defaultValues;
   const direct = rec._keys !== undefined && values !== undefined && defaults !== undefined;
+  // A Record type that keeps its values in a plain array (the model's FastRecord) reads them by index.
+  const items = !direct ? undefined : Array.isArray(values) ? (values as readonly unknown[]) : tailArray(values as unknown as SmallList);
   let sumHi = 0;
   let sumLo = 0;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     let v: unknown;
-    if (direct) {
+    if (items !== undefined) {
+      v = items[i];
+      if (v === undefined) v = defaults![k];
+    } else if (direct) {
       v = values.get(i);
       if (v === undefined) v = defaults[k];
     } else v = rec.get(k);
@@ -483,6 +554,35 @@ export function fingerprintInto(value: unknown, out: { hi: number; lo: number })
   out.hi = rHi >>> 0;
   out.lo = rLo >>> 0;
 }
+
+/**
+ * Do the fast paths give what `forEach` gives, on collections of the shapes they take and
+ * decline? Run once at load, with fresh values (nothing memoized); off if not (another
+ * Immutable version).
+ */
+function fastPathsAgree(): boolean {
+  const samples = (): unknown[] => {
+    const R = ImmutableRecord<{ a: number; b: List<number>; c: string }>({ a: 1, b: List<number>(), c: 'x' });
+    return [
+      List([1, 2, 3]),
+      List([1, 2, 3]).push(4).pop().set(1, 7),
+      List<unknown>([1, 2]).setSize(5).set(4, 'x'),
+      List([1, 2, 3]).shift(),
+      Range(0, 40).toList(),
+      List(),
+      IMap({ a: 1, b: List([2]) }),
+      IMap({ a: 1 }).delete('a'),
+      IMap(Range(0, 20).map((i) => [i, i] as [number, number])),
+      new R({ a: 2, b: List([3, 4]) }),
+      new R(),
+    ];
+  };
+  const fast = samples().map(fingerprintOf);
+  fastPaths = false;
+  const slow = samples().map(fingerprintOf);
+  return fast.every((f, i) => f.hi === slow[i].hi && f.lo === slow[i].lo);
+}
+fastPaths = fastPathsAgree();
 
 /** The default structural fingerprint of a state. */
 export function fingerprintOf(value: unknown): Fingerprint {

@@ -9,7 +9,7 @@ import { designOf, type DesignDefinition } from './design-file.ts';
 import { DEFAULT_GEOMETRY, linearAlias, pagesPerEntry, regionBase, tableIndex, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
 import { describeTlbEntry, tlbEvict } from './hardware/tlb.ts';
-import { walkLatest } from './hardware/walk.ts';
+import { walkLatest, type WalkResult } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnIn, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
@@ -98,6 +98,15 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
   // whole explored graph alive: the initial state is held here, its successors are values of
   // its entry, their successors of theirs...)
+  // IRQ labels, made once per (CPU, task, source): reused strings are flat and hashed already.
+  const irqLabels = new Map<number, string>();
+  const irqLabel = (cpu: number, taskId: number, comm: string, source: number, name: string): string => {
+    if (taskId >= 4096 || source >= 256) return `CPU${cpu} ${comm}: IRQ (${name})`;
+    const key = (cpu * 4096 + taskId) * 256 + source; // a task's comm never changes
+    let label = irqLabels.get(key);
+    if (label === undefined) irqLabels.set(key, (label = `CPU${cpu} ${comm}: IRQ (${name})`));
+    return label;
+  };
   let lastState: KernelState | undefined;
   let lastSuccessors: { action: KernelAction; state: KernelState }[] = [];
   const computeSuccessors = (s: KernelState) => {
@@ -111,7 +120,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
         const task = s.tasks.get(c.curr)!;
         if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
           scenario.irqSources.forEach((src, index) => {
-            const label = `${prefix} ${task.comm}: IRQ (${src.name})`;
+            const label = irqLabel(cpu, c.curr, task.comm, index, src.name);
             out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
           });
         }
@@ -129,14 +138,16 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     return out;
   };
 
-  const factsCache = new WeakMap<KernelState, KernelFacts>();
+  // The checker evaluates every invariant of one state before the next state: keep the facts
+  // of the last state asked about (a cache keyed by every state costs the garbage collector).
+  let factsState: KernelState | undefined;
+  let lastFacts: KernelFacts | undefined;
   const facts = (s: KernelState): KernelFacts => {
-    let f = factsCache.get(s);
-    if (!f) {
-      f = kernelFacts(s, env);
-      factsCache.set(s, f);
+    if (s !== factsState || lastFacts === undefined) {
+      lastFacts = kernelFacts(s, env);
+      factsState = s;
     }
-    return f;
+    return lastFacts;
   };
 
   // What walks of linear aliases can read (the rules that walk them declare it; checked in kernelFacts).
@@ -236,24 +247,32 @@ function memoOn<T>(a: object, b: object, cache: WeakMap<object, WeakMap<object, 
 
 /** The facts the rules read, from one state; each part is computed only if a rule asks for it. */
 export function kernelFacts(s: KernelState, env: Env): KernelFacts {
-  const g = env.geometry;
-  const declared = LINEAR_MAP_READS.get(env);
-  /** A linear-alias walk, checked against what the rules declare they read (footprint.ts). */
-  const linearWalk = (page: number) => {
-    const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
-    if (declared) for (const st of w.steps) if (!declared.covers(st.table, st.index)) throw new Error(`the walk of page ${page}'s linear alias reads entry ${st.index} of page ${st.table}, outside what the rules declare they read (model/kernel/footprint.ts, linearMapReads)`);
-    return w;
-  };
-  const pkeyOf = (page: number): number | null => {
-    const w = linearWalk(page);
-    return w.ok ? w.leaf.poIndex : null;
-  };
-  const lazy = <T>(f: () => T): (() => T) => {
-    let v: T | undefined;
-    return () => (v ??= f());
-  };
-  const cpus = lazy(() =>
-    s.cpus
+  return new StateFacts(s, env);
+}
+
+type Facts<K extends keyof KernelFacts> = KernelFacts[K];
+
+/** KernelFacts of one state, each computed on first read (a class: the rules read facts of every state). */
+class StateFacts implements KernelFacts {
+  private cpusCache: Facts<'cpus'> | undefined;
+  private tasksCache: Facts<'tasks'> | undefined;
+  private pagesCache: Facts<'pagetablePages'> | undefined;
+  private aliasesCache: Facts<'textAliases'> | undefined;
+  private warningsCache: Facts<'warnings'> | undefined;
+  private leftOutCache: Facts<'imageLeftOut'> | undefined;
+
+  constructor(
+    private readonly s: KernelState,
+    private readonly env: Env,
+  ) {}
+
+  get oops(): string | null {
+    return this.s.oops ? this.s.oops.message : null;
+  }
+
+  get cpus(): Facts<'cpus'> {
+    const { s, env } = this;
+    return (this.cpusCache ??= s.cpus
       .map((c, cpu) => {
         const task = s.tasks.get(c.curr)!;
         const k = new K(s, cpu, env);
@@ -267,50 +286,69 @@ export function kernelFacts(s: KernelState, env: Env): KernelFacts {
           por: c.por_el1,
         };
       })
-      .toArray(),
-  );
-  const tasks = lazy(() =>
-    s.tasks
-      .filter((t) => !t.is_idle)
-      .map(taskFacts)
-      .toArray(),
-  );
-  // Both depend only on the page tables (and the pages' roles), which most steps leave alone:
-  // computed once per Memory value.
-  const pagetablePages = lazy(() =>
-    memoOn(s.memory, s.pgtable_role, pagetablePagesCache, () =>
+      .toArray());
+  }
+
+  // A plain loop: checked on every state, and Immutable's filter/map chain allocates a Seq per step.
+  get tasks(): Facts<'tasks'> {
+    if (this.tasksCache) return this.tasksCache;
+    const out: Facts<'tasks'>[number][] = [];
+    const tasks = this.s.tasks;
+    for (let i = 0; i < tasks.size; i++) {
+      const t = tasks.get(i)!;
+      if (!t.is_idle) out.push(taskFacts(t)); // one definition with footprint.ts's task<j>.lazy_balanced
+    }
+    return (this.tasksCache = out);
+  }
+
+  // pagetablePages and textAliases depend only on the page tables (and the pages' roles), which
+  // most steps leave alone: computed once per Memory value.
+  get pagetablePages(): Facts<'pagetablePages'> {
+    const { s } = this;
+    const pkeyOf = (page: number): number | null => {
+      const w = this.linearWalk(page);
+      return w.ok ? w.leaf.poIndex : null;
+    };
+    return (this.pagesCache ??= memoOn(s.memory, s.pgtable_role, pagetablePagesCache, () =>
       s.pgtable_role
         .entrySeq()
         .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
         .toArray(),
-    ),
-  );
-  const textAliases = lazy(() =>
-    memoOn(s.memory, env.layout, textAliasesCache, () =>
+    ));
+  }
+
+  get textAliases(): Facts<'textAliases'> {
+    const { s, env } = this;
+    return (this.aliasesCache ??= memoOn(s.memory, env.layout, textAliasesCache, () =>
       env.layout.textPages.map((page) => {
-        const w = linearWalk(page);
+        const w = this.linearWalk(page);
         return { page, writable: w.ok && !w.leaf.rdonly };
       }),
-    ),
-  );
-  const leftOut = s.flags.get('hibernate_left_out');
-  return {
-    imageLeftOut: leftOut === undefined ? [] : String(leftOut).split(' ').map(Number),
-    get cpus() {
-      return cpus();
-    },
-    get tasks() {
-      return tasks();
-    },
-    get pagetablePages() {
-      return pagetablePages();
-    },
-    get textAliases() {
-      return textAliases();
-    },
-    oops: s.oops ? s.oops.message : null,
-    warnings: s.warnings.map((w) => w.message).toArray(),
-  };
+    ));
+  }
+
+  /** A linear-alias walk, checked against what the rules declare they read (footprint.ts, linearMapReads). */
+  private linearWalk(page: number): WalkResult {
+    const { s, env } = this;
+    const g = env.geometry;
+    const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+    const declared = LINEAR_MAP_READS.get(env);
+    if (declared)
+      for (const st of w.steps)
+        if (!declared.covers(st.table, st.index))
+          throw new Error(`the walk of page ${page}'s linear alias reads entry ${st.index} of page ${st.table}, outside what the rules declare they read (model/kernel/footprint.ts, linearMapReads)`);
+    return w;
+  }
+
+  get warnings(): Facts<'warnings'> {
+    return (this.warningsCache ??= this.s.warnings.map((w) => w.message).toArray());
+  }
+
+  get imageLeftOut(): Facts<'imageLeftOut'> {
+    if (this.leftOutCache) return this.leftOutCache;
+    const leftOut = this.s.flags.get('hibernate_left_out');
+    return (this.leftOutCache = leftOut === undefined ? [] : String(leftOut).split(' ').map(Number));
+  }
 }
 
 /** One line per CPU: what runs, at which POR level, in which context. */

@@ -5,7 +5,7 @@
  * (levels 0-2), a block (levels 1-2: pud/pmd leaves) or a page (level 3). Only the bits the
  * model reasons about are fields; `encode` rebuilds the 64-bit value for kernel-style output.
  */
-import { Record as ImmutableRecord } from 'immutable';
+import { FastRecord } from '../fast-record.ts';
 
 export type DescType = 'table' | 'block' | 'page';
 
@@ -25,7 +25,7 @@ export interface DescFields {
   readonly poIndex: number;
 }
 
-export class Desc extends ImmutableRecord<DescFields>(
+export class Desc extends FastRecord<DescFields>(
   { valid: true, type: 'page', out: 0, rdonly: false, pxn: true, cont: false, poIndex: 0 },
   'Desc',
 ) {}

@@ -17,7 +17,8 @@
  * CPUs' walkers (`lagging`) until they synchronize (`contextSynchronize`). Only invalid old
  * values are kept: ETS2 is about translation faults, not about which valid entry a walk finds.
  */
-import { List, Map as IMap, Record as ImmutableRecord } from 'immutable';
+import { List, Map as IMap } from 'immutable';
+import { FastRecord } from '../fast-record.ts';
 import type { Entry } from './descriptor.ts';
 import { activeRecorder, rawOf, type Recorder } from '../kernel/footprint.ts';
 
@@ -29,7 +30,7 @@ export interface PendingFields {
   /** After publication, without FEAT_ETS2: CPUs whose walks may still see the invalid `stale` values. */
   readonly lagging: List<number>;
 }
-export class PendingStore extends ImmutableRecord<PendingFields>({ cpus: List(), stale: List(), lagging: List() }, 'PendingStore') {}
+export class PendingStore extends FastRecord<PendingFields>({ cpus: List(), stale: List(), lagging: List() }, 'PendingStore') {}
 
 export interface MemoryFields {
   /** Contents of every page-table page, by page number. */
@@ -37,7 +38,7 @@ export interface MemoryFields {
   /** Entries with stores the walker may not see yet, by `entryKey`. */
   readonly pending: IMap<string, PendingStore>;
 }
-export class Memory extends ImmutableRecord<MemoryFields>({ tables: IMap(), pending: IMap() }, 'Memory') {}
+export class Memory extends FastRecord<MemoryFields>({ tables: IMap(), pending: IMap() }, 'Memory') {}
 
 export function entryKey(table: number, index: number): string {
   return `${table}:${index}`;

@@ -16,7 +16,8 @@
  *
  * The list is kept sorted so that equal TLBs are equal values (state fingerprints).
  */
-import { List, Record as ImmutableRecord } from 'immutable';
+import { List } from 'immutable';
+import { FastRecord } from '../fast-record.ts';
 import type { Desc } from './descriptor.ts';
 import { entryBase, pagesPerEntry, type Geometry, type Level } from './geometry.ts';
 import { leafSpan } from './walk.ts';
@@ -65,7 +66,7 @@ export interface TlbEntryFields {
   readonly pxn: boolean;
   readonly poIndex: number;
 }
-export class TlbEntry extends ImmutableRecord<TlbEntryFields>(
+export class TlbEntry extends FastRecord<TlbEntryFields>(
   { kind: 'leaf', va: 0, pages: 1, pa: 0, level: 3, rdonly: false, pxn: true, poIndex: 0 },
   'TlbEntry',
 ) {}

@@ -316,6 +316,13 @@ export function stepAt(frame: Frame, env?: Env): Step | undefined {
   return fnIn(env, frame.fn).steps[frame.pc];
 }
 
+/** Does a frame of the task's stack run atomically (an index loop: this runs before every step)? */
+function inAtomicFrame(task: Task): boolean {
+  const stack = task.stack;
+  for (let i = 0; i < stack.size; i++) if (stack.get(i)!.atomic) return true;
+  return false;
+}
+
 function kindOf(st: Step, knobs: Knobs): StepKind {
   return typeof st.kind === 'function' ? st.kind(knobs) : st.kind;
 }
@@ -353,7 +360,7 @@ export function settle(k: K, chained: string[]): K {
       k = new K(k.raw, k.cpuId, k.env).ret();
       continue;
     }
-    const atomic = task.stack.some((f) => f.atomic);
+    const atomic = inAtomicFrame(task);
     const kind = kindOf(p.step, k.knobs);
     if (kind === 'event' && !atomic) return k;
     const r = p.step.run(new K(k.raw, k.cpuId, k.env));
@@ -374,11 +381,49 @@ export function cpuTransitions(s: KernelState, cpu: number, env: Env, prefix: st
   if (!p || !p.step || s.oops) return [];
   const r = p.step.run(new K(s, cpu, env));
   const outcomes: readonly Outcome[] = r instanceof K ? [{ label: '', k: r }] : r;
-  const base = `${prefix} ${p.task.comm}: ${p.frame.fn}: ${p.step.label}`;
+  const labels = transitionLabels(p.step, prefix, p.task.comm, p.frame.fn);
   return outcomes.map((o) => {
     if (!o.k.moved) throw new Error(`${p.frame.fn}: step "${p.step!.label}" did not say where control goes`);
     const chained: string[] = [];
     const k = settle(o.k, chained);
-    return { label: o.label ? `${base} [${o.label}]` : base, state: k.raw };
+    return { label: o.label ? labels.withOutcome(o.label) : labels.base, state: k.raw };
   });
+}
+
+interface StepLabels {
+  readonly prefix: string;
+  readonly comm: string;
+  readonly fn: string;
+  /** `CPU0 A: vfree: ...`. */
+  readonly base: string;
+  /** `CPU0 A: __schedule: ... [-> B]`, one per outcome label. */
+  withOutcome(outcome: string): string;
+}
+
+/**
+ * The labels of a step's transitions, made once per (step, CPU, task, function) and reused:
+ * the search makes a label for every transition and compares them, and a reused string is
+ * already flat with its hash cached.
+ */
+const labelsOfStep = new WeakMap<Step, StepLabels[]>();
+
+function transitionLabels(step: Step, prefix: string, comm: string, fn: string): StepLabels {
+  let known = labelsOfStep.get(step);
+  if (known === undefined) labelsOfStep.set(step, (known = []));
+  for (const l of known) if (l.prefix === prefix && l.comm === comm && l.fn === fn) return l;
+  const base = `${prefix} ${comm}: ${fn}: ${step.label}`;
+  const outcomes = new Map<string, string>();
+  const labels: StepLabels = {
+    prefix,
+    comm,
+    fn,
+    base,
+    withOutcome(outcome) {
+      let label = outcomes.get(outcome);
+      if (label === undefined) outcomes.set(outcome, (label = `${base} [${outcome}]`));
+      return label;
+    },
+  };
+  known.push(labels);
+  return labels;
 }

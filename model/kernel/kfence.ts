@@ -43,8 +43,18 @@ export const kfence_handle_page_fault = kfunc('kfence_handle_page_fault', 'mm/kf
   local('return true', (k) => k.ret(true)),
 ]);
 
-/** Locals: `addr` (the object's page). Abstraction: one object per page, its canary in the same page. */
+/** `flags` key: the scenario's one KFENCE object has been taken off kfence_freelist. */
+export const KFENCE_OBJECT_ALLOCATED = 'kfence_object_allocated';
+
+/**
+ * Locals: `addr` (the object's page). Abstraction: one object per page, its canary in the same
+ * page; the pool holds the one object, so a second allocation finds the freelist empty and
+ * returns NULL (the slab allocator then serves it): two CPUs never allocate the same object.
+ */
 export const kfence_guarded_alloc = kfunc('kfence_guarded_alloc', 'mm/kfence/core.c', [
+  local('raw_spin_lock_irqsave(&kfence_freelist_lock); meta = list_first_entry_or_null(&kfence_freelist); list_del_init(&meta->list); raw_spin_unlock_irqrestore(); if (!meta) return NULL', (k) =>
+    k.s.flags.get(KFENCE_OBJECT_ALLOCATED) === true ? k.ret() : k.update((s) => s.setIn(['flags', KFENCE_OBJECT_ALLOCATED], true)).next(),
+  ),
   local('if (meta->state == KFENCE_OBJECT_FREED) kfence_unprotect(meta->addr)', (k) => k.call(kfence_unprotect, { addr: k.num('addr') })),
   local('set_canary(meta): *((u64 *)addr) = KFENCE_CANARY_PATTERN_U64', (k) => k.call(kernel_write, { va: k.num('addr'), what: 'the KFENCE object' })),
 ]);

@@ -3,7 +3,8 @@
  * Everything a step can change is here; everything fixed for a run (the design, the page
  * layout) is in the environment (env.ts).
  */
-import { List, Map as IMap, Record as ImmutableRecord } from 'immutable';
+import { List, Map as IMap } from 'immutable';
+import { FastRecord } from '../fast-record.ts';
 import type { Desc } from '../hardware/descriptor.ts';
 import { Memory } from '../hardware/memory.ts';
 import { POR_EL1_INIT } from '../hardware/pkeys.ts';
@@ -24,14 +25,14 @@ export interface FrameFields {
 /** `flags` key: the page-table page a split may take (kpkeys_pgtable_alloc(), model/kernel/mm.ts), if any. */
 export const FREE_PGTABLE_PAGE = 'free_pgtable_page';
 
-export class Frame extends ImmutableRecord<FrameFields>({ fn: '', pc: 0, locals: IMap(), atomic: false }, 'Frame') {}
+export class Frame extends FastRecord<FrameFields>({ fn: '', pc: 0, locals: IMap(), atomic: false }, 'Frame') {}
 
 /** struct lazy_mmu_state (include/linux/sched.h, "mm: enable lazy_mmu sections to nest"). */
 export interface LazyMmuStateFields {
   readonly enable_count: number;
   readonly pause_count: number;
 }
-export class LazyMmuState extends ImmutableRecord<LazyMmuStateFields>({ enable_count: 0, pause_count: 0 }, 'lazy_mmu_state') {}
+export class LazyMmuState extends FastRecord<LazyMmuStateFields>({ enable_count: 0, pause_count: 0 }, 'lazy_mmu_state') {}
 
 export type TaskState = 'running' | 'runnable' | 'blocked' | 'dead';
 
@@ -61,7 +62,7 @@ export interface TaskFields {
   readonly cpus_allowed: List<number>;
   readonly is_idle: boolean;
 }
-export class Task extends ImmutableRecord<TaskFields>(
+export class Task extends FastRecord<TaskFields>(
   {
     comm: '',
     pid: 0,
@@ -99,7 +100,7 @@ export interface CpuFields {
   readonly softirq_pending: string | null;
   readonly tlb: List<TlbEntry>;
 }
-export class Cpu extends ImmutableRecord<CpuFields>(
+export class Cpu extends FastRecord<CpuFields>(
   {
     curr: 0,
     por_el1: POR_EL1_INIT,
@@ -124,7 +125,7 @@ export interface MmFields {
   readonly pgd: number;
   readonly freed: boolean;
 }
-export class Mm extends ImmutableRecord<MmFields>({ name: '', mm_users: 1, mm_count: 1, pgd: 0, freed: false }, 'mm_struct') {}
+export class Mm extends FastRecord<MmFields>({ name: '', mm_users: 1, mm_count: 1, pgd: 0, freed: false }, 'mm_struct') {}
 
 /** A rule broken, as recorded when it happened. */
 export interface ViolationFields {
@@ -134,7 +135,7 @@ export interface ViolationFields {
   readonly task: string;
   readonly callTrace: List<string>;
 }
-export class Violation extends ImmutableRecord<ViolationFields>({ rule: '', message: '', cpu: 0, task: '', callTrace: List() }, 'Violation') {}
+export class Violation extends FastRecord<ViolationFields>({ rule: '', message: '', cpu: 0, task: '', callTrace: List() }, 'Violation') {}
 
 /** The kernel died: what it printed. */
 export interface OopsFields {
@@ -146,7 +147,7 @@ export interface OopsFields {
   readonly task: string;
   readonly callTrace: List<string>;
 }
-export class Oops extends ImmutableRecord<OopsFields>({ message: '', details: List(), cpu: 0, task: '', callTrace: List() }, 'Oops') {}
+export class Oops extends FastRecord<OopsFields>({ message: '', details: List(), cpu: 0, task: '', callTrace: List() }, 'Oops') {}
 
 /**
  * Something the kernel printed and survived: a WARN (the spurious-fault WARN_RATELIMIT of
@@ -160,7 +161,7 @@ export interface WarningFields {
   readonly task: string;
   readonly callTrace: List<string>;
 }
-export class Warning extends ImmutableRecord<WarningFields>({ kind: 'WARN', message: '', cpu: 0, task: '', callTrace: List() }, 'Warning') {}
+export class Warning extends FastRecord<WarningFields>({ kind: 'WARN', message: '', cpu: 0, task: '', callTrace: List() }, 'Warning') {}
 
 /** A set_memory_*() in progress or returned: ghost state for invariants 8 and 9. */
 export interface ProtChangeFields {
@@ -170,7 +171,7 @@ export interface ProtChangeFields {
   readonly new: Desc | null;
   readonly returned: boolean;
 }
-export class ProtChange extends ImmutableRecord<ProtChangeFields>({ start: 0, end: 0, old: null, new: null, returned: false }, 'ProtChange') {}
+export class ProtChange extends FastRecord<ProtChangeFields>({ start: 0, end: 0, old: null, new: null, returned: false }, 'ProtChange') {}
 
 /** A lockless walk in progress: ghost state for invariant 11. */
 export interface WalkFields {
@@ -178,7 +179,7 @@ export interface WalkFields {
   readonly start: number;
   readonly end: number;
 }
-export class LocklessWalk extends ImmutableRecord<WalkFields>({ task: 0, start: 0, end: 0 }, 'LocklessWalk') {}
+export class LocklessWalk extends FastRecord<WalkFields>({ task: 0, start: 0, end: 0 }, 'LocklessWalk') {}
 
 export type PageRole = 'pgtable' | 'freeing' | 'free';
 
@@ -187,7 +188,7 @@ export interface RcuCallbackFields {
   readonly fn: string;
   readonly arg: number;
 }
-export class RcuCallback extends ImmutableRecord<RcuCallbackFields>({ fn: '', arg: 0 }, 'rcu_head') {}
+export class RcuCallback extends FastRecord<RcuCallbackFields>({ fn: '', arg: 0 }, 'rcu_head') {}
 
 export interface KernelStateFields {
   readonly cpus: List<Cpu>;
@@ -213,7 +214,7 @@ export interface KernelStateFields {
   /** Scenario-specific flags (a handler has run, a page was copied...). */
   readonly flags: IMap<string, Value>;
 }
-export class KernelState extends ImmutableRecord<KernelStateFields>(
+export class KernelState extends FastRecord<KernelStateFields>(
   {
     cpus: List(),
     tasks: List(),

@@ -1,0 +1,161 @@
+/**
+ * FastRecord (model/fast-record.ts) behaves as an Immutable.js Record of the same fields: the
+ * same values after any sequence of updates, the same equality, the same fingerprint (so a
+ * search counts the same states), and it crosses threads through the state codec.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { is, isRecord, List, Map as IMap, Record as ImmutableRecord, setIn, updateIn } from 'immutable';
+import { fingerprintOf, fingerprintToHex, immutableCodec } from '../../checker/index.ts';
+import { FastRecord } from '../../model/fast-record.ts';
+
+interface Fields {
+  readonly n: number;
+  readonly name: string;
+  readonly flag: boolean;
+  readonly items: List<number>;
+  readonly table: IMap<string, number>;
+  readonly opt: number | null;
+}
+const DEFAULTS: Fields = { n: 0, name: '', flag: false, items: List(), table: IMap(), opt: null };
+
+class Fast extends FastRecord<Fields>(DEFAULTS, 'Fast') {}
+const Reference = ImmutableRecord<Fields>(DEFAULTS, 'Reference');
+
+const fp = (v: unknown) => fingerprintToHex(fingerprintOf(v));
+
+type Op =
+  | { readonly kind: 'set'; readonly key: keyof Fields; readonly value: unknown }
+  | { readonly kind: 'merge'; readonly values: Partial<Record<keyof Fields, unknown>> }
+  | { readonly kind: 'remove'; readonly key: keyof Fields }
+  | { readonly kind: 'setIn'; readonly path: readonly unknown[]; readonly value: number }
+  | { readonly kind: 'push'; readonly value: number }
+  | { readonly kind: 'mutate'; readonly n: number; readonly name: string };
+
+const value = (key: keyof Fields): fc.Arbitrary<unknown> =>
+  ({
+    n: fc.integer({ min: -3, max: 3 }),
+    name: fc.constantFrom('', 'a', 'b'),
+    flag: fc.boolean(),
+    items: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }).map((xs) => List(xs)),
+    table: fc.dictionary(fc.constantFrom('x', 'y'), fc.integer({ min: 0, max: 2 })).map((o) => IMap(o)),
+    opt: fc.option(fc.integer({ min: 0, max: 2 })),
+  })[key];
+const keyArb = fc.constantFrom<keyof Fields>('n', 'name', 'flag', 'items', 'table', 'opt');
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  keyArb.chain((key) => value(key).map((v): Op => ({ kind: 'set', key, value: v }))),
+  fc.tuple(keyArb, keyArb).chain(([a, b]) => fc.tuple(value(a), value(b)).map(([va, vb]): Op => ({ kind: 'merge', values: { [a]: va, [b]: vb } }))),
+  keyArb.map((key): Op => ({ kind: 'remove', key })),
+  fc.tuple(fc.constantFrom('x', 'y'), fc.integer({ min: 0, max: 2 })).map(([k, v]): Op => ({ kind: 'setIn', path: ['table', k], value: v })),
+  fc.integer({ min: 0, max: 3 }).map((v): Op => ({ kind: 'push', value: v })),
+  fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom('a', 'b')).map(([n, name]): Op => ({ kind: 'mutate', n, name })),
+);
+
+type AnyRecord = ReturnType<typeof Reference> | Fast;
+
+function apply(r: AnyRecord, op: Op): AnyRecord {
+  const rec = r as ReturnType<typeof Reference>;
+  switch (op.kind) {
+    case 'set':
+      return rec.set(op.key, op.value as never);
+    case 'merge':
+      return rec.merge(op.values as never);
+    case 'remove':
+      return rec.remove(op.key);
+    case 'setIn':
+      return rec.setIn(op.path, op.value);
+    case 'push':
+      return rec.update('items', (xs) => xs.push(op.value));
+    case 'mutate':
+      return rec.withMutations((m) => m.set('n', op.n).set('name', op.name));
+  }
+}
+
+describe('FastRecord against Immutable.Record', () => {
+  it('any sequence of updates: the same fields, Immutable.is-equal, the same fingerprint', () => {
+    fc.assert(
+      fc.property(fc.record({ n: value('n'), name: value('name') }), fc.array(opArb, { maxLength: 8 }), (init, ops) => {
+        let fast: AnyRecord = new Fast(init as Partial<Fields>);
+        let ref: AnyRecord = Reference(init as Partial<Fields>);
+        for (const op of ops) {
+          fast = apply(fast, op);
+          ref = apply(ref, op);
+        }
+        const f = fast as Fast;
+        expect(f.toObject()).toEqual((ref as ReturnType<typeof Reference>).toObject());
+        expect(is(f, new Fast(f.toObject()))).toBe(true);
+        expect(f.hashCode()).toBe(new Fast(f.toObject()).hashCode());
+        // The fingerprint is the Record's structural one: what an Immutable Record of the same fields gets.
+        expect(fp(f)).toBe(fp(ref));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads, defaults, unknown keys', () => {
+    const r = new Fast({ n: 2 });
+    expect([r.n, r.name, r.flag, r.opt]).toEqual([2, '', false, null]);
+    expect(r.get('n')).toBe(2);
+    expect(r.get('nope' as never, 'default')).toBe('default');
+    expect(r.get('toString' as never)).toBeUndefined();
+    expect(r.has('n')).toBe(true);
+    expect(r.has('toString' as never)).toBe(false);
+    expect(r.set('nope' as never, 1 as never)).toBe(r);
+    expect(isRecord(r)).toBe(true);
+    expect(new Fast(r)).toBe(r);
+    expect(new Fast(IMap({ n: 5 }) as never).n).toBe(5);
+  });
+
+  it('an update that changes nothing returns the same Record; one that does leaves the old one as it was', () => {
+    const r = new Fast({ n: 1 });
+    expect(r.set('n', 1)).toBe(r);
+    expect(r.merge({ n: 1 })).toBe(r);
+    expect(r.withMutations((m) => m.set('n', 1))).toBe(r);
+    const s = r.set('n', 2);
+    expect([r.n, s.n]).toEqual([1, 2]);
+    expect(s).toBeInstanceOf(Fast);
+    expect(Object.getPrototypeOf(s)).toBe(Object.getPrototypeOf(r));
+  });
+
+  it('fields are assigned only inside withMutations', () => {
+    const r = new Fast();
+    expect(() => {
+      (r as unknown as { n: number }).n = 3;
+    }).toThrow('Cannot set on an immutable record.');
+    const s = r.withMutations((m) => {
+      (m as unknown as { n: number }).n = 3;
+    });
+    expect([r.n, s.n]).toEqual([0, 3]);
+  });
+
+  it("Immutable's functional helpers and collections treat it as a Record", () => {
+    const r = new Fast({ table: IMap({ x: 1 }) });
+    expect(setIn(r, ['table', 'y'], 2).table.toObject()).toEqual({ x: 1, y: 2 });
+    expect(updateIn(r, ['table', 'x'], (v) => (v as number) + 1).table.get('x')).toBe(2);
+    expect(r.getIn(['table', 'x'])).toBe(1);
+    expect(List([r]).includes(new Fast({ table: IMap({ x: 1 }) }))).toBe(true);
+    expect(r.toJS()).toEqual({ n: 0, name: '', flag: false, items: [], table: { x: 1 }, opt: null });
+    expect(JSON.stringify(new Fast({ n: 1 }))).toBe(JSON.stringify(Reference({ n: 1 })));
+  });
+
+  it('a fingerprint taken before an update does not stick to the updated Record', () => {
+    const r = new Fast({ n: 1 });
+    const before = fp(r);
+    const s = r.set('n', 2);
+    expect(fp(s)).not.toBe(before);
+    expect(fp(s.set('n', 1))).toBe(before);
+    const m = r.asMutable();
+    expect(fp(m)).toBe(before);
+    m.set('n', 2);
+    expect(fp(m.asImmutable())).toBe(fp(s));
+  });
+
+  it('crosses threads through immutableCodec', () => {
+    const codec = immutableCodec<Fast>([Fast]);
+    const r = new Fast({ n: 3, items: List([1, 2]), table: IMap({ y: 2 }), opt: 1 });
+    const back = codec.decode(structuredClone(codec.encode(r)));
+    expect(back).toBeInstanceOf(Fast);
+    expect(is(back, r)).toBe(true);
+    expect(fp(back)).toBe(fp(r));
+  });
+});
