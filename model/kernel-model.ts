@@ -93,10 +93,6 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     initial = settle(new K(initial, cpu, env), []).raw;
   });
 
-  // The checker asks actions(s) and then nextState(s, a) for each action: keep the successors
-  // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
-  // whole explored graph alive: the initial state is held here, its successors are values of
-  // its entry, their successors of theirs...)
   // IRQ labels, made once per (CPU, task, source): reused strings are flat and hashed already.
   const irqLabels = new Map<number, string>();
   const irqLabel = (cpu: number, taskId: number, comm: string, source: number, name: string): string => {
@@ -106,6 +102,11 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     if (label === undefined) irqLabels.set(key, (label = `CPU${cpu} ${comm}: IRQ (${name})`));
     return label;
   };
+
+  // The checker asks actions(s) and then nextState(s, a) for each action: keep the successors
+  // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
+  // whole explored graph alive: the initial state is held here, its successors are values of
+  // its entry, their successors of theirs...)
   let lastState: KernelState | undefined;
   let lastSuccessors: { action: KernelAction; state: KernelState }[] = [];
   const computeSuccessors = (s: KernelState) => {
