@@ -302,7 +302,9 @@ function objectInto(obj: object): void {
   if (slot === null && isImmutable(obj)) return slotted(obj as unknown as MemoSlot);
   const custom = (obj as Partial<SelfFingerprinting>)[FINGERPRINT];
   if (typeof custom === 'function') return customInto(obj as SelfFingerprinting);
-  if (isImmutable(obj)) return memoized(obj, immutableInto);
+  // Immutable collections get the memo slot on first hash (an own property: a property read
+  // next time, where a WeakMap costs a hash probe and ephemeron work in every GC).
+  if (isImmutable(obj)) return Object.isExtensible(obj) ? slotted(obj as unknown as MemoSlot) : memoized(obj, immutableInto);
   throw new TypeError(
     `cannot fingerprint a ${proto?.constructor?.name ?? 'class instance'} inside a state: use plain objects, arrays or Immutable.js values`,
   );

@@ -94,10 +94,6 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     initial = settle(new K(initial, cpu, env), []).raw;
   });
 
-  // The checker asks actions(s) and then nextState(s, a) for each action: keep the successors
-  // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
-  // whole explored graph alive: the initial state is held here, its successors are values of
-  // its entry, their successors of theirs...)
   // IRQ labels, made once per (CPU, task, source): reused strings are flat and hashed already.
   const irqLabels = new Map<number, string>();
   const irqLabel = (cpu: number, taskId: number, comm: string, source: number, name: string): string => {
@@ -107,6 +103,11 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     if (label === undefined) irqLabels.set(key, (label = `CPU${cpu} ${comm}: IRQ (${name})`));
     return label;
   };
+
+  // The checker asks actions(s) and then nextState(s, a) for each action: keep the successors
+  // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
+  // whole explored graph alive: the initial state is held here, its successors are values of
+  // its entry, their successors of theirs...)
   let lastState: KernelState | undefined;
   let lastSuccessors: { action: KernelAction; state: KernelState }[] = [];
   const computeSuccessors = (s: KernelState) => {
@@ -217,7 +218,9 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     invariants,
     actor: (a) => `CPU${a.cpu}`,
     ...workerSupport(scenario, options),
-    por: { footprint, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) },
+    // TLB evictions (evictions > 0) are environment steps whose footprints the views do not record:
+    // no partial-order reduction then (the search explores every interleaving).
+    ...(evictions > 0 ? {} : { por: { footprint, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) } }),
     ...(scenario.symmetry ? { symmetry: kernelSymmetry(initial, scenario.symmetry, scenario.name) } : {}),
     isFinal: (s) => s.oops !== null || !s.tasks.some((t) => t.__state === 'blocked'),
     formatAction: (a) => a.label,

@@ -50,9 +50,6 @@ import { mutex_lock, mutex_unlock } from './mutex.ts';
 const ENOMEM = -12;
 const LEVEL_SIZE = ['PGDIR_SIZE', 'PUD_SIZE', 'PMD_SIZE', 'PAGE_SIZE'] as const;
 
-/** The free page-table page the split may take (scenario state), if any: see kpkeys_pgtable_alloc() (mm.ts). */
-export { FREE_PGTABLE_PAGE } from './state.ts';
-
 /** The slot of the entry at `level` on the path to `va` in the latest tables, if the path is there. */
 function slotAt(k: K, va: number, level: Level): { table: number; index: number; entry: Entry } | undefined {
   const g = k.env.geometry;

@@ -20,8 +20,8 @@
  *   vmalloc areas do; the scenario's range is in other entries.
  * - 'idle': the idle task, woken only by interrupts.
  *
- * The page the backgrounds use is the highest page nobody allocated at boot (free memory), so it
- * is never part of the scenario's own range.
+ * The page the backgrounds use is free memory (freePage()), so it is never part of the scenario's
+ * own range.
  */
 import { List } from 'immutable';
 import { linearAlias, pagesPerEntry, regionBase } from '../hardware/geometry.ts';
@@ -125,7 +125,7 @@ function backgroundTask(kind: BackgroundKind, cpu: number, page: number, g: Geom
 export function addBackgroundCpus(s: KernelState, layout: Layout, g: Geometry, menu: readonly BackgroundKind[], extra: number): KernelState {
   if (extra <= 0) return s;
   const kinds = menu.length ? menu : (['idle'] as const);
-  const needsPage = kinds.some((k) => k === 'kernel-page-present' || k === 'set-direct-map' || k === 'vmalloc');
+  const needsPage = kinds.some((k) => k !== 'ptdump' && k !== 'idle');
   const page = needsPage ? freePage(g, s, layout) : -1;
   const slot = () => freeVmallocSlot(g, s, layout);
   let cpus = s.cpus;

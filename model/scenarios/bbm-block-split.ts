@@ -23,7 +23,7 @@ import { Map as IMap } from 'immutable';
 import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { kernel_read } from '../kernel/access.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
-import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
+import { FREE_PGTABLE_PAGE } from '../kernel/state.ts';
 import { Boot, vmallocArea } from './boot.ts';
 import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';

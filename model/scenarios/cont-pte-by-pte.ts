@@ -30,7 +30,7 @@ import { kfunc, local } from '../kernel/exec.ts';
 import { leafSlot, ptep_get } from '../kernel/hw.ts';
 import { writeArgs, __set_pte } from '../kernel/kpkeys.ts';
 import { flush_tlb_kernel_range, set_memory_ro } from '../kernel/pageattr.ts';
-import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
+import { FREE_PGTABLE_PAGE } from '../kernel/state.ts';
 import { Boot, vmallocArea } from './boot.ts';
 import { TIMER_TICK, type Scenario } from './scenario.ts';
 import { call, idleTask, machine, program, runningTask } from './tasks.ts';

@@ -22,7 +22,7 @@
 import { Map as IMap } from 'immutable';
 import { linearAlias, pagesPerEntry } from '../hardware/geometry.ts';
 import { set_memory_ro } from '../kernel/pageattr.ts';
-import { FREE_PGTABLE_PAGE } from '../kernel/split.ts';
+import { FREE_PGTABLE_PAGE } from '../kernel/state.ts';
 import { kfencePoolVas } from '../kernel/kfence.ts';
 import { Boot, vmallocArea } from './boot.ts';
 import { TIMER_TICK, type Scenario } from './scenario.ts';
