@@ -206,14 +206,22 @@ export class Engine<S, A> {
    */
   reduce(state: S, succs: Successor<S, A>[], provisoHolds: (ample: Successor<S, A>[]) => boolean): Successor<S, A>[] {
     let refused = false;
+    let taken: Successor<S, A>[] | undefined;
     for (const ample of this.ampleCandidates(state, succs)) {
       if (provisoHolds(ample)) {
         this.reducedStates++;
-        return ample;
+        taken = ample;
+        break;
       }
       refused = true;
     }
-    return refused ? this.expandFully(succs) : succs;
+    if (taken === undefined) taken = refused ? this.expandFully(succs) : succs;
+    try {
+      this.ample!.expanded(state, taken);
+    } catch (e) {
+      throw new ModelError(this.model.name, 'por (footprint/owner)', undefined, undefined, e);
+    }
+    return taken;
   }
 
   get bounded(): boolean {
@@ -440,7 +448,7 @@ export class Engine<S, A> {
       tableBytesPerState: distinct > 0 ? round(tableBytes / distinct, 1) : 0,
       collisionProbability: collisionProbability(distinct, this.generated),
       reduction: this.reduction.por
-        ? { ...this.reduction, reducedStates: this.reducedStates, provisoExpansions: this.provisoExpansions }
+        ? { ...this.reduction, reducedStates: this.reducedStates, provisoExpansions: this.provisoExpansions, lookaheads: this.ample?.lookaheads ?? 0 }
         : this.reduction,
     };
   }

@@ -44,6 +44,8 @@ interface Explored<S> {
 }
 /** States whose successors and footprints the look-ahead remembers. */
 const MEMO_LIMIT = 50_000;
+/** States reached but not yet expanded whose summaries are remembered (forgotten wholesale past it). */
+const PENDING_LIMIT = 200_000;
 
 /** The keys of an actor's footprint that ownership does not settle (C1 needs the look-ahead for them). */
 interface Unsettled {
@@ -51,11 +53,34 @@ interface Unsettled {
   readonly writes: ReadonlySet<string>;
 }
 
+/**
+ * What the other actors can touch from a state on, for one actor p: the union of the
+ * footprints of every actor but p at every state reachable from here by steps of actors other
+ * than p (an over-approximation is as good). Known only when that future is finite within the
+ * look-ahead's limit and holds no step without an actor and no `*` key.
+ */
+interface Summary {
+  readonly reads: ReadonlySet<string>;
+  readonly writes: ReadonlySet<string>;
+  /** Computed at this very state (not inherited from a predecessor, so not over-approximated). */
+  readonly exact: boolean;
+}
+
+/** The state being expanded: what the ample-set choice learned there, for its successors. */
+interface Here<S> {
+  readonly state: S;
+  readonly summaries: Map<Actor, Summary>;
+  readonly unsettled: Map<Actor, Unsettled | undefined>;
+}
+
 export class AmpleSets<S> {
   private readonly visible: (key: string) => boolean;
-  /** Ample sets found by ownership alone, and by the look-ahead. */
+  /** Ample sets found by ownership alone, by a summary a predecessor handed down, and by a fresh look-ahead. */
   byOwnership = 0;
+  bySummary = 0;
   byLookahead = 0;
+  /** Look-aheads run (each explores the other actors' future from one state). */
+  lookaheads = 0;
 
   constructor(
     private readonly support: PartialOrderSupport<S>,
@@ -73,10 +98,6 @@ export class AmpleSets<S> {
    * The enabled actions of one actor whose steps are all invisible and commute with everything
    * the other actors can do from here (the one with fewest, first in action order on ties), or
    * undefined: expand `enabled` fully. C3 is the caller's.
-   *
-   * C1 is settled by ownership when every key the actor touches is its own or constant; for
-   * the other keys, by the look-ahead (`lookahead`): every state the other actors can reach
-   * from here without this actor, and every step they could take there, touches none of them.
    */
   candidate<T extends { readonly actor: Actor | null }>(state: S, enabled: readonly T[]): T[] | undefined {
     for (const c of this.candidates(state, enabled)) return c;
@@ -87,13 +108,15 @@ export class AmpleSets<S> {
    * Every ample set at `state`, best first: the enabled actions of one actor whose steps are
    * all invisible and commute with everything the other actors can do from here. Actors whose
    * keys ownership settles come first (fewest enabled actions first, then action order), then
-   * those the look-ahead settles. The search takes the first its cycle proviso (C3) accepts.
+   * those the look-ahead settles. The search takes the first its cycle proviso (C3) accepts,
+   * and then hands what it took to `expanded`.
    *
    * C1 is settled by ownership when every key the actor touches is its own or constant; for
-   * the other keys, by the look-ahead (`lookahead`): every state the other actors can reach
-   * from here without this actor, and every step they could take there, touches none of them.
+   * the other keys, by what the other actors can touch from here on (a `Summary`): handed down
+   * from a predecessor when one is known, else explored by the look-ahead.
    */
   *candidates<T extends { readonly actor: Actor | null }>(state: S, enabled: readonly T[]): Generator<T[], void, undefined> {
+    const here = this.enter(state);
     if (enabled.length < 2) return;
     const byActor = new Map<Actor, T[]>();
     for (const e of enabled) {
@@ -106,7 +129,7 @@ export class AmpleSets<S> {
     const order = [...byActor].sort((a, b) => a[1].length - b[1].length);
     const needLookahead: [Actor, T[], Unsettled][] = [];
     for (const [actor, mine] of order) {
-      const unsettled = this.unsettled(state, actor);
+      const unsettled = this.unsettledAt(here, actor);
       if (unsettled === undefined) continue;
       if (unsettled.reads.size === 0 && unsettled.writes.size === 0) {
         this.byOwnership++;
@@ -114,11 +137,76 @@ export class AmpleSets<S> {
       } else needLookahead.push([actor, mine, unsettled]);
     }
     if (!this.lookahead) return;
-    for (const [actor, mine, unsettled] of needLookahead)
-      if (this.othersNeverTouch(state, actor, unsettled)) {
+    for (const [actor, mine, unsettled] of needLookahead) {
+      let summary = here.summaries.get(actor);
+      if (summary && !conflicts(summary, unsettled)) {
+        this.bySummary++;
+        yield mine;
+        continue;
+      }
+      if (summary?.exact) continue;
+      summary = this.summarize(state, actor);
+      if (summary === undefined) here.summaries.delete(actor);
+      else here.summaries.set(actor, summary);
+      if (summary && !conflicts(summary, unsettled)) {
         this.byLookahead++;
         yield mine;
       }
+    }
+  }
+
+  /**
+   * The search explored `taken` (an ample set from `candidates`, or every enabled step) at
+   * `state`: hand each successor the summaries that still hold there. For an actor p, a step
+   * of another actor leads to a state whose p-avoiding future is part of this one's; a step of
+   * p itself that writes nothing the others will read (only its own keys, or keys outside the
+   * summary's reads) leaves the others' future as it was (they read none of what it changed,
+   * so they take the same steps with the same footprints).
+   */
+  expanded(state: S, taken: readonly { readonly actor: Actor | null; readonly state: S }[]): void {
+    const here = this.here;
+    if (here === undefined || here.state !== state || here.summaries.size === 0 || !this.lookahead) return;
+    for (const t of taken) {
+      let handed: Map<Actor, Summary> | undefined;
+      for (const [p, summary] of here.summaries) {
+        if (t.actor === p) {
+          const mine = this.unsettledAt(here, p);
+          if (mine === undefined || [...mine.writes].some((k) => summary.reads.has(k))) continue;
+        }
+        (handed ??= new Map()).set(p, summary.exact ? { reads: summary.reads, writes: summary.writes, exact: false } : summary);
+      }
+      if (handed === undefined) continue;
+      const key = this.lookahead.key(t.state);
+      const known = this.pending.get(key);
+      if (known) {
+        // Reached again: either summary over-approximates; keep the first per actor.
+        for (const [p, summary] of handed) if (!known.has(p)) known.set(p, summary);
+        continue;
+      }
+      if (this.pending.size >= PENDING_LIMIT) this.pending.clear();
+      this.pending.set(key, handed);
+    }
+  }
+
+  /** Summaries handed down to states not yet expanded, by concrete key (taken when expanded). */
+  private readonly pending = new Map<string, Map<Actor, Summary>>();
+  private here: Here<S> | undefined;
+
+  private enter(state: S): Here<S> {
+    let summaries: Map<Actor, Summary> | undefined;
+    if (this.lookahead && this.pending.size > 0) {
+      const key = this.lookahead.key(state);
+      summaries = this.pending.get(key);
+      if (summaries) this.pending.delete(key);
+    }
+    return (this.here = { state, summaries: summaries ?? new Map(), unsettled: new Map() });
+  }
+
+  private unsettledAt(here: Here<S>, actor: Actor): Unsettled | undefined {
+    if (here.unsettled.has(actor)) return here.unsettled.get(actor);
+    const u = this.unsettled(here.state, actor);
+    here.unsettled.set(actor, u);
+    return u;
   }
 
   /**
@@ -144,37 +232,50 @@ export class AmpleSets<S> {
 
   /**
    * The look-ahead for C1 (a persistent set computed by exploring, after Godefroid's
-   * definition): every state reachable from `state` by steps of the other actors (all paths
-   * that avoid `actor`'s steps are such paths: no such step writes what `actor`'s steps read,
-   * so none of its disabled steps becomes enabled), and at each, every other actor's
-   * footprint: none writes a key `actor` reads or writes, none reads a key `actor` writes.
-   * Then each of `actor`'s steps is independent of every step on every such path.
+   * definition): every state reachable from `state` by steps of the other actors, and at each,
+   * every other actor's footprint, united. `actor`'s steps are independent of every step on
+   * every such path when no key in it is written that `actor` touches, and none is read that
+   * `actor` writes (`conflicts`); and all paths that avoid `actor`'s steps are such paths: no
+   * such step writes what `actor`'s steps read, so none of its disabled steps becomes enabled.
+   * Undefined when the future is larger than the limit, holds a step without an actor, or
+   * touches `*`.
    */
-  private othersNeverTouch(state: S, actor: Actor, mine: Unsettled): boolean {
+  private summarize(state: S, actor: Actor): Summary | undefined {
+    this.lookaheads++;
     const la = this.lookahead!;
-    const conflicts = (fp: { reads: readonly string[]; writes: readonly string[] }) => {
-      for (const k of fp.writes) if (k === '*' || mine.reads.has(k) || mine.writes.has(k)) return true;
-      if (mine.writes.size > 0) for (const k of fp.reads) if (k === '*' || mine.writes.has(k)) return true;
-      return false;
-    };
+    const reads = new Set<string>();
+    const writes = new Set<string>();
     const first = la.key(state);
     const seen = new Set<string>([first]);
     const queue: [S, string][] = [[state, first]];
     for (let head = 0; head < queue.length; head++) {
       const [x, xKey] = queue[head];
       const known = this.explored(x, xKey);
-      if (known.succs.some((t) => t.actor === null)) return false;
-      for (const t of known.succs) if (t.actor !== actor && conflicts(this.footprintOf(x, xKey, t.actor!, known))) return false;
+      let last: Actor | undefined;
+      for (const t of known.succs) {
+        if (t.actor === null) return undefined;
+        if (t.actor === actor || t.actor === last) continue;
+        last = t.actor;
+        const fp = this.footprintOf(x, t.actor, known);
+        for (const k of fp.writes) {
+          if (k === '*') return undefined;
+          writes.add(k);
+        }
+        for (const k of fp.reads) {
+          if (k === '*') return undefined;
+          reads.add(k);
+        }
+      }
       for (const t of known.succs) {
         if (t.actor === actor) continue;
         const k = t.key;
         if (seen.has(k)) continue;
-        if (seen.size >= la.limit) return false;
+        if (seen.size >= la.limit) return undefined;
         seen.add(k);
         queue.push([t.state, k]);
       }
     }
-    return true;
+    return { reads, writes, exact: true };
   }
 
   /**
@@ -192,12 +293,19 @@ export class AmpleSets<S> {
     }
     return e;
   }
-  private footprintOf(x: S, key: string, actor: Actor, e: Explored<S>): Footprint {
+  private footprintOf(x: S, actor: Actor, e: Explored<S>): Footprint {
     let fp = e.footprints.get(actor);
     if (!fp) e.footprints.set(actor, (fp = this.support.footprint(x, actor)));
-    void key;
     return fp;
   }
 }
 
-
+/**
+ * Whether the other actors' future (`theirs`) can interfere with `mine`: they write a key it
+ * touches, or read a key it writes.
+ */
+function conflicts(theirs: Summary, mine: Unsettled): boolean {
+  for (const k of mine.reads) if (theirs.writes.has(k)) return true;
+  for (const k of mine.writes) if (theirs.writes.has(k) || theirs.reads.has(k)) return true;
+  return false;
+}

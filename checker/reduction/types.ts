@@ -61,4 +61,9 @@ export interface ReductionStats {
   readonly reducedStates?: number;
   /** States where one actor's steps would have done, expanded fully by the cycle proviso (POR only). */
   readonly provisoExpansions?: number;
+  /**
+   * Times the C1 look-ahead explored the other actors' future from a state (POR only); states
+   * that inherit what a predecessor's look-ahead found need none.
+   */
+  readonly lookaheads?: number;
 }
