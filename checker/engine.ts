@@ -164,11 +164,14 @@ export class Engine<S, A> {
         const f = this.fpOverride ? fingerprintFromOverride(this.fpOverride(s)) : fingerprintOf(s);
         return `${f.hi}:${f.lo}`;
       },
-      successors: (s) => {
+      successors: (s, without) => {
+        if (model.por?.successorsWithout) return model.por.successorsWithout(s, without);
         const out: { actor: string | number | null; state: S }[] = [];
         for (const action of model.actions(s)) {
+          const actor = model.actor!(action);
+          if (actor === without) continue;
           const next = model.nextState(s, action);
-          if (next !== undefined) out.push({ actor: model.actor!(action), state: next });
+          if (next !== undefined) out.push({ actor, state: next });
         }
         return out;
       },

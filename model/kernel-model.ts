@@ -104,39 +104,98 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     return label;
   };
 
+  type Succ = { action: KernelAction; state: KernelState };
+  /** CPU `cpu`'s enabled steps from `s`: its task's next step (every outcome), the IRQs it may take, TLB evictions. */
+  const stepsOfCpu = (s: KernelState, cpu: number, out: Succ[]) => {
+    const prefix = `CPU${cpu}`;
+    cpuTransitions(s, cpu, env, prefix).forEach((t, index) => out.push({ action: { cpu, kind: 'step', index, label: t.label }, state: t.state }));
+    const c = s.cpus.get(cpu)!;
+    const task = s.tasks.get(c.curr)!;
+    if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
+      scenario.irqSources.forEach((src, index) => {
+        const label = irqLabel(cpu, c.curr, task.comm, index, src.name);
+        out.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
+      });
+    }
+    // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
+    if (s.evictions_left > 0)
+      c.tlb.forEach((e, index) => {
+        const label = `${prefix}: TLB evicts ${describeTlbEntry(e)}`;
+        const state = s.set('evictions_left', s.evictions_left - 1).setIn(['cpus', cpu, 'tlb'], tlbEvict(c.tlb, index));
+        out.push({ action: { cpu, kind: 'evict', index, label }, state });
+      });
+  };
+
+  /**
+   * Footprints of CPUs' candidate steps (partial-order reduction): their running task's next
+   * step (every outcome, or the reads that keep it blocked) and the IRQs it may take, recorded
+   * while the very steps that give the successors run. The oops is left out: it only halts the
+   * machine (checker/reduction/types.ts). Recording starts when the checker first asks for a
+   * footprint (a search without partial-order reduction never pays for it); the footprints of
+   * the last few states whose steps ran are kept (the checker asks about a state right after
+   * its successors, or during a look-ahead from it).
+   */
+  let recording = false;
+  type Fp = { reads: string[]; writes: string[] };
+  const recent: { state: KernelState; byCpu: (Fp | undefined)[] }[] = [];
+  const RECENT = 4;
+  const remember = (s: KernelState, cpu: number, fp: Fp) => {
+    let e = recent.find((x) => x.state === s);
+    if (!e) {
+      if (recent.length >= RECENT) recent.pop();
+      recent.unshift((e = { state: s, byCpu: [] }));
+    }
+    e.byCpu[cpu] = fp;
+  };
+  /** `stepsOfCpu`, and, while recording, CPU `cpu`'s footprint from the same run. */
+  const successorsOfCpu = (s: KernelState, cpu: number, out: Succ[]) => {
+    if (!recording) return stepsOfCpu(s, cpu, out);
+    const r = new Recorder();
+    recordWhile(r, () => {
+      const c = s.cpus.get(cpu)!;
+      r.read(`cpu${cpu}.curr`);
+      r.read(`task${c.curr}.stack`);
+      stepsOfCpu(s, cpu, out);
+      // TLB evictions (an environment step of this CPU) take any entry: everything.
+      if (s.evictions_left > 0) r.anything();
+      // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
+      r.read(`cpu${cpu}.irqs_disabled`);
+      const task = s.tasks.get(c.curr)!;
+      if (c.irqs_disabled || task.stack.isEmpty() || scenario.irqSources.length === 0) return;
+      r.read(`cpu${cpu}.irqs_left`);
+    });
+    remember(s, cpu, { reads: [...r.reads], writes: [...r.writes] });
+  };
+
   // The checker asks actions(s) and then nextState(s, a) for each action: keep the successors
   // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
   // whole explored graph alive: the initial state is held here, its successors are values of
   // its entry, their successors of theirs...)
   let lastState: KernelState | undefined;
-  let lastSuccessors: { action: KernelAction; state: KernelState }[] = [];
+  let lastSuccessors: Succ[] = [];
   const computeSuccessors = (s: KernelState) => {
     if (s === lastState) return lastSuccessors;
-    let out: { action: KernelAction; state: KernelState }[] = [];
-    if (s.oops === null) {
-      for (let cpu = 0; cpu < s.cpus.size; cpu++) {
-        const prefix = `CPU${cpu}`;
-        cpuTransitions(s, cpu, env, prefix).forEach((t, index) => out!.push({ action: { cpu, kind: 'step', index, label: t.label }, state: t.state }));
-        const c = s.cpus.get(cpu)!;
-        const task = s.tasks.get(c.curr)!;
-        if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
-          scenario.irqSources.forEach((src, index) => {
-            const label = irqLabel(cpu, c.curr, task.comm, index, src.name);
-            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
-          });
-        }
-        // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
-        if (s.evictions_left > 0)
-          c.tlb.forEach((e, index) => {
-            const label = `${prefix}: TLB evicts ${describeTlbEntry(e)}`;
-            const state = s.set('evictions_left', s.evictions_left - 1).setIn(['cpus', cpu, 'tlb'], tlbEvict(c.tlb, index));
-            out!.push({ action: { cpu, kind: 'evict', index, label }, state });
-          });
-      }
-    }
+    const out: Succ[] = [];
+    if (s.oops === null) for (let cpu = 0; cpu < s.cpus.size; cpu++) successorsOfCpu(s, cpu, out);
     lastState = s;
     lastSuccessors = out;
     return out;
+  };
+  const cpuOf = (actor: string | number) => Number(String(actor).slice(3));
+  const footprint = (s: KernelState, actor: string | number): Fp => {
+    recording = true;
+    const cpu = cpuOf(actor);
+    const known = recent.find((x) => x.state === s)?.byCpu[cpu];
+    if (known) return known;
+    successorsOfCpu(s, cpu, []);
+    return recent.find((x) => x.state === s)!.byCpu[cpu]!;
+  };
+  /** The look-ahead's question: the steps of every CPU but `actor`'s (footprints recorded on the way). */
+  const successorsWithout = (s: KernelState, actor: string | number) => {
+    const skip = cpuOf(actor);
+    const out: Succ[] = [];
+    if (s.oops === null) for (let cpu = 0; cpu < s.cpus.size; cpu++) if (cpu !== skip) successorsOfCpu(s, cpu, out);
+    return out.map((x) => ({ actor: `CPU${x.action.cpu}`, state: x.state }));
   };
 
   // The checker evaluates every invariant of one state before the next state: keep the facts
@@ -164,45 +223,6 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     };
   });
 
-  /**
-   * Footprint of CPU `cpu`'s candidate steps: its running task's next step (every outcome, or
-   * the reads that keep it blocked) and the IRQs it may take, recorded while they run. The
-   * oops is left out: it only halts the machine (checker/reduction/types.ts).
-   */
-  // Kept for the last state asked about only (the checker asks about one state at a time).
-  let footprintState: KernelState | undefined;
-  let byActor = new Map<string, { reads: string[]; writes: string[] }>();
-  const footprint = (s: KernelState, actor: string | number) => {
-    if (s !== footprintState) {
-      footprintState = s;
-      byActor = new Map();
-    }
-    const known = byActor.get(String(actor));
-    if (known) return known;
-    const cpu = Number(String(actor).slice(3));
-    const r = new Recorder();
-    recordWhile(r, () => {
-      const c = s.cpus.get(cpu)!;
-      r.read(`cpu${cpu}.curr`);
-      r.read(`task${c.curr}.stack`);
-      cpuTransitions(s, cpu, env, `CPU${cpu}`);
-      // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
-      // TLB evictions (an environment step of this CPU) take any entry: everything.
-      if (s.evictions_left > 0) r.anything();
-      r.read(`cpu${cpu}.irqs_disabled`);
-      const task = s.tasks.get(c.curr)!;
-      if (c.irqs_disabled || task.stack.isEmpty() || scenario.irqSources.length === 0) return;
-      // One budget for all CPUs, or one per CPU (a List).
-      const budget = s.irqs_left as unknown as number | List<number>;
-      const left = typeof budget === 'number' ? budget : budget.get(cpu)!;
-      r.read(typeof budget === 'number' ? 'irqs_left' : `cpu${cpu}.irqs_left`);
-      if (left > 0) for (const src of scenario.irqSources) takeIrq(new K(s, cpu, env), fnIn(env, src.handler));
-    });
-    const fp = { reads: [...r.reads], writes: [...r.writes] };
-    byActor.set(String(actor), fp);
-    return fp;
-  };
-
   return {
     name: `${scenario.name} under ${design.name}`,
     scenario,
@@ -220,7 +240,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     ...workerSupport(scenario, options),
     // TLB evictions (evictions > 0) are environment steps whose footprints the views do not record:
     // no partial-order reduction then (the search explores every interleaving).
-    ...(evictions > 0 ? {} : { por: { footprint, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) } }),
+    ...(evictions > 0 ? {} : { por: { footprint, successorsWithout, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) } }),
     ...(scenario.symmetry ? { symmetry: kernelSymmetry(initial, scenario.symmetry, scenario.name) } : {}),
     isFinal: (s) => s.oops !== null || !s.tasks.some((t) => t.__state === 'blocked'),
     formatAction: (a) => a.label,

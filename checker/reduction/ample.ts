@@ -32,14 +32,16 @@ import type { Actor, Footprint, PartialOrderSupport } from './types.ts';
  * and the state it leads to) and a key telling concrete states apart.
  */
 export interface LookaheadSupport<S> {
-  successors(state: S): readonly { readonly actor: Actor | null; readonly state: S }[];
+  /** The successors of `state` by the enabled steps of every actor but `without`. */
+  successors(state: S, without: Actor): readonly { readonly actor: Actor | null; readonly state: S }[];
   key(state: S): string;
   /** Most states one look-ahead may visit before it gives up (the actor is then not chosen). */
   readonly limit: number;
 }
 
 interface Explored<S> {
-  readonly succs: readonly { readonly actor: Actor | null; readonly state: S; readonly key: string }[];
+  /** Successors by the steps of every actor but the one named (the look-ahead's question). */
+  readonly succs: Map<Actor, readonly { readonly actor: Actor | null; readonly state: S; readonly key: string }[]>;
   readonly footprints: Map<Actor, Footprint>;
 }
 /** States whose successors and footprints the look-ahead remembers. */
@@ -145,13 +147,11 @@ export class AmpleSets<S> {
         continue;
       }
       if (summary?.exact) continue;
-      summary = this.summarize(state, actor);
-      if (summary === undefined) here.summaries.delete(actor);
-      else here.summaries.set(actor, summary);
-      if (summary && !conflicts(summary, unsettled)) {
-        this.byLookahead++;
-        yield mine;
-      }
+      const fresh = this.summarize(state, actor, unsettled);
+      if (fresh === undefined || fresh === CONFLICT) continue;
+      here.summaries.set(actor, fresh);
+      this.byLookahead++;
+      yield mine;
     }
   }
 
@@ -237,10 +237,11 @@ export class AmpleSets<S> {
    * every such path when no key in it is written that `actor` touches, and none is read that
    * `actor` writes (`conflicts`); and all paths that avoid `actor`'s steps are such paths: no
    * such step writes what `actor`'s steps read, so none of its disabled steps becomes enabled.
-   * Undefined when the future is larger than the limit, holds a step without an actor, or
+   * CONFLICT as soon as one footprint conflicts with `mine` (the rest is not explored);
+   * undefined when the future is larger than the limit, holds a step without an actor, or
    * touches `*`.
    */
-  private summarize(state: S, actor: Actor): Summary | undefined {
+  private summarize(state: S, actor: Actor, mine: Unsettled): Summary | typeof CONFLICT | undefined {
     this.lookaheads++;
     const la = this.lookahead!;
     const reads = new Set<string>();
@@ -250,24 +251,26 @@ export class AmpleSets<S> {
     const queue: [S, string][] = [[state, first]];
     for (let head = 0; head < queue.length; head++) {
       const [x, xKey] = queue[head];
-      const known = this.explored(x, xKey);
+      const known = this.explored(xKey);
+      const succs = this.successorsWithout(x, actor, known);
       let last: Actor | undefined;
-      for (const t of known.succs) {
+      for (const t of succs) {
         if (t.actor === null) return undefined;
         if (t.actor === actor || t.actor === last) continue;
         last = t.actor;
         const fp = this.footprintOf(x, t.actor, known);
         for (const k of fp.writes) {
           if (k === '*') return undefined;
+          if (mine.reads.has(k) || mine.writes.has(k)) return CONFLICT;
           writes.add(k);
         }
         for (const k of fp.reads) {
           if (k === '*') return undefined;
+          if (mine.writes.has(k)) return CONFLICT;
           reads.add(k);
         }
       }
-      for (const t of known.succs) {
-        if (t.actor === actor) continue;
+      for (const t of succs) {
         const k = t.key;
         if (seen.has(k)) continue;
         if (seen.size >= la.limit) return undefined;
@@ -283,15 +286,23 @@ export class AmpleSets<S> {
    * Neighbouring states' look-aheads cover mostly the same states. Bounded: forgotten wholesale.
    */
   private readonly memo = new Map<string, Explored<S>>();
-  private explored(x: S, key: string): Explored<S> {
+  private explored(key: string): Explored<S> {
     let e = this.memo.get(key);
     if (!e) {
       if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
-      const la = this.lookahead!;
-      e = { succs: la.successors(x).map((t) => ({ actor: t.actor, state: t.state, key: la.key(t.state) })), footprints: new Map() };
+      e = { succs: new Map(), footprints: new Map() };
       this.memo.set(key, e);
     }
     return e;
+  }
+  private successorsWithout(x: S, actor: Actor, e: Explored<S>) {
+    let succs = e.succs.get(actor);
+    if (!succs) {
+      const la = this.lookahead!;
+      succs = la.successors(x, actor).map((t) => ({ actor: t.actor, state: t.state, key: la.key(t.state) }));
+      e.succs.set(actor, succs);
+    }
+    return succs;
   }
   private footprintOf(x: S, actor: Actor, e: Explored<S>): Footprint {
     let fp = e.footprints.get(actor);
@@ -299,6 +310,9 @@ export class AmpleSets<S> {
     return fp;
   }
 }
+
+/** The look-ahead found a step of another actor that conflicts (and stopped there). */
+const CONFLICT = Symbol('conflict');
 
 /**
  * Whether the other actors' future (`theirs`) can interfere with `mine`: they write a key it

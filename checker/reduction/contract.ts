@@ -12,6 +12,9 @@
  *   (no step enabled after it, and `isFinal`) need only stay enabled and halting after the
  *   other step (the halting exception of types.ts).
  *
+ * - `successorsWithout(s, p)`, when the model gives it: exactly the successors by the other
+ *   actors' enabled steps, in action order.
+ *
  * States that violate an invariant are not expanded (the search stops there).
  *
  * Meant for tests (test/model/reduction-contract.test.ts runs it on every matrix cell).
@@ -89,6 +92,12 @@ export function checkReductionContract<S, A>(model: Model<S, A>, o: { maxStates?
           problems.push(`"${a.label}" (${local.has(a.actor) ? `local to ${a.actor}` : 'footprints disjoint'}) and "${b.label}" do not commute`);
       }
     }
+    if (por.successorsWithout)
+      for (const p of actors) {
+        const want = enabled.filter((e) => e.actor !== p).map((e) => `${e.actor} ${key(e.next)}`);
+        const got = por.successorsWithout(s, p).map((t) => `${t.actor} ${key(t.state)}`);
+        if (want.join('\n') !== got.join('\n')) problems.push(`successorsWithout(state, ${p}) gives ${got.length} successors, not the ${want.length} of the other actors' enabled steps (or not the same states, in action order)`);
+      }
     for (const e of enabled) {
       const k = key(e.next);
       if (!seen.has(k)) seen.add(k), queue.push(e.next);

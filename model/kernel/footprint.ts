@@ -23,8 +23,9 @@ export class Recorder {
   readonly reads = new Set<string>();
   readonly writes = new Set<string>();
   /** Records written through an element view: their writes are already noted, by element key. */
-  readonly derived = new WeakMap<object, string>();
-  private readonly views = new WeakMap<object, object>();
+  // Maps, not WeakMaps: a recorder lives for one footprint, and weak entries cost the collector.
+  readonly derived = new Map<object, string>();
+  private readonly views = new Map<object, object>();
 
   read(key: string): void {
     this.reads.add(key);
@@ -39,55 +40,72 @@ export class Recorder {
   }
 
   stateView(s: KernelState): KernelState {
-    return this.cached(s, () => new Proxy(s, stateHandler(this)));
+    return (this.views.get(s) ?? this.remember(s, stateHandler(this))) as KernelState;
   }
   listView(list: object, prefix: 'cpu' | 'task'): object {
-    return this.cached(list, () => new Proxy(list, listHandler(this, prefix)));
+    return this.views.get(list) ?? this.remember(list, listHandler(this, prefix));
   }
   /** A per-CPU list of values (the IRQ budgets): element i is key `cpu<i>.<field>`. */
   perCpuView(list: object, field: string): object {
-    return this.cached(list, () => new Proxy(list, perCpuHandler(this, field)));
+    return this.views.get(list) ?? this.remember(list, perCpuHandler(this, field));
   }
   /** CPU `cpu`'s TLB (`cpu0`), page by page: `cpu0.tlb@<page>` (hardware/tlb.ts notes its accesses). */
   tlbView(tlb: object, cpu: string): object {
     let views = this.tlbViews.get(cpu);
-    if (!views) this.tlbViews.set(cpu, (views = new WeakMap()));
+    if (!views) this.tlbViews.set(cpu, (views = new Map()));
     let v = views.get(tlb);
     if (!v) {
-      v = new Proxy(tlb, tlbHandler(this, `${cpu}.tlb`));
+      v = viewOf(tlb, tlbHandler(this, `${cpu}.tlb`));
       views.set(tlb, v);
-      RAW.set(v, tlb);
       this.derived.set(v, `${cpu}.tlb`);
     }
     return v;
   }
   /** TLB views by CPU: one raw list (the empty List) can be several CPUs' TLB at once. */
-  private readonly tlbViews = new Map<string, WeakMap<object, object>>();
+  private readonly tlbViews = new Map<string, Map<object, object>>();
 
   /**
    * Page-table memory, entry by entry: `mem:<table>:<index>` (hardware/memory.ts's functions
    * note their own accesses, with the same keys); any other use of the record is everything.
    */
   memoryView(mem: object): object {
-    return this.cached(mem, () => new Proxy(mem, memoryHandler(this)));
+    return this.views.get(mem) ?? this.remember(mem, memoryHandler(this));
   }
   elementView<T extends object>(rec: T, name: string): T {
-    return this.cached(rec, () => new Proxy(rec, elementHandler(this, name))) as T;
+    return (this.views.get(rec) ?? this.remember(rec, elementHandler(this, name))) as T;
   }
 
-  private cached<T extends object>(raw: T, make: () => object): T {
-    let v = this.views.get(raw);
-    if (!v) {
-      v = make();
-      this.views.set(raw, v);
-      RAW.set(v, raw);
-    }
-    return v as T;
+  private remember(raw: object, handler: ProxyHandler<object>): object {
+    const v = viewOf(raw, handler);
+    this.views.set(raw, v);
+    return v;
   }
 }
 
-/** View -> the raw value it shows. */
-const RAW = new WeakMap<object, object>();
+/** `cpu0`, `task3`: made once each (reused strings are hashed once). */
+const ELEMENT_NAMES = { cpu: [] as string[], task: [] as string[] };
+function elementName(prefix: 'cpu' | 'task', i: number): string {
+  return (ELEMENT_NAMES[prefix][i] ??= `${prefix}${i}`);
+}
+/** `cpu0.por_el1`, `task3.stack`: made once each. */
+const FIELD_KEYS = new Map<string, Map<string, string>>();
+function fieldKey(name: string, f: string): string {
+  let keys = FIELD_KEYS.get(name);
+  if (keys === undefined) FIELD_KEYS.set(name, (keys = new Map()));
+  let key = keys.get(f);
+  if (key === undefined) keys.set(f, (key = `${name}.${f}`));
+  return key;
+}
+
+/** A view answers this key with the raw value it shows (`rawOf`). */
+const RAW = Symbol('raw');
+
+/** A view of `raw` through `handler`, which also answers `RAW`. */
+function viewOf(raw: object, handler: ProxyHandler<object>): object {
+  const get = handler.get!;
+  handler.get = (target, prop, receiver) => (prop === RAW ? target : get(target, prop, receiver));
+  return new Proxy(raw, handler);
+}
 
 let active: Recorder | undefined;
 
@@ -109,7 +127,9 @@ export function recordWhile<T>(r: Recorder, f: () => T): T {
 
 /** The raw value behind a view (or the value itself). */
 export function rawOf<T>(v: T): T {
-  return (typeof v === 'object' && v !== null ? (RAW.get(v) as T | undefined) : undefined) ?? v;
+  // Views exist only while a recorder is active: otherwise nothing to look up.
+  if (active === undefined || typeof v !== 'object' || v === null) return v;
+  return ((v as { [RAW]?: T })[RAW] as T | undefined) ?? v;
 }
 
 const LISTS = { cpus: 'cpu', tasks: 'task' } as const;
@@ -164,12 +184,13 @@ function stateHandler(r: Recorder): ProxyHandler<KernelState> {
     if (key === '*') r.anything();
     else r.write(key);
   };
+  let getFn: ((name: string) => unknown) | undefined;
   return {
     get(target, prop) {
       if (typeof prop === 'string' && untyped(target).has(prop)) return field(target, prop);
       switch (prop) {
         case 'get':
-          return (name: string) => field(target, name);
+          return (getFn ??= (name: string) => field(target, name));
         case 'set':
           return (name: string, value: unknown) => {
             if (isListField(name)) writeList(r, target.get(name), rawOf(value), LISTS[name]);
@@ -241,18 +262,19 @@ function writeList(r: Recorder, old: { size: number; get(i: number): unknown }, 
 const ITERATORS = new Set(['forEach', 'map', 'some', 'every', 'find', 'findIndex']);
 
 function listHandler(r: Recorder, prefix: 'cpu' | 'task'): ProxyHandler<object> {
+  const view = (e: object, i: number) => r.elementView(e, elementName(prefix, i));
+  let getFn: ((i: number) => object | undefined) | undefined;
   return {
     get(target, prop) {
       const list = target as { size: number; get(i: number): object | undefined };
-      const view = (e: object, i: number) => r.elementView(e, `${prefix}${i}`);
       if (prop === 'size') return list.size;
       // The indices alone: CPUs and tasks are never added or removed.
       if (prop === 'keySeq' || prop === 'keys') return bound(target, prop);
       if (prop === 'get')
-        return (i: number) => {
+        return (getFn ??= (i: number) => {
           const e = list.get(i);
           return e === undefined ? undefined : view(e, i);
-        };
+        });
       if (typeof prop === 'string' && ITERATORS.has(prop))
         // A callback's record (map's) is stored raw: the views stay out of states.
         return (fn: (e: object, i: number) => unknown) => (target as unknown as Record<string, Fn>)[prop].call(target, (e: object, i: number) => rawOf(fn(view(e, i), i)));
@@ -353,28 +375,32 @@ function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
     if (isTask) {
       // Whether the task satisfies the per-task rule is a function of these: a step that
       // decides it does not write the derived key must not see them change under it.
-      r.read(`${name}.lazy_mmu_state`);
-      r.read(`${name}.stack_empty`);
-      r.read(`${name}.__state`);
+      r.read(fieldKey(name, 'lazy_mmu_state'));
+      r.read(fieldKey(name, 'stack_empty'));
+      r.read(fieldKey(name, '__state'));
       if (taskBalanced(before as Task) !== taskBalanced(result as Task)) r.write(`${name}.lazy_balanced`);
     }
     r.derived.set(result, name);
     return r.elementView(result, name);
   };
+  const isCpu = name.startsWith('cpu');
+  const field = (rec: AnyRecord, f: string) => {
+    if (f === 'tlb' && isCpu) return r.tlbView(rec.get(f) as object, name);
+    r.read(fieldKey(name, f));
+    return rec.get(f);
+  };
+  // One view per record: its `get` and `set` are made once (views are made by the thousand).
+  let getFn: ((f: string) => unknown) | undefined;
+  let setFn: ((f: string, v: unknown) => object) | undefined;
   return {
     get(target, prop) {
       const rec = untyped(target as Cpu | Task);
-      const field = (f: string) => {
-        if (f === 'tlb' && name.startsWith('cpu')) return r.tlbView(rec.get(f) as object, name);
-        r.read(`${name}.${f}`);
-        return rec.get(f);
-      };
-      if (typeof prop === 'string' && rec.has(prop)) return field(prop);
+      if (typeof prop === 'string' && rec.has(prop)) return field(rec, prop);
       switch (prop) {
         case 'get':
-          return (f: string) => field(f);
+          return (getFn ??= (f: string) => field(rec, f));
         case 'set':
-          return (f: string, v: unknown) => {
+          return (setFn ??= (f: string, v: unknown) => {
             if (f === 'tlb' && name.startsWith('cpu')) {
               // The pages of the entries that come or go (what determined them was read through the TLB's view).
               const raw = rawOf(v) as List<{ va: number; pages: number }>;
@@ -382,10 +408,10 @@ function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
               if (raw !== was) for (const e of [...was.filter((x) => !raw.includes(x)), ...raw.filter((x) => !was.includes(x))]) for (let p = e.va; p < e.va + e.pages; p++) r.write(`${name}.tlb@${p}`);
               return derive(rec.set(f, raw), target);
             }
-            r.write(`${name}.${f}`);
+            r.write(fieldKey(name, f));
             if (f === 'stack' && stackEmptinessChanges(rec.get(f), rawOf(v))) r.write(`${name}.stack_empty`);
             return derive(rec.set(f, rawOf(v)), target);
-          };
+          });
         case 'merge':
           return (obj: Record<string, unknown>) => {
             for (const f of Object.keys(obj)) r.write(`${name}.${f}`);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { check, type Model } from '../../../checker/index.ts';
+import { checkReductionContract } from '../../../checker/reduction/index.ts';
 
 interface S {
   /** P's program counter: 0 writes `x`, 1 copies `z` into `pz`, 2 done. */
@@ -101,5 +102,33 @@ describe('summaries handed down to successors', () => {
     expect(r.stats.reduction?.reducedStates).toBe(4);
     // One look-ahead, at the initial state; P's later states inherit what it found.
     expect(r.stats.reduction?.lookaheads).toBe(1);
+  });
+});
+
+describe('successorsWithout (the look-ahead\'s own successor function)', () => {
+  const withSuccessors = (lie: boolean): Model<T, 'P' | 'Q'> => ({
+    ...longReader,
+    por: {
+      ...longReader.por!,
+      successorsWithout: (s, actor) => {
+        const other = actor === 'P' ? 'Q' : 'P';
+        const next = longReader.nextState(s, other);
+        // The lie: Q's last step is left out, as if Q stopped one step early.
+        if (next === undefined || (lie && other === 'Q' && s.q === 1)) return [];
+        return [{ actor: other, state: next }];
+      },
+    },
+  });
+
+  it('a model that gives it explores the same: 7 states, one look-ahead; the contract checker agrees', () => {
+    const r = check(withSuccessors(false), { reduction: 'por' });
+    expect([r.stats.distinctStates, r.stats.reduction?.lookaheads]).toEqual([7, 1]);
+    expect(checkReductionContract(withSuccessors(false)).problems).toEqual([]);
+  });
+
+  it('the contract checker catches one that leaves a step out', () => {
+    const problems = checkReductionContract(withSuccessors(true)).problems;
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toBe('successorsWithout(state, P) gives 0 successors, not the 1 of the other actors\' enabled steps (or not the same states, in action order)');
   });
 });
