@@ -52,6 +52,12 @@ export interface CheckOptions {
    * instead of V8 dying at its heap limit.
    */
   readonly maxMemoryBytes?: number;
+  /**
+   * Diagnostics of partial-order reduction: called each time an actor with enabled steps could
+   * not be chosen alone at a state, with why (`visible <key>`, `conflict <key>`: another
+   * actor's future touches it, `look-ahead limit`, `cycle proviso`, ...).
+   */
+  readonly onReductionRefusal?: (actor: string | number, reason: string) => void;
 }
 
 /**
@@ -149,6 +155,7 @@ export class Engine<S, A> {
     this.fpOverride = model.fingerprint ? model.fingerprint.bind(model) : undefined;
     this.reduction = resolveReduction(model as Model<unknown, unknown>, options);
     this.ample = this.reduction.por ? new AmpleSets(model.por!, this.invariants, this.lookahead()) : undefined;
+    if (this.ample && options.onReductionRefusal) this.ample.onRefusal = options.onReductionRefusal;
     this.canonical = this.reduction.symmetry ? (s) => model.symmetry!.canonical(s) : undefined;
   }
 
@@ -217,6 +224,7 @@ export class Engine<S, A> {
         break;
       }
       refused = true;
+      if (ample[0].actor !== null) this.options.onReductionRefusal?.(ample[0].actor, 'cycle proviso');
     }
     if (taken === undefined) taken = refused ? this.expandFully(succs) : succs;
     try {

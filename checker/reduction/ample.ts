@@ -83,6 +83,14 @@ export class AmpleSets<S> {
   byLookahead = 0;
   /** Look-aheads run (each explores the other actors' future from one state). */
   lookaheads = 0;
+  /**
+   * Diagnostics: told each time an actor with enabled steps could not be chosen at a state,
+   * and why (`visible <key>`, `conflict <key>`, `look-ahead limit`, ...).
+   */
+  onRefusal: ((actor: Actor, reason: string) => void) | undefined;
+  private refuse(actor: Actor, reason: string): void {
+    this.onRefusal?.(actor, reason);
+  }
 
   constructor(
     private readonly support: PartialOrderSupport<S>,
@@ -132,13 +140,19 @@ export class AmpleSets<S> {
     const needLookahead: [Actor, T[], Unsettled][] = [];
     for (const [actor, mine] of order) {
       const unsettled = this.unsettledAt(here, actor);
-      if (unsettled === undefined) continue;
+      if (unsettled === undefined) {
+        if (this.onRefusal) this.refuse(actor, this.whyUnsettledFails(state, actor));
+        continue;
+      }
       if (unsettled.reads.size === 0 && unsettled.writes.size === 0) {
         this.byOwnership++;
         yield mine;
       } else needLookahead.push([actor, mine, unsettled]);
     }
-    if (!this.lookahead) return;
+    if (!this.lookahead) {
+      for (const [actor] of needLookahead) this.refuse(actor, 'no look-ahead');
+      return;
+    }
     for (const [actor, mine, unsettled] of needLookahead) {
       let summary = here.summaries.get(actor);
       if (summary && !conflicts(summary, unsettled)) {
@@ -146,9 +160,15 @@ export class AmpleSets<S> {
         yield mine;
         continue;
       }
-      if (summary?.exact) continue;
+      if (summary?.exact) {
+        if (this.onRefusal) this.refuse(actor, `conflict ${firstConflict(summary, unsettled)}`);
+        continue;
+      }
       const fresh = this.summarize(state, actor, unsettled);
-      if (fresh === undefined || fresh === CONFLICT) continue;
+      if (fresh === undefined || fresh === CONFLICT) {
+        this.refuse(actor, this.lastFailure);
+        continue;
+      }
       here.summaries.set(actor, fresh);
       this.byLookahead++;
       yield mine;
@@ -255,30 +275,42 @@ export class AmpleSets<S> {
       const succs = this.successorsWithout(x, actor, known);
       let last: Actor | undefined;
       for (const t of succs) {
-        if (t.actor === null) return undefined;
+        if (t.actor === null) return this.fail('a step without an actor');
         if (t.actor === actor || t.actor === last) continue;
         last = t.actor;
         const fp = this.footprintOf(x, t.actor, known);
         for (const k of fp.writes) {
-          if (k === '*') return undefined;
-          if (mine.reads.has(k) || mine.writes.has(k)) return CONFLICT;
+          if (k === '*') return this.fail(`${String(t.actor)} touches *`);
+          if (mine.reads.has(k) || mine.writes.has(k)) return this.fail(`conflict ${k}`, CONFLICT);
           writes.add(k);
         }
         for (const k of fp.reads) {
-          if (k === '*') return undefined;
-          if (mine.writes.has(k)) return CONFLICT;
+          if (k === '*') return this.fail(`${String(t.actor)} touches *`);
+          if (mine.writes.has(k)) return this.fail(`conflict ${k}`, CONFLICT);
           reads.add(k);
         }
       }
       for (const t of succs) {
         const k = t.key;
         if (seen.has(k)) continue;
-        if (seen.size >= la.limit) return undefined;
+        if (seen.size >= la.limit) return this.fail('look-ahead limit');
         seen.add(k);
         queue.push([t.state, k]);
       }
     }
     return { reads, writes, exact: true };
+  }
+
+  /** Why the last look-ahead failed (for `onRefusal`). */
+  private lastFailure = '';
+  private fail<R>(why: string, result?: R): R | undefined {
+    this.lastFailure = why;
+    return result;
+  }
+  private whyUnsettledFails(state: S, actor: Actor): string {
+    const fp = this.support.footprint(state, actor);
+    const star = fp.writes.includes('*') || fp.reads.includes('*');
+    return star ? 'touches *' : `visible ${fp.writes.find((k) => this.visible(k)) ?? '?'}`;
   }
 
   /**
@@ -309,6 +341,13 @@ export class AmpleSets<S> {
     if (!fp) e.footprints.set(actor, (fp = this.support.footprint(x, actor)));
     return fp;
   }
+}
+
+/** A key of `mine` that `theirs` conflicts with (for diagnostics). */
+function firstConflict(theirs: Summary, mine: Unsettled): string {
+  for (const k of mine.reads) if (theirs.writes.has(k)) return k;
+  for (const k of mine.writes) if (theirs.writes.has(k) || theirs.reads.has(k)) return k;
+  return '?';
 }
 
 /** The look-ahead found a step of another actor that conflicts (and stopped there). */

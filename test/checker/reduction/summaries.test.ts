@@ -90,6 +90,15 @@ describe('summaries handed down to successors', () => {
     expect(reduced.trace?.map((t) => t.actor)).toEqual(['P', 'Q', 'Q', 'P', 'Q']);
   });
 
+  it('the refusals, with why (CheckOptions.onReductionRefusal)', () => {
+    const reasons: string[] = [];
+    check(writerChangesReader, { reduction: 'por', continueAfterViolation: true, onReductionRefusal: (actor, why) => reasons.push(`${actor}: ${why}`) });
+    // Initial state: P writes x, which Q reads next. After P's write (Q runs alone there): Q
+    // writes z, which P reads next. After Q's write of z: Q's next step writes \`bad\`, which
+    // the invariant reads, and reads pz, which P writes.
+    expect(reasons).toEqual(['P: conflict x', 'Q: conflict x', 'P: conflict z', 'P: conflict z', 'Q: conflict z', 'Q: visible bad', 'P: conflict pz']);
+  });
+
   it('exact counts: 15 states unreduced, 14 reduced (Q alone after P\'s write of x; every other state has two dependent actors or one)', () => {
     expect(check(writerChangesReader, { reduction: 'none', continueAfterViolation: true }).stats.distinctStates).toBe(15);
     expect(check(writerChangesReader, { reduction: 'por', continueAfterViolation: true }).stats.distinctStates).toBe(14);
