@@ -94,7 +94,7 @@ describe('summaries handed down to successors', () => {
     const reasons: string[] = [];
     check(writerChangesReader, { reduction: 'por', continueAfterViolation: true, onReductionRefusal: (actor, why) => reasons.push(`${actor}: ${why}`) });
     // Initial state: P writes x, which Q reads next. After P's write (Q runs alone there): Q
-    // writes z, which P reads next. After Q's write of z: Q's next step writes \`bad\`, which
+    // writes z, which P reads next. After Q's write of z: Q's next step writes `bad`, which
     // the invariant reads, and reads pz, which P writes.
     expect(reasons).toEqual(['P: conflict x', 'Q: conflict x', 'P: conflict z', 'P: conflict z', 'Q: conflict z', 'Q: visible bad', 'P: conflict pz']);
   });
