@@ -83,6 +83,8 @@ export function recordWhile<T>(r: Recorder, f: () => T): T {
 
 /** The raw value behind a view (or the value itself). */
 export function rawOf<T>(v: T): T {
+  // Views exist only while a recorder is active (they never stay in a state): nothing to unwrap otherwise.
+  if (active === undefined) return v;
   return (typeof v === 'object' && v !== null ? (RAW.get(v) as T | undefined) : undefined) ?? v;
 }
 
