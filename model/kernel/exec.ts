@@ -213,8 +213,9 @@ export class K {
   }
   /** Calls `fn` with `locals`; returns to the step after this one. */
   call(fn: KFunction, locals: Record<string, Value> = {}, opts: { atomic?: boolean } = {}): K {
+    const atomic = (opts.atomic ?? false) || this.frame.atomic;
     const k = this.setTop(advancePc);
-    const frame = new Frame({ fn: fn.name, pc: 0, locals: localsOf(locals), atomic: opts.atomic ?? false });
+    const frame = new Frame({ fn: fn.name, pc: 0, locals: localsOf(locals), atomic });
     return k.setTask((t) => t.set('stack', t.stack.push(frame))).moveOn();
   }
   /**
@@ -222,7 +223,7 @@ export class K {
    * task leaves behind when it is switched out.
    */
   pushFrame(fn: KFunction, locals: Record<string, Value> = {}, pc = 0): K {
-    const frame = new Frame({ fn: fn.name, pc, locals: localsOf(locals), atomic: false });
+    const frame = new Frame({ fn: fn.name, pc, locals: localsOf(locals), atomic: this.task.stack.last()?.atomic ?? false });
     return this.setTask((t) => t.set('stack', t.stack.push(frame)));
   }
   /** Returns to the caller; a value lands in the caller's local `ret`. */
@@ -337,11 +338,12 @@ export function stepAt(frame: Frame, env?: Env): Step | undefined {
   return fnIn(env, frame.fn).steps[frame.pc];
 }
 
-/** Does a frame of the task's stack run atomically (an index loop: this runs before every step)? */
+/**
+ * Does a frame of the task's stack run atomically? A frame pushed above an atomic frame is
+ * atomic itself (call(), pushFrame()), so the top frame tells (this runs before every step).
+ */
 function inAtomicFrame(task: Task): boolean {
-  const stack = task.stack;
-  for (let i = 0; i < stack.size; i++) if (stack.get(i)!.atomic) return true;
-  return false;
+  return task.stack.last()?.atomic ?? false;
 }
 
 function kindOf(st: Step, knobs: Knobs): StepKind {
