@@ -4,8 +4,10 @@
  *
  * The engine on a plain-object model (bench/models/lazy-mmu-plain.ts), each search in a
  * child process with a heap limit and a time limit, against the targets of the engine work:
- *   - distinct states/s, at least 120,000 (three times TLC's single-worker 38,000-86,000 on a
- *     model of the same shape), held from 1 M states (default) to 25 M (--long);
+ *   - distinct states/s, at least three times TLC's single-worker rate on a model of the same
+ *     shape at the same size (TLC does 38,000-89,000/s here, faster on bigger runs: the target
+ *     goes from 120,000 at 1 M states to 267,000 at 25 M), from 1 M states (default) to 25 M
+ *     (--long);
  *   - visited-table bytes per state, parent links included: at most 32;
  *   - parallel BFS: 1 against 2 workers (same counts; the speed-up as measured).
  * A missed target prints MISSED. Figures are wall-clock; the CPU time of the search process is
@@ -16,7 +18,8 @@
  *   - the raw fingerprint table: M inserts/s and M lookups/s;
  *   - fingerprintOf on Immutable states: fresh states, memoized states, and successors that
  *     share their parent's tree (the case a search sees);
- *   - the kernel model's throughput on the seed scenario (irqs=5) under a passing design, and
+ *   - the kernel model's throughput on the seed scenario (irqs=5) under a passing design (in a
+ *     fresh process, against the target; and once more after a first search warmed V8 up), and
  *     on the seed scenario with a second CPU (cpus=2, irqs=1), each in a child process with a time limit.
  *
  * The in-process sections keep to a time budget (20 s, or 6 s with --quick); the child
@@ -189,7 +192,12 @@ function fingerprintBench(): void {
 // ---------------------------------------------------------------------------------------------
 // 4. Searches in child processes: the engine on the plain-object model, workers, the kernel.
 
-const TARGET_RATE = 120_000;
+/**
+ * The engine's target at each size: three times TLC's single-worker distinct states/s on a
+ * model of the same shape, at about the same number of states, measured on this machine (TLC's
+ * faster runs: 0.96 M in 24 s, 4.7 M in 118 s, 12.6 M in 170 s, 26.7 M in 300 s).
+ */
+const TLC_RATE: Record<string, number> = { '≈0.19 M': 0.96e6 / 24, '≈1 M': 0.96e6 / 24, '≈5 M': 4.7e6 / 118, '≈12 M': 12.6e6 / 170, '≈25 M': 26.7e6 / 300 };
 const TARGET_BYTES = 32;
 const CHILD = fileURLToPath(new URL('./search-child.ts', import.meta.url));
 
@@ -222,11 +230,12 @@ function plainBench(label: string, rounds: number, timeLimit: number, heapMiB: n
   }
   const rate = c.distinct / Math.max(c.seconds, 1e-3);
   const cpuRate = c.distinct / Math.max(c.cpuSeconds, 1e-3);
+  const target = 3 * TLC_RATE[label];
   rows.push({
     what: `plain ${label}: distinct states/s`,
     value: fmtInt(rate),
     unit: 'states/s',
-    note: `target >= ${fmtInt(TARGET_RATE)}: ${mark(rate >= TARGET_RATE && c.complete)} · ${fmtInt(cpuRate)} per CPU second · rounds=${rounds}, irqs=4: ${searchNote(c)}`,
+    note: `target >= ${fmtInt(target)} (3 × TLC's ${fmtInt(TLC_RATE[label])}/s at this size): ${mark(rate >= target && c.complete)} · ${fmtInt(cpuRate)} per CPU second · rounds=${rounds}, irqs=4: ${searchNote(c)}`,
   });
   rows.push({
     what: `plain ${label}: visited table per state`,
@@ -319,20 +328,19 @@ if (long) {
   plainBench('≈12 M', LAZY_MMU_SIZES['12M'], 900, 6144);
   plainBench('≈25 M', LAZY_MMU_SIZES['25M'], 1800, 8192);
 }
-kernelBench('kernel bfs, 1 CPU', {
+/** The seed scenario under a passing design (the design the issue's figures were taken on). */
+const seed = (params: Record<string, number>, extra: Partial<ChildSpec> = {}): ChildSpec => ({
   model: 'kernel',
   scenario: 'seed-por-reset-lazy-mmu',
   design: 'v6-pause-lazy-mmu-in-finish-task-switch',
-  params: { irqs: quick ? 2 : 5 },
+  params,
   timeLimit: quick ? 10 : 60,
+  ...extra,
 });
-kernelBench('kernel bfs, 2 CPUs', {
-  model: 'kernel',
-  scenario: 'seed-por-reset-lazy-mmu',
-  design: 'v6-pause-lazy-mmu-in-finish-task-switch',
-  params: { cpus: 2, irqs: quick ? 0 : 1 },
-  timeLimit: quick ? 10 : 60,
-});
+kernelBench('kernel bfs, 1 CPU', seed({ irqs: quick ? 2 : 5 }));
+// What a longer run sees once V8 has compiled the model (not the target's figure: the cold one is).
+kernelBench('kernel bfs, 1 CPU, warm', seed({ irqs: quick ? 2 : 5 }, { warm: true }));
+kernelBench('kernel bfs, 2 CPUs', seed({ cpus: 2, irqs: quick ? 0 : 1 }));
 
 printTable();
 if (skipped.length) console.log(`skipped: ${skipped.join('; ')}`);

@@ -288,6 +288,9 @@ function rawStringInto(s: string, tag: Tag): void {
 }
 
 function objectInto(obj: object): void {
+  // Most objects a search meets are already hashed (the unchanged parts of the parent): their slot first.
+  const slot = (obj as MemoSlot)[FINGERPRINT_MEMO];
+  if (slot !== undefined && slot !== null) return fromMemo(slot);
   if (Array.isArray(obj)) {
     if (Object.isFrozen(obj)) return memoized(obj, arrayInto);
     return arrayInto(obj);
@@ -297,8 +300,6 @@ function objectInto(obj: object): void {
     if (Object.isFrozen(obj)) return memoized(obj, plainObjectInto);
     return plainObjectInto(obj as Record<string, unknown>);
   }
-  const slot = (obj as MemoSlot)[FINGERPRINT_MEMO];
-  if (slot !== undefined && slot !== null) return fromMemo(slot);
   if (slot === null && isImmutable(obj)) return slotted(obj as unknown as MemoSlot);
   const custom = (obj as Partial<SelfFingerprinting>)[FINGERPRINT];
   if (typeof custom === 'function') return customInto(obj as SelfFingerprinting);
@@ -515,6 +516,7 @@ function recordInto(rec: RecordInternals): void {
   const direct = rec._keys !== undefined && values !== undefined && defaults !== undefined;
   // A Record type that keeps its values in a plain array (the model's FastRecord) reads them by index.
   const items = !direct ? undefined : Array.isArray(values) ? (values as readonly unknown[]) : tailArray(values as unknown as SmallList);
+  const keyHashes = keyHashesOf(keys);
   let sumHi = 0;
   let sumLo = 0;
   for (let i = 0; i < keys.length; i++) {
@@ -527,14 +529,28 @@ function recordInto(rec: RecordInternals): void {
       v = values.get(i);
       if (v === undefined) v = defaults[k];
     } else v = rec.get(k);
-    keyInto(k);
-    const kHi = rHi;
-    const kLo = rLo;
+    const kHi = keyHashes[i * 2];
+    const kLo = keyHashes[i * 2 + 1];
     hashInto(v);
     sumHi = (sumHi + pairHi(kHi, kLo, rHi, rLo)) | 0;
     sumLo = (sumLo + pairLo(kHi, kLo, rHi, rLo)) | 0;
   }
   finishUnordered(Tag.Record, sumHi, sumLo, keys.length);
+}
+
+/** The hashes of a Record type's field names, made once per type (kept on its key list). */
+const KEY_HASHES = Symbol('mmcheck.keyHashes');
+function keyHashesOf(keys: readonly string[]): Int32Array {
+  const known = (keys as { [KEY_HASHES]?: Int32Array })[KEY_HASHES];
+  if (known !== undefined) return known;
+  const out = new Int32Array(keys.length * 2);
+  for (let i = 0; i < keys.length; i++) {
+    keyInto(keys[i]);
+    out[i * 2] = rHi;
+    out[i * 2 + 1] = rLo;
+  }
+  if (Object.isExtensible(keys)) Object.defineProperty(keys, KEY_HASHES, { value: out });
+  return out;
 }
 
 function publicRecordKeys(rec: object): readonly string[] {

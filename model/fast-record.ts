@@ -26,6 +26,8 @@ interface Internals {
   _put(i: number, v: unknown): void;
   /** The values, in field order, as a new array. */
   _all(): unknown[];
+  /** A copy of this Record (a new object of the same type) with field i set to v. */
+  _with(i: number, v: unknown): Instance;
   /** Set while a `withMutations` callback may write the values in place. */
   __ownerID: object | undefined;
   __altered: boolean;
@@ -53,6 +55,9 @@ function eachEntry(values: Values, f: (k: string, v: unknown) => void): void {
 }
 
 abstract class FastRecordBase {
+  _with(this: Instance, i: number, v: unknown): Instance {
+    return new (makerFor(Object.getPrototypeOf(this) as object))(undefined, this, i, v);
+  }
   /** The values in field order (a new array): how mmcheck's fingerprints read a Record's fields at once. */
   get _values(): unknown[] {
     return (this as unknown as Instance)._all();
@@ -74,9 +79,7 @@ abstract class FastRecordBase {
       this[FINGERPRINT_MEMO] = null;
       return this;
     }
-    const values = this._all();
-    values[i] = v;
-    return make(this, values);
+    return this._with(i, v);
   }
   remove(this: Instance, k: string): Instance {
     return this.set(k, this._defaultValues[k]);
@@ -205,7 +208,7 @@ function toJS(v: unknown): unknown {
  * with the fields inside the object. (Not by the class itself: a class whose `name` has been
  * redefined, as tsx does to keep names, is much slower to construct with `new`.)
  */
-type Maker = new (values: unknown[]) => Instance;
+type Maker = new (values: unknown[] | undefined, src?: Instance, i?: number, v?: unknown) => Instance;
 const MAKER = Symbol('FastRecord maker');
 
 function makerFor(proto: object): Maker {
@@ -214,7 +217,9 @@ function makerFor(proto: object): Maker {
   const n = (proto as Shape)._keys.length;
   const maker = new Function(
     'memo',
-    `return function FastRecordMaker(a) { ${Array.from({ length: n }, (_, i) => `this.$${i} = a[${i}];`).join(' ')} this.__ownerID = undefined; this.__altered = false; this[memo] = null; };`,
+    // From the values (a), or as a copy of src with field i set to v (what `set` makes, without
+    // an array of the values in between). One constructor, so both kinds share one object shape.
+    `return function FastRecordMaker(a, src, i, v) { if (a !== undefined) { ${Array.from({ length: n }, (_, j) => `this.$${j} = a[${j}];`).join(' ')} } else { ${Array.from({ length: n }, (_, j) => `this.$${j} = i === ${j} ? v : src.$${j};`).join(' ')} } this.__ownerID = undefined; this.__altered = false; this[memo] = null; };`,
   )(FINGERPRINT_MEMO) as Maker;
   maker.prototype = proto as Instance;
   Object.defineProperty(proto, MAKER, { value: maker });

@@ -178,33 +178,44 @@ export class K {
     const t = task === this.taskId ? this.task : this.s.tasks.get(task)!;
     return this.with(this.raw.set('tasks', this.raw.tasks.set(task, rawOf(f(t)))));
   }
-  private setTop(f: (fr: Frame) => Frame): K {
-    const stack = this.task.stack;
-    return this.setTask((t) => t.set('stack', stack.set(stack.size - 1, f(stack.last()!))));
+  private setTop(f: (fr: Frame) => Frame, moved = this.moved): K {
+    // The hottest update (every step moves its frame's pc): written out, without setTask's closure.
+    const task = this.task;
+    const stack = task.stack;
+    const top = stack.size - 1;
+    const t = task.set('stack', stack.set(top, f(stack.get(top)!)));
+    return this.with(this.raw.set('tasks', this.raw.tasks.set(this.taskId, rawOf(t))), moved);
   }
   setLocal(name: string, v: Value | undefined): K {
     return this.setTop((fr) => fr.set('locals', v === undefined ? fr.locals.delete(name) : fr.locals.set(name, v)));
   }
   setLocals(values: Record<string, Value | undefined>): K {
-    let k: K = this;
-    for (const [n, v] of Object.entries(values)) k = k.setLocal(n, v);
-    return k;
+    // One new frame for all of them (not one per local).
+    return this.setTop((fr) => {
+      let locals = fr.locals;
+      for (const n in values) {
+        const v = values[n];
+        locals = v === undefined ? locals.delete(n) : locals.set(n, v);
+      }
+      return fr.set('locals', locals);
+    });
   }
 
   // Control flow.
   next(): K {
-    return this.setTop((fr) => fr.set('pc', fr.pc + 1)).moveOn();
+    return this.setTop(advancePc, true);
   }
   /** Jump to a named step of the current function. */
   goto(name: string): K {
     const target = fnIn(this.env, this.frame.fn).targets.get(name);
     if (target === undefined) throw new Error(`${this.frame.fn} has no step named ${name}`);
-    return this.setTop((fr) => fr.set('pc', target)).moveOn();
+    return this.setTop((fr) => fr.set('pc', target), true);
   }
   /** Calls `fn` with `locals`; returns to the step after this one. */
   call(fn: KFunction, locals: Record<string, Value> = {}, opts: { atomic?: boolean } = {}): K {
-    const k = this.setTop((fr) => fr.set('pc', fr.pc + 1));
-    const frame = new Frame({ fn: fn.name, pc: 0, locals: IMap(locals), atomic: opts.atomic ?? false });
+    const atomic = (opts.atomic ?? false) || this.frame.atomic;
+    const k = this.setTop(advancePc);
+    const frame = new Frame({ fn: fn.name, pc: 0, locals: localsOf(locals), atomic });
     return k.setTask((t) => t.set('stack', t.stack.push(frame))).moveOn();
   }
   /**
@@ -212,7 +223,7 @@ export class K {
    * task leaves behind when it is switched out.
    */
   pushFrame(fn: KFunction, locals: Record<string, Value> = {}, pc = 0): K {
-    const frame = new Frame({ fn: fn.name, pc, locals: IMap(locals), atomic: false });
+    const frame = new Frame({ fn: fn.name, pc, locals: localsOf(locals), atomic: this.task.stack.last()?.atomic ?? false });
     return this.setTask((t) => t.set('stack', t.stack.push(frame)));
   }
   /** Returns to the caller; a value lands in the caller's local `ret`. */
@@ -296,6 +307,17 @@ export class K {
   }
 }
 
+const advancePc = (fr: Frame): Frame => fr.set('pc', fr.pc + 1);
+
+const NO_LOCALS = IMap<string, Value>();
+
+/** A frame's locals from the C call's arguments (built directly: `IMap(object)` goes through a Seq). */
+function localsOf(values: Record<string, Value>): IMap<string, Value> {
+  let m = NO_LOCALS;
+  for (const n in values) m = m.set(n, values[n]);
+  return m;
+}
+
 type DistributiveOmit<T, Keys extends PropertyKey> = T extends unknown ? Omit<T, Keys> : never;
 
 export function callTraceOf(task: Task, env?: Env): string[] {
@@ -316,11 +338,12 @@ export function stepAt(frame: Frame, env?: Env): Step | undefined {
   return fnIn(env, frame.fn).steps[frame.pc];
 }
 
-/** Does a frame of the task's stack run atomically (an index loop: this runs before every step)? */
+/**
+ * Does a frame of the task's stack run atomically? A frame pushed above an atomic frame is
+ * atomic itself (call(), pushFrame()), so the top frame tells (this runs before every step).
+ */
 function inAtomicFrame(task: Task): boolean {
-  const stack = task.stack;
-  for (let i = 0; i < stack.size; i++) if (stack.get(i)!.atomic) return true;
-  return false;
+  return task.stack.last()?.atomic ?? false;
 }
 
 function kindOf(st: Step, knobs: Knobs): StepKind {

@@ -127,7 +127,7 @@ export function recordWhile<T>(r: Recorder, f: () => T): T {
 
 /** The raw value behind a view (or the value itself). */
 export function rawOf<T>(v: T): T {
-  // Views exist only while a recorder is active: otherwise nothing to look up.
+  // Views exist only while a recorder is active (they never stay in a state): nothing to unwrap otherwise.
   if (active === undefined || typeof v !== 'object' || v === null) return v;
   return ((v as { [RAW]?: T })[RAW] as T | undefined) ?? v;
 }

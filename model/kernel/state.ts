@@ -19,7 +19,10 @@ export interface FrameFields {
   /** Index of the next step in that function. */
   readonly pc: number;
   readonly locals: IMap<string, Value>;
-  /** Steps of this frame and the frames it calls run as one atomic step (see atomic-lazy-mode-switch). */
+  /**
+   * Steps of this frame and the frames it calls run as one atomic step (see atomic-lazy-mode-switch).
+   * Inherited: a frame pushed above an atomic frame is atomic too.
+   */
   readonly atomic: boolean;
 }
 /** `flags` key: the page-table page a split may take (kpkeys_pgtable_alloc(), model/kernel/mm.ts), if any. */
