@@ -40,22 +40,34 @@ export class Recorder {
   }
 
   stateView(s: KernelState): KernelState {
-    return (this.views.get(s) ?? this.remember(s, stateHandler(this))) as KernelState;
+    let v = this.views.get(s);
+    if (v === undefined) this.views.set(s, (v = new Proxy(s, (this.stateHandler ??= stateHandler(this)) as ProxyHandler<object>)));
+    return v as KernelState;
   }
   listView(list: object, prefix: 'cpu' | 'task'): object {
-    return this.views.get(list) ?? this.remember(list, listHandler(this, prefix));
+    let v = this.views.get(list);
+    if (v === undefined) this.views.set(list, (v = new Proxy(list, (this.listHandlers[prefix] ??= listHandler(this, prefix)))));
+    return v;
   }
+  // Handlers shared by every view of their kind (each step makes new states and lists).
+  private stateHandler: ProxyHandler<KernelState> | undefined;
+  private readonly listHandlers: { cpu?: ProxyHandler<object>; task?: ProxyHandler<object> } = {};
   /** A per-CPU list of values (the IRQ budgets): element i is key `cpu<i>.<field>`. */
   perCpuView(list: object, field: string): object {
-    return this.views.get(list) ?? this.remember(list, perCpuHandler(this, field));
+    let handler = this.perCpuHandlers.get(field);
+    if (handler === undefined) this.perCpuHandlers.set(field, (handler = perCpuHandler(this, field)));
+    return this.views.get(list) ?? this.remember(list, handler);
   }
+  private readonly perCpuHandlers = new Map<string, ProxyHandler<object>>();
   /** CPU `cpu`'s TLB (`cpu0`), page by page: `cpu0.tlb@<page>` (hardware/tlb.ts notes its accesses). */
   tlbView(tlb: object, cpu: string): object {
     let views = this.tlbViews.get(cpu);
     if (!views) this.tlbViews.set(cpu, (views = new Map()));
     let v = views.get(tlb);
     if (!v) {
-      v = viewOf(tlb, tlbHandler(this, `${cpu}.tlb`));
+      let handler = this.tlbHandlers.get(cpu);
+      if (handler === undefined) this.tlbHandlers.set(cpu, (handler = tlbHandler(this, `${cpu}.tlb`)));
+      v = new Proxy(tlb, handler);
       views.set(tlb, v);
       this.derived.set(v, `${cpu}.tlb`);
     }
@@ -63,20 +75,32 @@ export class Recorder {
   }
   /** TLB views by CPU: one raw list (the empty List) can be several CPUs' TLB at once. */
   private readonly tlbViews = new Map<string, Map<object, object>>();
+  private readonly tlbHandlers = new Map<string, ProxyHandler<object>>();
 
   /**
    * Page-table memory, entry by entry: `mem:<table>:<index>` (hardware/memory.ts's functions
    * note their own accesses, with the same keys); any other use of the record is everything.
    */
   memoryView(mem: object): object {
-    return this.views.get(mem) ?? this.remember(mem, memoryHandler(this));
+    return this.views.get(mem) ?? this.remember(mem, (this.memoryHandler ??= memoryHandler(this)));
   }
+  private memoryHandler: ProxyHandler<object> | undefined;
   elementView<T extends object>(rec: T, name: string): T {
-    return (this.views.get(rec) ?? this.remember(rec, elementHandler(this, name))) as T;
+    let v = this.views.get(rec);
+    if (v === undefined) {
+      // One handler per CPU or task, shared by every view of its records (views are made by the thousand).
+      let handler = this.elementHandlers.get(name);
+      if (handler === undefined) this.elementHandlers.set(name, (handler = elementHandler(this, name)));
+      v = new Proxy(rec, handler);
+      this.views.set(rec, v);
+    }
+    return v as T;
   }
+  private readonly elementHandlers = new Map<string, ProxyHandler<object>>();
 
+  /** A view of `raw` through `handler`, which answers `RAW` itself. */
   private remember(raw: object, handler: ProxyHandler<object>): object {
-    const v = viewOf(raw, handler);
+    const v = new Proxy(raw, handler);
     this.views.set(raw, v);
     return v;
   }
@@ -100,12 +124,6 @@ function fieldKey(name: string, f: string): string {
 /** A view answers this key with the raw value it shows (`rawOf`). */
 const RAW = Symbol('raw');
 
-/** A view of `raw` through `handler`, which also answers `RAW`. */
-function viewOf(raw: object, handler: ProxyHandler<object>): object {
-  const get = handler.get!;
-  handler.get = (target, prop, receiver) => (prop === RAW ? target : get(target, prop, receiver));
-  return new Proxy(raw, handler);
-}
 
 let active: Recorder | undefined;
 
@@ -184,13 +202,13 @@ function stateHandler(r: Recorder): ProxyHandler<KernelState> {
     if (key === '*') r.anything();
     else r.write(key);
   };
-  let getFn: ((name: string) => unknown) | undefined;
   return {
     get(target, prop) {
+      if (prop === RAW) return target;
       if (typeof prop === 'string' && untyped(target).has(prop)) return field(target, prop);
       switch (prop) {
         case 'get':
-          return (getFn ??= (name: string) => field(target, name));
+          return (name: string) => field(target, name);
         case 'set':
           return (name: string, value: unknown) => {
             if (isListField(name)) writeList(r, target.get(name), rawOf(value), LISTS[name]);
@@ -263,18 +281,18 @@ const ITERATORS = new Set(['forEach', 'map', 'some', 'every', 'find', 'findIndex
 
 function listHandler(r: Recorder, prefix: 'cpu' | 'task'): ProxyHandler<object> {
   const view = (e: object, i: number) => r.elementView(e, elementName(prefix, i));
-  let getFn: ((i: number) => object | undefined) | undefined;
   return {
     get(target, prop) {
+      if (prop === RAW) return target;
       const list = target as { size: number; get(i: number): object | undefined };
       if (prop === 'size') return list.size;
       // The indices alone: CPUs and tasks are never added or removed.
       if (prop === 'keySeq' || prop === 'keys') return bound(target, prop);
       if (prop === 'get')
-        return (getFn ??= (i: number) => {
+        return (i: number) => {
           const e = list.get(i);
           return e === undefined ? undefined : view(e, i);
-        });
+        };
       if (typeof prop === 'string' && ITERATORS.has(prop))
         // A callback's record (map's) is stored raw: the views stay out of states.
         return (fn: (e: object, i: number) => unknown) => (target as unknown as Record<string, Fn>)[prop].call(target, (e: object, i: number) => rawOf(fn(view(e, i), i)));
@@ -294,6 +312,7 @@ export function tlbTag(r: Recorder, tlb: object): string | undefined {
 function tlbHandler(r: Recorder, tag: string): ProxyHandler<object> {
   return {
     get(target, prop) {
+      if (prop === RAW) return target;
       if (prop === 'size') return bound(target, prop);
       if (prop === 'equals') return (other: object) => (target as { equals(o: object): boolean }).equals(rawOf(other));
       if (prop === 'includes')
@@ -313,11 +332,18 @@ function memoryHandler(r: Recorder): ProxyHandler<object> {
       if (prop === 'get')
         return (table: number) => {
           const t = (target as { get(t: number): object | undefined }).get(table);
-          return t === undefined ? undefined : new Proxy(t, tableHandler(table));
+          return t === undefined ? undefined : new Proxy(t, handlerOf(table));
         };
       r.anything();
       return bound(target, prop);
     },
+  };
+  // One handler per table, made on first use (a walk asks for the same tables again and again).
+  const tableHandlers = new Map<number, ProxyHandler<object>>();
+  const handlerOf = (table: number) => {
+    let h = tableHandlers.get(table);
+    if (h === undefined) tableHandlers.set(table, (h = tableHandler(table)));
+    return h;
   };
   const tableHandler = (table: number): ProxyHandler<object> => ({
     get(target, prop) {
@@ -344,6 +370,7 @@ function memoryHandler(r: Recorder): ProxyHandler<object> {
   };
   return {
     get(target, prop) {
+      if (prop === RAW) return target;
       if (prop === 'tables') return new Proxy(untyped(target).get('tables') as object, tablesHandler);
       if (prop === 'pending') return new Proxy(untyped(target).get('pending') as object, pendingHandler);
       r.anything();
@@ -355,6 +382,7 @@ function memoryHandler(r: Recorder): ProxyHandler<object> {
 function perCpuHandler(r: Recorder, field: string): ProxyHandler<object> {
   return {
     get(target, prop) {
+      if (prop === RAW) return target;
       const list = target as { size: number; get(i: number): unknown };
       if (prop === 'size') return list.size;
       if (prop === 'get')
@@ -389,18 +417,17 @@ function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
     r.read(fieldKey(name, f));
     return rec.get(f);
   };
-  // One view per record: its `get` and `set` are made once (views are made by the thousand).
-  let getFn: ((f: string) => unknown) | undefined;
-  let setFn: ((f: string, v: unknown) => object) | undefined;
+  // Shared by every view of this CPU's or task's records (Recorder.elementView): nothing per view here.
   return {
     get(target, prop) {
+      if (prop === RAW) return target;
       const rec = untyped(target as Cpu | Task);
       if (typeof prop === 'string' && rec.has(prop)) return field(rec, prop);
       switch (prop) {
         case 'get':
-          return (getFn ??= (f: string) => field(rec, f));
+          return (f: string) => field(rec, f);
         case 'set':
-          return (setFn ??= (f: string, v: unknown) => {
+          return (f: string, v: unknown) => {
             if (f === 'tlb' && name.startsWith('cpu')) {
               // The pages of the entries that come or go (what determined them was read through the TLB's view).
               const raw = rawOf(v) as List<{ va: number; pages: number }>;
@@ -411,7 +438,7 @@ function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
             r.write(fieldKey(name, f));
             if (f === 'stack' && stackEmptinessChanges(rec.get(f), rawOf(v))) r.write(`${name}.stack_empty`);
             return derive(rec.set(f, rawOf(v)), target);
-          });
+          };
         case 'merge':
           return (obj: Record<string, unknown>) => {
             for (const f of Object.keys(obj)) r.write(`${name}.${f}`);
