@@ -147,10 +147,13 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     }
     e.byCpu[cpu] = fp;
   };
+  /** One recorder, reset for each footprint (its views' handlers are made once). */
+  const recorder = new Recorder();
   /** `stepsOfCpu`, and, while recording, CPU `cpu`'s footprint from the same run. */
   const successorsOfCpu = (s: KernelState, cpu: number, out: Succ[]) => {
     if (!recording) return stepsOfCpu(s, cpu, out);
-    const r = new Recorder();
+    const r = recorder;
+    r.reset();
     recordWhile(r, () => {
       const c = s.cpus.get(cpu)!;
       r.read(`cpu${cpu}.curr`);

@@ -27,6 +27,19 @@ export class Recorder {
   readonly derived = new Map<object, string>();
   private readonly views = new Map<object, object>();
 
+  /**
+   * Forgets what was recorded, to record another footprint: the views' handlers (made once
+   * per recorder) are kept. Not while recording.
+   */
+  reset(): void {
+    if (active === this) throw new Error('Recorder.reset() while it records');
+    this.reads.clear();
+    this.writes.clear();
+    this.derived.clear();
+    this.views.clear();
+    this.tlbViews.clear();
+  }
+
   read(key: string): void {
     this.reads.add(key);
   }
