@@ -315,16 +315,24 @@ export class AmpleSets<S> {
 
   /**
    * The look-ahead's memory: successors and footprints of states it explored, by concrete key.
-   * Neighbouring states' look-aheads cover mostly the same states. Bounded: forgotten wholesale.
+   * Neighbouring states' look-aheads cover mostly the same states. Bounded, least recently
+   * used first out (an eighth at a time): with two IRQs per CPU the other CPU's future is
+   * larger than the memory, and forgetting it wholesale made the look-aheads explore it again.
    */
   private readonly memo = new Map<string, Explored<S>>();
   private explored(key: string): Explored<S> {
     let e = this.memo.get(key);
-    if (!e) {
-      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
-      e = { succs: new Map(), footprints: new Map() };
+    if (e) {
+      this.memo.delete(key);
       this.memo.set(key, e);
+      return e;
     }
+    if (this.memo.size >= MEMO_LIMIT) {
+      const oldest = this.memo.keys();
+      for (let n = MEMO_LIMIT >> 3; n > 0; n--) this.memo.delete(oldest.next().value!);
+    }
+    e = { succs: new Map(), footprints: new Map() };
+    this.memo.set(key, e);
     return e;
   }
   private successorsWithout(x: S, actor: Actor, e: Explored<S>) {
