@@ -193,7 +193,10 @@ export class AmpleSets<S> {
           const mine = this.unsettledAt(here, p);
           if (mine === undefined || [...mine.writes].some((k) => summary.reads.has(k))) continue;
         }
-        (handed ??= new Map()).set(p, summary.exact ? { reads: summary.reads, writes: summary.writes, exact: false } : summary);
+        // Across p's own step the others' future is the same (exact stays exact: a conflict with
+        // p's next steps is then refused without a look-ahead); across another actor's step it
+        // is a part of this one (an over-approximation: a conflict is looked at again).
+        (handed ??= new Map()).set(p, t.actor !== p && summary.exact ? { reads: summary.reads, writes: summary.writes, exact: false } : summary);
       }
       if (handed === undefined) continue;
       const key = this.lookahead.key(t.state);
