@@ -125,22 +125,21 @@ export class BfsSearch<S, A> implements Search<S, A> {
   }
 
   /**
-   * Partial-order reduction at `node`: the model's ample candidate, unless one of its
-   * successors was already seen at a depth no greater than the node's (the BFS cycle proviso:
+   * Partial-order reduction at `node`: the first ample set none of whose successors was
+   * already seen at a depth no greater than the node's (the BFS cycle proviso:
    * an edge of the reduced graph that does not go one level deeper leaves a fully expanded
    * state, so every cycle holds one; after Bošnački, Leue & Lluch Lafuente, STTT 2009).
    */
   private ample(node: Node<S>, succs: Successor<S, A>[]): Successor<S, A>[] {
     const e = this.engine;
-    const ample = e.ampleCandidate(node.state, succs);
-    if (!ample) return succs;
-    for (const succ of ample) {
-      const id = this.table.find(e.fingerprint(succ.state));
-      if (id >= 0 && this.depthOfId(id) <= node.steps) return e.expandFully(succs);
-    }
-    e.reducedStates++;
-    return ample;
+    return e.reduce(node.state, succs, (ample) =>
+      ample.every((succ) => {
+        const id = this.table.find(e.fingerprint(succ.state));
+        return id < 0 || this.depthOfId(id) > node.steps;
+      }),
+    );
   }
+
 
   /** The BFS depth of a node id, from the level boundaries. */
   private depthOfId(id: number): number {

@@ -89,17 +89,13 @@ export class DfsSearch<S, A> implements Search<S, A> {
   }
 
   /**
-   * Partial-order reduction at `top`: the model's ample candidate, unless one of its
-   * successors is on the DFS stack (the stack proviso, which closes every cycle of the reduced
+   * Partial-order reduction at `top`: the first ample set none of whose successors is on the
+   * DFS stack (the stack proviso, which closes every cycle of the reduced
    * graph at a fully expanded state; Peled 1993, Holzmann & Peled 1994).
    */
   private ample(top: Frame<S, A>, succs: Successor<S, A>[]): Successor<S, A>[] {
     const e = this.engine;
-    const ample = e.ampleCandidate(top.state, succs);
-    if (!ample) return succs;
-    for (const succ of ample) if (this.onStack.has(fpKey(e.fingerprint(succ.state)))) return e.expandFully(succs);
-    e.reducedStates++;
-    return ample;
+    return e.reduce(top.state, succs, (ample) => !ample.some((succ) => this.onStack.has(fpKey(e.fingerprint(succ.state)))));
   }
 
   /** The path from the initial state at the bottom of the stack, plus `state` if given. */

@@ -12,7 +12,7 @@ import {
   wordOf,
   type Fingerprint,
 } from './fingerprint.ts';
-import { AmpleSets, REDUCTION_MODES, resolveReduction, type ReductionMode, type ReductionStats } from './reduction/index.ts';
+import { AmpleSets, REDUCTION_MODES, type LookaheadSupport, resolveReduction, type ReductionMode, type ReductionStats } from './reduction/index.ts';
 import { collisionProbability, type Bounds, type CheckResult, type Path, type StopReason, type Stats, type Strategy, type TraceStep } from './result.ts';
 
 export interface CheckOptions {
@@ -52,7 +52,23 @@ export interface CheckOptions {
    * instead of V8 dying at its heap limit.
    */
   readonly maxMemoryBytes?: number;
+  /**
+   * Diagnostics of partial-order reduction: called each time an actor with enabled steps could
+   * not be chosen alone at a state, with why (`visible <key>`, `conflict <key>`: another
+   * actor's future touches it, `look-ahead limit`, `cycle proviso`, ...).
+   */
+  readonly onReductionRefusal?: (actor: string | number, reason: string) => void;
 }
+
+/**
+ * States the partial-order look-ahead may visit per question (reduction/ample.ts): enough for
+ * a background CPU's whole remaining program; past it the actor is simply not reduced. A
+ * complete look-ahead is handed down to the states after it, so a large one is paid once per
+ * run of steps; a small limit made the two-CPU seed runs both larger and slower (200: 10,625
+ * states, 5,000: 10,299 with cpus=2, irqs=1; with irqs=2, 68,506 and 48,712 states to the
+ * violation, about 4x the time).
+ */
+const LOOKAHEAD_LIMIT = 5000;
 
 /** States (expanded or walked) between two samples of the heap: sampling costs microseconds. */
 export const MEMORY_SAMPLE_EVERY = 4096;
@@ -142,8 +158,35 @@ export class Engine<S, A> {
     this.hasActor = typeof model.actor === 'function';
     this.fpOverride = model.fingerprint ? model.fingerprint.bind(model) : undefined;
     this.reduction = resolveReduction(model as Model<unknown, unknown>, options);
-    this.ample = this.reduction.por ? new AmpleSets(model.por!, this.invariants) : undefined;
+    this.ample = this.reduction.por ? new AmpleSets(model.por!, this.invariants, this.lookahead()) : undefined;
+    if (this.ample && options.onReductionRefusal) this.ample.onRefusal = options.onReductionRefusal;
     this.canonical = this.reduction.symmetry ? (s) => model.symmetry!.canonical(s) : undefined;
+  }
+
+  /**
+   * The C1 look-ahead (reduction/ample.ts) explores the other actors' steps from a state: on
+   * concrete states (symmetry plays no part), at most LOOKAHEAD_LIMIT of them per question.
+   */
+  private lookahead(): LookaheadSupport<S> {
+    const model = this.model;
+    return {
+      limit: LOOKAHEAD_LIMIT,
+      key: (s) => {
+        const f = this.fpOverride ? fingerprintFromOverride(this.fpOverride(s)) : fingerprintOf(s);
+        return `${f.hi}:${f.lo}`;
+      },
+      successors: (s, without) => {
+        if (model.por?.successorsWithout) return model.por.successorsWithout(s, without);
+        const out: { actor: string | number | null; state: S }[] = [];
+        for (const action of model.actions(s)) {
+          const actor = model.actor!(action);
+          if (actor === without) continue;
+          const next = model.nextState(s, action);
+          if (next !== undefined) out.push({ actor, state: next });
+        }
+        return out;
+      },
+    };
   }
 
   /** The cycle proviso rejected an ample candidate: explore every enabled action. */
@@ -153,16 +196,47 @@ export class Engine<S, A> {
   }
 
   /**
-   * The actions to explore at `state` under partial-order reduction before the search's cycle
-   * proviso: one actor's enabled steps, or undefined for all of `succs`.
+   * The ample sets at `state` under partial-order reduction, best first, before the search's
+   * cycle proviso: each one actor's enabled steps (none: explore all of `succs`).
    */
-  ampleCandidate(state: S, succs: Successor<S, A>[]): Successor<S, A>[] | undefined {
-    if (!this.ample) return undefined;
+  *ampleCandidates(state: S, succs: Successor<S, A>[]): Generator<Successor<S, A>[], void, undefined> {
+    if (!this.ample) return;
+    const it = this.ample.candidates(state, succs);
+    for (;;) {
+      let next: IteratorResult<Successor<S, A>[], void>;
+      try {
+        next = it.next();
+      } catch (e) {
+        throw new ModelError(this.model.name, 'por (footprint/owner)', undefined, undefined, e);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+
+  /**
+   * Partial-order reduction at a state: the first ample set that `provisoHolds` accepts, or
+   * all of `succs` (counted as a proviso expansion when some ample set was refused).
+   */
+  reduce(state: S, succs: Successor<S, A>[], provisoHolds: (ample: Successor<S, A>[]) => boolean): Successor<S, A>[] {
+    let refused = false;
+    let taken: Successor<S, A>[] | undefined;
+    for (const ample of this.ampleCandidates(state, succs)) {
+      if (provisoHolds(ample)) {
+        this.reducedStates++;
+        taken = ample;
+        break;
+      }
+      refused = true;
+      if (ample[0].actor !== null) this.options.onReductionRefusal?.(ample[0].actor, 'cycle proviso');
+    }
+    if (taken === undefined) taken = refused ? this.expandFully(succs) : succs;
     try {
-      return this.ample.candidate(state, succs);
+      this.ample!.expanded(state, taken);
     } catch (e) {
       throw new ModelError(this.model.name, 'por (footprint/owner)', undefined, undefined, e);
     }
+    return taken;
   }
 
   get bounded(): boolean {
@@ -389,7 +463,7 @@ export class Engine<S, A> {
       tableBytesPerState: distinct > 0 ? round(tableBytes / distinct, 1) : 0,
       collisionProbability: collisionProbability(distinct, this.generated),
       reduction: this.reduction.por
-        ? { ...this.reduction, reducedStates: this.reducedStates, provisoExpansions: this.provisoExpansions }
+        ? { ...this.reduction, reducedStates: this.reducedStates, provisoExpansions: this.provisoExpansions, lookaheads: this.ample?.lookaheads ?? 0 }
         : this.reduction,
     };
   }

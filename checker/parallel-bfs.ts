@@ -132,7 +132,8 @@ export class ParallelBfsSearch<S, A> implements Search<S, A> {
         peers[a][b] = ch.port1;
         peers[b][a] = ch.port2;
       }
-    const { workers: _w, ...options } = this.engine.options;
+    // A callback cannot cross to a worker (and the parallel search does not reduce).
+    const { workers: _w, onReductionRefusal: _r, ...options } = this.engine.options;
     for (let w = 0; w < W; w++) {
       const ch = new MessageChannel();
       const init: WorkerInit = { index: w, source, options, signal: this.signal.buffer as SharedArrayBuffer };

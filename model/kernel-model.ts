@@ -6,15 +6,16 @@ import { immutableCodec, UsageError, type Invariant, type Model, type WorkerSour
 import { RULES, type KernelEvent, type KernelFacts, type KernelRule } from '../properties/index.ts';
 import { withSettings, type Design } from './designs.ts';
 import { designOf, type DesignDefinition } from './design-file.ts';
-import { DEFAULT_GEOMETRY, linearAlias, type Geometry } from './hardware/geometry.ts';
+import { DEFAULT_GEOMETRY, linearAlias, pagesPerEntry, regionBase, tableIndex, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
 import { describeTlbEntry, tlbEvict } from './hardware/tlb.ts';
-import { walkLatest } from './hardware/walk.ts';
+import { walkLatest, type WalkResult } from './hardware/walk.ts';
 import type { Env } from './kernel/env.ts';
 import { cpuTransitions, fnIn, K, settle } from './kernel/exec.ts';
 import { takeIrq } from './kernel/entry.ts';
-import { kernelOwner, Recorder, recordWhile, ruleReads } from './kernel/footprint.ts';
+import { kernelOwner, linearMapReads, Recorder, recordWhile, ruleReads, type LinearMapReads } from './kernel/footprint.ts';
 import { kernelSymmetry } from './kernel/symmetry.ts';
+import { taskFacts } from './kernel/task-facts.ts';
 import { is_lazy_mmu_mode_active } from './kernel/lazy_mmu.ts';
 import { Cpu, Frame, KernelState, LazyMmuState, LocklessWalk, Mm, Oops, ProtChange, RcuCallback, Task, Violation, Warning } from './kernel/state.ts';
 import { Desc } from './hardware/descriptor.ts';
@@ -103,39 +104,101 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     return label;
   };
 
+  type Succ = { action: KernelAction; state: KernelState };
+  /** CPU `cpu`'s enabled steps from `s`: its task's next step (every outcome), the IRQs it may take, TLB evictions. */
+  const stepsOfCpu = (s: KernelState, cpu: number, out: Succ[]) => {
+    const prefix = `CPU${cpu}`;
+    cpuTransitions(s, cpu, env, prefix).forEach((t, index) => out.push({ action: { cpu, kind: 'step', index, label: t.label }, state: t.state }));
+    const c = s.cpus.get(cpu)!;
+    const task = s.tasks.get(c.curr)!;
+    if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
+      scenario.irqSources.forEach((src, index) => {
+        const label = irqLabel(cpu, c.curr, task.comm, index, src.name);
+        out.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
+      });
+    }
+    // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
+    if (s.evictions_left > 0)
+      c.tlb.forEach((e, index) => {
+        const label = `${prefix}: TLB evicts ${describeTlbEntry(e)}`;
+        const state = s.set('evictions_left', s.evictions_left - 1).setIn(['cpus', cpu, 'tlb'], tlbEvict(c.tlb, index));
+        out.push({ action: { cpu, kind: 'evict', index, label }, state });
+      });
+  };
+
+  /**
+   * Footprints of CPUs' candidate steps (partial-order reduction): their running task's next
+   * step (every outcome, or the reads that keep it blocked) and the IRQs it may take, recorded
+   * while the very steps that give the successors run. The oops is left out: it only halts the
+   * machine (checker/reduction/types.ts). Recording starts when the checker first asks for a
+   * footprint (a search without partial-order reduction never pays for it); the footprints of
+   * the last few states whose steps ran are kept (the checker asks about a state right after
+   * its successors, or during a look-ahead from it).
+   */
+  let recording = false;
+  type Fp = { reads: string[]; writes: string[] };
+  const recent: { state: KernelState; byCpu: (Fp | undefined)[] }[] = [];
+  const RECENT = 4;
+  const remember = (s: KernelState, cpu: number, fp: Fp) => {
+    let e = recent.find((x) => x.state === s);
+    if (!e) {
+      if (recent.length >= RECENT) recent.pop();
+      recent.unshift((e = { state: s, byCpu: [] }));
+    }
+    e.byCpu[cpu] = fp;
+  };
+  /** One recorder, reset for each footprint (its views' handlers are made once). */
+  const recorder = new Recorder();
+  /** `stepsOfCpu`, and, while recording, CPU `cpu`'s footprint from the same run. */
+  const successorsOfCpu = (s: KernelState, cpu: number, out: Succ[]) => {
+    if (!recording) return stepsOfCpu(s, cpu, out);
+    const r = recorder;
+    r.reset();
+    recordWhile(r, () => {
+      const c = s.cpus.get(cpu)!;
+      r.read(`cpu${cpu}.curr`);
+      r.read(`task${c.curr}.stack`);
+      stepsOfCpu(s, cpu, out);
+      // TLB evictions (an environment step of this CPU) take any entry: everything.
+      if (s.evictions_left > 0) r.anything();
+      // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
+      r.read(`cpu${cpu}.irqs_disabled`);
+      const task = s.tasks.get(c.curr)!;
+      if (c.irqs_disabled || task.stack.isEmpty() || scenario.irqSources.length === 0) return;
+      r.read(`cpu${cpu}.irqs_left`);
+    });
+    remember(s, cpu, { reads: [...r.reads], writes: [...r.writes] });
+  };
+
   // The checker asks actions(s) and then nextState(s, a) for each action: keep the successors
   // of the last state asked about. (A cache keyed by every state, even a WeakMap, keeps the
   // whole explored graph alive: the initial state is held here, its successors are values of
   // its entry, their successors of theirs...)
   let lastState: KernelState | undefined;
-  let lastSuccessors: { action: KernelAction; state: KernelState }[] = [];
+  let lastSuccessors: Succ[] = [];
   const computeSuccessors = (s: KernelState) => {
     if (s === lastState) return lastSuccessors;
-    let out: { action: KernelAction; state: KernelState }[] = [];
-    if (s.oops === null) {
-      for (let cpu = 0; cpu < s.cpus.size; cpu++) {
-        const prefix = `CPU${cpu}`;
-        cpuTransitions(s, cpu, env, prefix).forEach((t, index) => out!.push({ action: { cpu, kind: 'step', index, label: t.label }, state: t.state }));
-        const c = s.cpus.get(cpu)!;
-        const task = s.tasks.get(c.curr)!;
-        if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
-          scenario.irqSources.forEach((src, index) => {
-            const label = irqLabel(cpu, c.curr, task.comm, index, src.name);
-            out!.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
-          });
-        }
-        // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
-        if (s.evictions_left > 0)
-          c.tlb.forEach((e, index) => {
-            const label = `${prefix}: TLB evicts ${describeTlbEntry(e)}`;
-            const state = s.set('evictions_left', s.evictions_left - 1).setIn(['cpus', cpu, 'tlb'], tlbEvict(c.tlb, index));
-            out!.push({ action: { cpu, kind: 'evict', index, label }, state });
-          });
-      }
-    }
+    const out: Succ[] = [];
+    if (s.oops === null) for (let cpu = 0; cpu < s.cpus.size; cpu++) successorsOfCpu(s, cpu, out);
     lastState = s;
     lastSuccessors = out;
     return out;
+  };
+  const cpuOf = (actor: string | number) => Number(String(actor).slice(3));
+  const footprint = (s: KernelState, actor: string | number): Fp => {
+    recording = true;
+    const cpu = cpuOf(actor);
+    const known = recent.find((x) => x.state === s)?.byCpu[cpu];
+    if (known) return known;
+    successorsOfCpu(s, cpu, []);
+    return recent.find((x) => x.state === s)!.byCpu[cpu]!;
+  };
+  /** The look-ahead's question: the steps of every CPU but `actor`'s (footprints recorded on the way). */
+  const successorsWithout = (s: KernelState, actor: string | number) => {
+    const skip = cpuOf(actor);
+    const out: Succ[] = [];
+    if (s.oops === null) for (let cpu = 0; cpu < s.cpus.size; cpu++) if (cpu !== skip) successorsOfCpu(s, cpu, out);
+    return out.map((x) => ({ actor: `CPU${x.action.cpu}`, state: x.state }));
   };
 
   // The checker evaluates every invariant of one state before the next state: keep the facts
@@ -150,52 +213,18 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     return lastFacts;
   };
 
+  // What walks of linear aliases can read (the rules that walk them declare it; checked in kernelFacts).
+  const linearMap = linearMapReads(initial, env.layout.root, tableIndex(geometry, regionBase(geometry, 'linear map'), 0), pagesPerEntry(geometry, 0));
+  LINEAR_MAP_READS.set(env, linearMap);
   const invariants: Invariant<KernelState>[] = names.map((name) => {
     const rule = rulesByName.get(name)!;
     return {
       name,
       description: rule.statement,
       holds: (s: KernelState) => !s.violations.has(name) && (rule.holds ? rule.holds(facts(s)) : true),
-      ...readsOf(name, rule.holds !== undefined),
+      ...readsOf(name, rule.holds !== undefined, linearMap),
     };
   });
-
-  /**
-   * Footprint of CPU `cpu`'s candidate steps: its running task's next step (every outcome, or
-   * the reads that keep it blocked) and the IRQs it may take, recorded while they run. The
-   * oops is left out: it only halts the machine (checker/reduction/types.ts).
-   */
-  // Kept for the last state asked about only (the checker asks about one state at a time).
-  let footprintState: KernelState | undefined;
-  let byActor = new Map<string, { reads: string[]; writes: string[] }>();
-  const footprint = (s: KernelState, actor: string | number) => {
-    if (s !== footprintState) {
-      footprintState = s;
-      byActor = new Map();
-    }
-    const known = byActor.get(String(actor));
-    if (known) return known;
-    const cpu = Number(String(actor).slice(3));
-    const r = new Recorder();
-    recordWhile(r, () => {
-      const c = s.cpus.get(cpu)!;
-      r.read(`cpu${cpu}.curr`);
-      r.read(`task${c.curr}.stack`);
-      cpuTransitions(s, cpu, env, `CPU${cpu}`);
-      // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
-      r.read(`cpu${cpu}.irqs_disabled`);
-      const task = s.tasks.get(c.curr)!;
-      if (c.irqs_disabled || task.stack.isEmpty() || scenario.irqSources.length === 0) return;
-      // One budget for all CPUs, or one per CPU (a List).
-      const budget = s.irqs_left as unknown as number | List<number>;
-      const left = typeof budget === 'number' ? budget : budget.get(cpu)!;
-      r.read(typeof budget === 'number' ? 'irqs_left' : `cpu${cpu}.irqs_left`);
-      if (left > 0) for (const src of scenario.irqSources) takeIrq(new K(s, cpu, env), fnIn(env, src.handler));
-    });
-    const fp = { reads: [...r.reads], writes: [...r.writes] };
-    byActor.set(String(actor), fp);
-    return fp;
-  };
 
   return {
     name: `${scenario.name} under ${design.name}`,
@@ -214,7 +243,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     ...workerSupport(scenario, options),
     // TLB evictions (evictions > 0) are environment steps whose footprints the views do not record:
     // no partial-order reduction then (the search explores every interleaving).
-    ...(evictions > 0 ? {} : { por: { footprint, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) } }),
+    ...(evictions > 0 ? {} : { por: { footprint, successorsWithout, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) } }),
     ...(scenario.symmetry ? { symmetry: kernelSymmetry(initial, scenario.symmetry, scenario.name) } : {}),
     isFinal: (s) => s.oops !== null || !s.tasks.some((t) => t.__state === 'blocked'),
     formatAction: (a) => a.label,
@@ -222,10 +251,13 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   };
 }
 
-function readsOf(name: string, hasHolds: boolean): { reads?: readonly string[] } {
-  const reads = ruleReads(name, hasHolds);
+function readsOf(name: string, hasHolds: boolean, linearMap: LinearMapReads): { reads?: readonly string[] } {
+  const reads = ruleReads(name, hasHolds, linearMap);
   return reads ? { reads } : {};
 }
+
+/** Per model (its env): what the rules that walk linear aliases declare they read. */
+const LINEAR_MAP_READS = new WeakMap<Env, LinearMapReads>();
 
 const pagetablePagesCache = new WeakMap<object, WeakMap<object, KernelFacts['pagetablePages']>>();
 const textAliasesCache = new WeakMap<object, WeakMap<object, KernelFacts['textAliases']>>();
@@ -286,13 +318,11 @@ class StateFacts implements KernelFacts {
   // A plain loop: checked on every state, and Immutable's filter/map chain allocates a Seq per step.
   get tasks(): Facts<'tasks'> {
     if (this.tasksCache) return this.tasksCache;
-    const out: { name: string; enableCount: number; pauseCount: number; finished: boolean }[] = [];
+    const out: Facts<'tasks'>[number][] = [];
     const tasks = this.s.tasks;
     for (let i = 0; i < tasks.size; i++) {
       const t = tasks.get(i)!;
-      if (t.is_idle) continue;
-      const lazyMmu = t.lazy_mmu_state;
-      out.push({ name: t.comm, enableCount: lazyMmu.enable_count, pauseCount: lazyMmu.pause_count, finished: t.stack.isEmpty() || t.__state === 'dead' });
+      if (!t.is_idle) out.push(taskFacts(t)); // one definition with footprint.ts's task<j>.lazy_balanced
     }
     return (this.tasksCache = out);
   }
@@ -300,10 +330,9 @@ class StateFacts implements KernelFacts {
   // pagetablePages and textAliases depend only on the page tables (and the pages' roles), which
   // most steps leave alone: computed once per Memory value.
   get pagetablePages(): Facts<'pagetablePages'> {
-    const { s, env } = this;
-    const g = env.geometry;
+    const { s } = this;
     const pkeyOf = (page: number): number | null => {
-      const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+      const w = this.linearWalk(page);
       return w.ok ? w.leaf.poIndex : null;
     };
     return (this.pagesCache ??= memoOn(s.memory, s.pgtable_role, pagetablePagesCache, () =>
@@ -316,13 +345,25 @@ class StateFacts implements KernelFacts {
 
   get textAliases(): Facts<'textAliases'> {
     const { s, env } = this;
-    const g = env.geometry;
     return (this.aliasesCache ??= memoOn(s.memory, env.layout, textAliasesCache, () =>
       env.layout.textPages.map((page) => {
-        const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+        const w = this.linearWalk(page);
         return { page, writable: w.ok && !w.leaf.rdonly };
       }),
     ));
+  }
+
+  /** A linear-alias walk, checked against what the rules declare they read (footprint.ts, linearMapReads). */
+  private linearWalk(page: number): WalkResult {
+    const { s, env } = this;
+    const g = env.geometry;
+    const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
+    const declared = LINEAR_MAP_READS.get(env);
+    if (declared)
+      for (const st of w.steps)
+        if (!declared.covers(st.table, st.index))
+          throw new Error(`the walk of page ${page}'s linear alias reads entry ${st.index} of page ${st.table}, outside what the rules declare they read (model/kernel/footprint.ts, linearMapReads)`);
+    return w;
   }
 
   get warnings(): Facts<'warnings'> {

@@ -25,14 +25,77 @@
 import type { Invariant } from '../model.ts';
 import { UsageError } from '../errors.ts';
 import { keyMatcher } from './keys.ts';
-import type { Actor, PartialOrderSupport } from './types.ts';
+import type { Actor, Footprint, PartialOrderSupport } from './types.ts';
+
+/**
+ * What the C1 look-ahead needs from the model: the enabled steps of a state (who takes each,
+ * and the state it leads to) and a key telling concrete states apart.
+ */
+export interface LookaheadSupport<S> {
+  /** The successors of `state` by the enabled steps of every actor but `without`. */
+  successors(state: S, without: Actor): readonly { readonly actor: Actor | null; readonly state: S }[];
+  key(state: S): string;
+  /** Most states one look-ahead may visit before it gives up (the actor is then not chosen). */
+  readonly limit: number;
+}
+
+interface Explored<S> {
+  /** Successors by the steps of every actor but the one named (the look-ahead's question). */
+  readonly succs: Map<Actor, readonly { readonly actor: Actor | null; readonly state: S; readonly key: string }[]>;
+  readonly footprints: Map<Actor, Footprint>;
+}
+/** States whose successors and footprints the look-ahead remembers. */
+const MEMO_LIMIT = 50_000;
+/** States reached but not yet expanded whose summaries are remembered (forgotten wholesale past it). */
+const PENDING_LIMIT = 200_000;
+
+/** The keys of an actor's footprint that ownership does not settle (C1 needs the look-ahead for them). */
+interface Unsettled {
+  readonly reads: ReadonlySet<string>;
+  readonly writes: ReadonlySet<string>;
+}
+
+/**
+ * What the other actors can touch from a state on, for one actor p: the union of the
+ * footprints of every actor but p at every state reachable from here by steps of actors other
+ * than p (an over-approximation is as good). Known only when that future is finite within the
+ * look-ahead's limit and holds no step without an actor and no `*` key.
+ */
+interface Summary {
+  readonly reads: ReadonlySet<string>;
+  readonly writes: ReadonlySet<string>;
+  /** Computed at this very state (not inherited from a predecessor, so not over-approximated). */
+  readonly exact: boolean;
+}
+
+/** The state being expanded: what the ample-set choice learned there, for its successors. */
+interface Here<S> {
+  readonly state: S;
+  readonly summaries: Map<Actor, Summary>;
+  readonly unsettled: Map<Actor, Unsettled | undefined>;
+}
 
 export class AmpleSets<S> {
   private readonly visible: (key: string) => boolean;
+  /** Ample sets found by ownership alone, by a summary a predecessor handed down, and by a fresh look-ahead. */
+  byOwnership = 0;
+  bySummary = 0;
+  byLookahead = 0;
+  /** Look-aheads run (each explores the other actors' future from one state). */
+  lookaheads = 0;
+  /**
+   * Diagnostics: told each time an actor with enabled steps could not be chosen at a state,
+   * and why (`visible <key>`, `conflict <key>`, `look-ahead limit`, ...).
+   */
+  onRefusal: ((actor: Actor, reason: string) => void) | undefined;
+  private refuse(actor: Actor, reason: string): void {
+    this.onRefusal?.(actor, reason);
+  }
 
   constructor(
     private readonly support: PartialOrderSupport<S>,
     invariants: readonly Invariant<S>[],
+    private readonly lookahead?: LookaheadSupport<S>,
   ) {
     for (const i of invariants)
       if (i.reads !== undefined && (!Array.isArray(i.reads) || !i.reads.every((k) => typeof k === 'string')))
@@ -42,35 +105,271 @@ export class AmpleSets<S> {
   }
 
   /**
-   * The enabled actions of one actor whose steps are all local and invisible (the one with
-   * fewest, first in action order on ties), or undefined: expand `enabled` fully. C3 is the
-   * caller's.
+   * The enabled actions of one actor whose steps are all invisible and commute with everything
+   * the other actors can do from here (the one with fewest, first in action order on ties), or
+   * undefined: expand `enabled` fully. C3 is the caller's.
    */
   candidate<T extends { readonly actor: Actor | null }>(state: S, enabled: readonly T[]): T[] | undefined {
-    if (enabled.length < 2) return undefined;
+    for (const c of this.candidates(state, enabled)) return c;
+    return undefined;
+  }
+
+  /**
+   * Every ample set at `state`, best first: the enabled actions of one actor whose steps are
+   * all invisible and commute with everything the other actors can do from here. Actors whose
+   * keys ownership settles come first (fewest enabled actions first, then action order), then
+   * those the look-ahead settles. The search takes the first its cycle proviso (C3) accepts,
+   * and then hands what it took to `expanded`.
+   *
+   * C1 is settled by ownership when every key the actor touches is its own or constant; for
+   * the other keys, by what the other actors can touch from here on (a `Summary`): handed down
+   * from a predecessor when one is known, else explored by the look-ahead.
+   */
+  *candidates<T extends { readonly actor: Actor | null }>(state: S, enabled: readonly T[]): Generator<T[], void, undefined> {
+    const here = this.enter(state);
+    if (enabled.length < 2) return;
     const byActor = new Map<Actor, T[]>();
     for (const e of enabled) {
-      if (e.actor === null) return undefined;
+      if (e.actor === null) return;
       const mine = byActor.get(e.actor);
       if (mine) mine.push(e);
       else byActor.set(e.actor, [e]);
     }
-    if (byActor.size < 2) return undefined;
-    let best: T[] | undefined;
-    for (const [actor, mine] of byActor) {
-      if (best !== undefined && mine.length >= best.length) continue;
-      if (this.isLocalAndInvisible(state, actor)) best = mine;
+    if (byActor.size < 2) return;
+    const order = [...byActor].sort((a, b) => a[1].length - b[1].length);
+    const needLookahead: [Actor, T[], Unsettled][] = [];
+    for (const [actor, mine] of order) {
+      const unsettled = this.unsettledAt(here, actor);
+      if (unsettled === undefined) {
+        if (this.onRefusal) this.refuse(actor, this.whyUnsettledFails(state, actor));
+        continue;
+      }
+      if (unsettled.reads.size === 0 && unsettled.writes.size === 0) {
+        this.byOwnership++;
+        yield mine;
+      } else needLookahead.push([actor, mine, unsettled]);
     }
-    return best;
+    if (!this.lookahead) {
+      for (const [actor] of needLookahead) this.refuse(actor, 'no look-ahead');
+      return;
+    }
+    for (const [actor, mine, unsettled] of needLookahead) {
+      let summary = here.summaries.get(actor);
+      if (summary && !conflicts(summary, unsettled)) {
+        this.bySummary++;
+        yield mine;
+        continue;
+      }
+      if (summary?.exact) {
+        if (this.onRefusal) this.refuse(actor, `conflict ${firstConflict(summary, unsettled)}`);
+        continue;
+      }
+      const fresh = this.summarize(state, actor, unsettled);
+      if (fresh === undefined || fresh === CONFLICT) {
+        this.refuse(actor, this.lastFailure);
+        continue;
+      }
+      here.summaries.set(actor, fresh);
+      this.byLookahead++;
+      yield mine;
+    }
   }
 
-  private isLocalAndInvisible(state: S, actor: Actor): boolean {
+  /**
+   * The search explored `taken` (an ample set from `candidates`, or every enabled step) at
+   * `state`: hand each successor the summaries that still hold there. For an actor p, a step
+   * of another actor leads to a state whose p-avoiding future is part of this one's; a step of
+   * p itself that writes nothing the others will read (only its own keys, or keys outside the
+   * summary's reads) leaves the others' future as it was (they read none of what it changed,
+   * so they take the same steps with the same footprints).
+   */
+  expanded(state: S, taken: readonly { readonly actor: Actor | null; readonly state: S }[]): void {
+    const here = this.here;
+    if (here === undefined || here.state !== state || here.summaries.size === 0 || !this.lookahead) return;
+    for (const t of taken) {
+      let handed: Map<Actor, Summary> | undefined;
+      for (const [p, summary] of here.summaries) {
+        if (t.actor === p) {
+          const mine = this.unsettledAt(here, p);
+          if (mine === undefined || [...mine.writes].some((k) => summary.reads.has(k))) continue;
+        }
+        // Across p's own step the others' future is the same (exact stays exact: a conflict with
+        // p's next steps is then refused without a look-ahead); across another actor's step it
+        // is a part of this one (an over-approximation: a conflict is looked at again).
+        (handed ??= new Map()).set(p, t.actor !== p && summary.exact ? { reads: summary.reads, writes: summary.writes, exact: false } : summary);
+      }
+      if (handed === undefined) continue;
+      const key = this.lookahead.key(t.state);
+      const known = this.pending.get(key);
+      if (known) {
+        // Reached again: either summary over-approximates; keep the first per actor.
+        for (const [p, summary] of handed) if (!known.has(p)) known.set(p, summary);
+        continue;
+      }
+      if (this.pending.size >= PENDING_LIMIT) this.pending.clear();
+      this.pending.set(key, handed);
+    }
+  }
+
+  /** Summaries handed down to states not yet expanded, by concrete key (taken when expanded). */
+  private readonly pending = new Map<string, Map<Actor, Summary>>();
+  private here: Here<S> | undefined;
+
+  private enter(state: S): Here<S> {
+    let summaries: Map<Actor, Summary> | undefined;
+    if (this.lookahead && this.pending.size > 0) {
+      const key = this.lookahead.key(state);
+      summaries = this.pending.get(key);
+      if (summaries) this.pending.delete(key);
+    }
+    return (this.here = { state, summaries: summaries ?? new Map(), unsettled: new Map() });
+  }
+
+  private unsettledAt(here: Here<S>, actor: Actor): Unsettled | undefined {
+    if (here.unsettled.has(actor)) return here.unsettled.get(actor);
+    const u = this.unsettled(here.state, actor);
+    here.unsettled.set(actor, u);
+    return u;
+  }
+
+  /**
+   * The keys of `actor`'s footprint that are neither its own nor constant, or undefined when
+   * the actor cannot be chosen at all: one of its steps is visible, or touches `*`.
+   */
+  private unsettled(state: S, actor: Actor): Unsettled | undefined {
     const fp = this.support.footprint(state, actor);
-    for (const key of fp.writes) if (this.visible(key) || this.support.owner(state, key) !== actor) return false;
+    const reads = new Set<string>();
+    const writes = new Set<string>();
+    for (const key of fp.writes) {
+      if (this.visible(key) || key === '*') return undefined;
+      if (this.support.owner(state, key) !== actor) writes.add(key);
+    }
     for (const key of fp.reads) {
       const owner = this.support.owner(state, key);
-      if (owner !== actor && owner !== null) return false;
+      if (owner === actor || owner === null) continue;
+      if (key === '*') return undefined;
+      reads.add(key);
     }
-    return true;
+    return { reads, writes };
   }
+
+  /**
+   * The look-ahead for C1 (a persistent set computed by exploring, after Godefroid's
+   * definition): every state reachable from `state` by steps of the other actors, and at each,
+   * every other actor's footprint, united. `actor`'s steps are independent of every step on
+   * every such path when no key in it is written that `actor` touches, and none is read that
+   * `actor` writes (`conflicts`); and all paths that avoid `actor`'s steps are such paths: no
+   * such step writes what `actor`'s steps read, so none of its disabled steps becomes enabled.
+   * CONFLICT as soon as one footprint conflicts with `mine` (the rest is not explored);
+   * undefined when the future is larger than the limit, holds a step without an actor, or
+   * touches `*`.
+   */
+  private summarize(state: S, actor: Actor, mine: Unsettled): Summary | typeof CONFLICT | undefined {
+    this.lookaheads++;
+    const la = this.lookahead!;
+    const reads = new Set<string>();
+    const writes = new Set<string>();
+    const first = la.key(state);
+    const seen = new Set<string>([first]);
+    const queue: [S, string][] = [[state, first]];
+    for (let head = 0; head < queue.length; head++) {
+      const [x, xKey] = queue[head];
+      const known = this.explored(xKey);
+      const succs = this.successorsWithout(x, actor, known);
+      let last: Actor | undefined;
+      for (const t of succs) {
+        if (t.actor === null) return this.fail('a step without an actor');
+        if (t.actor === actor || t.actor === last) continue;
+        last = t.actor;
+        const fp = this.footprintOf(x, t.actor, known);
+        for (const k of fp.writes) {
+          if (k === '*') return this.fail(`${String(t.actor)} touches *`);
+          if (mine.reads.has(k) || mine.writes.has(k)) return this.fail(`conflict ${k}`, CONFLICT);
+          writes.add(k);
+        }
+        for (const k of fp.reads) {
+          if (k === '*') return this.fail(`${String(t.actor)} touches *`);
+          if (mine.writes.has(k)) return this.fail(`conflict ${k}`, CONFLICT);
+          reads.add(k);
+        }
+      }
+      for (const t of succs) {
+        const k = t.key;
+        if (seen.has(k)) continue;
+        if (seen.size >= la.limit) return this.fail('look-ahead limit');
+        seen.add(k);
+        queue.push([t.state, k]);
+      }
+    }
+    return { reads, writes, exact: true };
+  }
+
+  /** Why the last look-ahead failed (for `onRefusal`). */
+  private lastFailure = '';
+  private fail<R>(why: string, result?: R): R | undefined {
+    this.lastFailure = why;
+    return result;
+  }
+  private whyUnsettledFails(state: S, actor: Actor): string {
+    const fp = this.support.footprint(state, actor);
+    const star = fp.writes.includes('*') || fp.reads.includes('*');
+    return star ? 'touches *' : `visible ${fp.writes.find((k) => this.visible(k)) ?? '?'}`;
+  }
+
+  /**
+   * The look-ahead's memory: successors and footprints of states it explored, by concrete key.
+   * Neighbouring states' look-aheads cover mostly the same states. Bounded, least recently
+   * used first out (an eighth at a time): with two IRQs per CPU the other CPU's future is
+   * larger than the memory, and forgetting it wholesale made the look-aheads explore it again.
+   */
+  private readonly memo = new Map<string, Explored<S>>();
+  private explored(key: string): Explored<S> {
+    let e = this.memo.get(key);
+    if (e) {
+      this.memo.delete(key);
+      this.memo.set(key, e);
+      return e;
+    }
+    if (this.memo.size >= MEMO_LIMIT) {
+      const oldest = this.memo.keys();
+      for (let n = MEMO_LIMIT >> 3; n > 0; n--) this.memo.delete(oldest.next().value!);
+    }
+    e = { succs: new Map(), footprints: new Map() };
+    this.memo.set(key, e);
+    return e;
+  }
+  private successorsWithout(x: S, actor: Actor, e: Explored<S>) {
+    let succs = e.succs.get(actor);
+    if (!succs) {
+      const la = this.lookahead!;
+      succs = la.successors(x, actor).map((t) => ({ actor: t.actor, state: t.state, key: la.key(t.state) }));
+      e.succs.set(actor, succs);
+    }
+    return succs;
+  }
+  private footprintOf(x: S, actor: Actor, e: Explored<S>): Footprint {
+    let fp = e.footprints.get(actor);
+    if (!fp) e.footprints.set(actor, (fp = this.support.footprint(x, actor)));
+    return fp;
+  }
+}
+
+/** A key of `mine` that `theirs` conflicts with (for diagnostics). */
+function firstConflict(theirs: Summary, mine: Unsettled): string {
+  for (const k of mine.reads) if (theirs.writes.has(k)) return k;
+  for (const k of mine.writes) if (theirs.writes.has(k) || theirs.reads.has(k)) return k;
+  return '?';
+}
+
+/** The look-ahead found a step of another actor that conflicts (and stopped there). */
+const CONFLICT = Symbol('conflict');
+
+/**
+ * Whether the other actors' future (`theirs`) can interfere with `mine`: they write a key it
+ * touches, or read a key it writes.
+ */
+function conflicts(theirs: Summary, mine: Unsettled): boolean {
+  for (const k of mine.reads) if (theirs.writes.has(k)) return true;
+  for (const k of mine.writes) if (theirs.writes.has(k) || theirs.reads.has(k)) return true;
+  return false;
 }

@@ -33,6 +33,13 @@ export interface Footprint {
 export interface PartialOrderSupport<S> {
   footprint(state: S, actor: Actor): Footprint;
   owner(state: S, key: string): Actor | null | undefined;
+  /**
+   * Optional: the successors of `state` by the enabled steps of every actor but `actor`, in
+   * action order (the C1 look-ahead explores only those; without it, it takes `actions` and
+   * `nextState` and leaves `actor`'s out). Must be exactly those (`checkReductionContract`
+   * compares them at every state).
+   */
+  successorsWithout?(state: S, actor: Actor): readonly { readonly actor: Actor; readonly state: S }[];
 }
 
 /**
@@ -61,4 +68,9 @@ export interface ReductionStats {
   readonly reducedStates?: number;
   /** States where one actor's steps would have done, expanded fully by the cycle proviso (POR only). */
   readonly provisoExpansions?: number;
+  /**
+   * Times the C1 look-ahead explored the other actors' future from a state (POR only); states
+   * that inherit what a predecessor's look-ahead found need none.
+   */
+  readonly lookaheads?: number;
 }

@@ -20,6 +20,7 @@
 import { List, Map as IMap } from 'immutable';
 import { FastRecord } from '../fast-record.ts';
 import type { Entry } from './descriptor.ts';
+import { activeRecorder, rawOf, type Recorder } from '../kernel/footprint.ts';
 
 export interface PendingFields {
   /** CPUs whose stores to this entry are not yet published. */
@@ -43,8 +44,28 @@ export function entryKey(table: number, index: number): string {
   return `${table}:${index}`;
 }
 
+/*
+ * Footprints (model/kernel/footprint.ts). While a step's footprint is recorded, these functions
+ * note what they touch, at the grain of one entry: `mem:<table>:<index>` stands for the entry's
+ * value and its pending record together. Two sets are keys of their own, so that a barrier or an
+ * ISB does not read every entry: `cpu<i>.unpublished` (the entries with stores of CPU i not yet
+ * published; only CPU i adds or removes them) and `cpu<i>.lagging` (the entries CPU i's walker
+ * may still see stale, no FEAT_ETS2). Results are marked as derived, so that storing them back
+ * into the state is no coarse write.
+ */
+const memKey = (key: string) => `mem:${key}`;
+function derived(r: Recorder | undefined, m: Memory): Memory {
+  if (r) r.derived.set(m, 'memory');
+  return m;
+}
+
 /** The latest value of an entry (what a CPU load such as `__ptep_get` returns). */
 export function readEntry(mem: Memory, table: number, index: number): Entry {
+  const r = activeRecorder();
+  if (r) {
+    r.read(memKey(entryKey(table, index)));
+    mem = rawOf(mem);
+  }
   const t = mem.tables.get(table);
   if (t === undefined) throw new Error(`page ${table} is not a page-table page`);
   return t.get(index) ?? null;
@@ -55,6 +76,7 @@ export function readEntry(mem: Memory, table: number, index: number): Entry {
  * (every walker while the store is unpublished; a lagging CPU's walker after it).
  */
 export function walkerViews(mem: Memory, table: number, index: number, cpu = -1): Entry[] {
+  mem = rawOf(mem);
   const latest = readEntry(mem, table, index);
   const p = mem.pending.get(entryKey(table, index));
   if (p === undefined) return [latest];
@@ -70,14 +92,20 @@ export function sameEntry(a: Entry, b: Entry): boolean {
 
 /** A store by `cpu` to an entry: the old value stays visible to walkers until published. */
 export function storeEntry(mem: Memory, cpu: number, table: number, index: number, value: Entry): Memory {
+  const r = activeRecorder();
+  mem = rawOf(mem);
   const old = readEntry(mem, table, index);
   const key = entryKey(table, index);
+  r?.write(memKey(key));
   const tables = mem.tables.setIn([table, index], value);
-  if (sameEntry(old, value)) return mem.set('tables', tables);
-  const prev = mem.pending.get(key)?.set('lagging', List<number>()) ?? new PendingStore();
+  if (sameEntry(old, value)) return derived(r, mem.set('tables', tables));
+  const was = mem.pending.get(key);
+  if (r) for (const c of was?.lagging ?? []) r.write(`cpu${c}.lagging`);
+  const prev = was?.set('lagging', List<number>()) ?? new PendingStore();
   const stale = prev.stale.some((v) => sameEntry(v, old)) ? prev.stale : prev.stale.push(old);
   const cpus = prev.cpus.includes(cpu) ? prev.cpus : prev.cpus.push(cpu).sort();
-  return mem.set('tables', tables).setIn(['pending', key], prev.set('stale', stale).set('cpus', cpus));
+  if (r && cpus !== prev.cpus) r.write(`cpu${cpu}.unpublished`);
+  return derived(r, mem.set('tables', tables).setIn(['pending', key], prev.set('stale', stale).set('cpus', cpus)));
 }
 
 /**
@@ -87,10 +115,19 @@ export function storeEntry(mem: Memory, cpu: number, table: number, index: numbe
  * storing CPU's own barrier is followed by an ISB in every modelled path.
  */
 export function publishStores(mem: Memory, cpu: number, opts: { readonly ets2: boolean; readonly others: readonly number[] } = { ets2: true, others: [] }): Memory {
+  const r = activeRecorder();
+  r?.read(`cpu${cpu}.unpublished`);
+  mem = rawOf(mem);
   if (mem.pending.isEmpty()) return mem;
   let pending = mem.pending;
   for (const [key, p] of mem.pending) {
     if (!p.cpus.includes(cpu)) continue;
+    if (r) {
+      r.read(memKey(key));
+      r.write(memKey(key));
+      r.write(`cpu${cpu}.unpublished`);
+      if (!opts.ets2) for (const c of opts.others) r.write(`cpu${c}.lagging`);
+    }
     const cpus = p.cpus.filter((c) => c !== cpu);
     if (!cpus.isEmpty()) {
       pending = pending.set(key, p.set('cpus', cpus));
@@ -102,22 +139,31 @@ export function publishStores(mem: Memory, cpu: number, opts: { readonly ets2: b
         ? pending.delete(key)
         : pending.set(key, new PendingStore({ cpus, stale: invalid, lagging: List(opts.others) }));
   }
-  return mem.set('pending', pending);
+  return derived(r, mem.set('pending', pending));
 }
 
 /** A context synchronization event on `cpu` (ISB, exception entry): its walks are ordered again. */
 export function contextSynchronize(mem: Memory, cpu: number): Memory {
+  const r = activeRecorder();
+  r?.read(`cpu${cpu}.lagging`);
+  mem = rawOf(mem);
   if (!mem.pending.some((p) => p.lagging.includes(cpu))) return mem;
   let pending = mem.pending;
   for (const [key, p] of mem.pending) {
     if (!p.lagging.includes(cpu)) continue;
+    if (r) {
+      r.read(memKey(key));
+      r.write(memKey(key));
+      r.write(`cpu${cpu}.lagging`);
+    }
     const lagging = p.lagging.filter((c) => c !== cpu);
     pending = p.cpus.isEmpty() && lagging.isEmpty() ? pending.delete(key) : pending.set(key, p.set('lagging', lagging));
   }
-  return mem.set('pending', pending);
+  return derived(r, mem.set('pending', pending));
 }
 
 /** Does `cpu` have stores not yet published? */
 export function hasUnpublished(mem: Memory, cpu: number): boolean {
-  return mem.pending.some((p) => p.cpus.includes(cpu));
+  activeRecorder()?.read(`cpu${cpu}.unpublished`);
+  return rawOf(mem).pending.some((p) => p.cpus.includes(cpu));
 }

@@ -29,6 +29,7 @@ import type { List } from 'immutable';
 import { isValid, type Desc } from './descriptor.ts';
 import { pagesPerEntry, type Geometry, type Level } from './geometry.ts';
 import { entryKey, walkerViews, type Memory } from './memory.ts';
+import { rawOf } from '../kernel/footprint.ts';
 import { por_permits, type Access } from './pkeys.ts';
 import { tlbEntryFor, tlbFill, tlbHitsConflict, tlbLookup, tlbPa, walkCacheLookup, walkEntryFor, type TlbEntry } from './tlb.ts';
 import { walkOutcomes, type WalkResult, type WalkStep } from './walk.ts';
@@ -203,7 +204,8 @@ export function mmuAccess(ctx: MmuContext, va: number, access: Access): AccessOu
 }
 
 function sameOutcome(a: AccessOutcome, b: AccessOutcome): boolean {
-  return a.tlb.equals(b.tlb) && JSON.stringify(a.result) === JSON.stringify(b.result);
+  // Unrecorded (footprint.ts): both TLBs are fills of one TLB, whose pages the fills read.
+  return rawOf(a.tlb).equals(rawOf(b.tlb)) && JSON.stringify(a.result) === JSON.stringify(b.result);
 }
 
 /** ESR_EL1 of a data/instruction abort taken from EL1, as the kernel prints it. */

@@ -21,6 +21,37 @@ import { FastRecord } from '../fast-record.ts';
 import type { Desc } from './descriptor.ts';
 import { entryBase, pagesPerEntry, type Geometry, type Level } from './geometry.ts';
 import { leafSpan } from './walk.ts';
+import { activeRecorder, rawOf, tlbTag, type Recorder } from '../kernel/footprint.ts';
+
+/*
+ * Footprints (model/kernel/footprint.ts): while a step's footprint is recorded, these functions
+ * note the pages of a CPU's TLB they read or change, `cpu<i>.tlb@<page>`: a lookup of `va`
+ * reads its page; a fill writes the pages the new entry covers; an invalidation writes the
+ * pages of its range and of every entry it drops. A TLB whose CPU is not known (not seen
+ * through a CPU's view, nor derived from one) counts as everything.
+ */
+function tlbAccess(tlb: List<TlbEntry>): { r: Recorder; tag: string } | undefined {
+  const r = activeRecorder();
+  if (!r) return undefined;
+  const tag = tlbTag(r, tlb as object);
+  if (tag === undefined) {
+    r.anything();
+    return undefined;
+  }
+  return { r, tag };
+}
+function notePages(a: { r: Recorder; tag: string } | undefined, from: number, pages: number, write: boolean): void {
+  if (!a) return;
+  for (let p = from; p < from + pages; p++) {
+    a.r.read(`${a.tag}@${p}`);
+    if (write) a.r.write(`${a.tag}@${p}`);
+  }
+}
+function derivedTlb(a: { r: Recorder; tag: string } | undefined, tlb: List<TlbEntry>): List<TlbEntry> {
+  // Empty lists are shared values: never tagged (a later use of one counts as everything).
+  if (a && tlb.size > 0) a.r.derived.set(tlb as object, a.tag);
+  return tlb;
+}
 
 export interface TlbEntryFields {
   /** 'leaf': a cached translation; 'walk': a walk-cache entry (a table descriptor at `level`). */
@@ -44,6 +75,8 @@ const covers = (e: TlbEntry, va: number) => va >= e.va && va < e.va + e.pages;
 
 /** Every cached leaf translation of `va` (several after a change without break-before-make). */
 export function tlbLookup(tlb: List<TlbEntry>, va: number): TlbEntry[] {
+  notePages(tlbAccess(tlb), va, 1, false);
+  tlb = rawOf(tlb);
   return tlb.filter((e) => e.kind === 'leaf' && covers(e, va)).toArray();
 }
 
@@ -61,6 +94,8 @@ export function tlbHitsConflict(hits: readonly TlbEntry[], va: number): boolean 
 
 /** The deepest walk-cache entry covering `va`: the walk may start from its table. */
 export function walkCacheLookup(tlb: List<TlbEntry>, va: number): TlbEntry | undefined {
+  notePages(tlbAccess(tlb), va, 1, false);
+  tlb = rawOf(tlb);
   let best: TlbEntry | undefined;
   for (const e of tlb) if (e.kind === 'walk' && covers(e, va) && (!best || e.level > best.level)) best = e;
   return best;
@@ -89,8 +124,11 @@ const order = (e: TlbEntry) => `${e.kind === 'leaf' ? 0 : 1}:${String(e.va).padS
 
 /** Adds an entry (overlapping entries stay: the TLB may hold both); sorted, no duplicates. */
 export function tlbFill(tlb: List<TlbEntry>, entry: TlbEntry): List<TlbEntry> {
-  if (tlb.includes(entry)) return tlb;
-  return tlb.push(entry).sortBy(order);
+  const a = tlbAccess(tlb);
+  notePages(a, entry.va, entry.pages, true);
+  tlb = rawOf(tlb);
+  if (tlb.includes(entry)) return derivedTlb(a, tlb);
+  return derivedTlb(a, tlb.push(entry).sortBy(order));
 }
 
 /**
@@ -100,7 +138,13 @@ export function tlbFill(tlb: List<TlbEntry>, entry: TlbEntry): List<TlbEntry> {
  * (flush_tlb_kernel_pgtable()): walk-cache entries covering the range go too.
  */
 export function tlbInvalidateRange(tlb: List<TlbEntry>, start: number, end: number, scope: 'last-level' | 'all-levels' = 'last-level'): List<TlbEntry> {
-  return tlb.filter((e) => (e.kind === 'walk' && scope === 'last-level') || e.va + e.pages <= start || e.va >= end);
+  const a = tlbAccess(tlb);
+  notePages(a, start, end - start, true);
+  tlb = rawOf(tlb);
+  const kept = (e: TlbEntry) => (e.kind === 'walk' && scope === 'last-level') || e.va + e.pages <= start || e.va >= end;
+  // An entry dropped changes every lookup it covered.
+  if (a) for (const e of tlb) if (!kept(e)) notePages(a, e.va, e.pages, true);
+  return derivedTlb(a, tlb.filter(kept));
 }
 
 /** TLBI VMALLE1(IS): everything goes. */

@@ -14,7 +14,8 @@ import { walkLatest, type WalkResult, type WalkStep } from '../hardware/walk.ts'
 import type { EntryFacts, PermFacts } from '../../properties/index.ts';
 import { K, type Outcome } from './exec.ts';
 import { handleKernelFault, type FaultOutcomeKind } from './fault.ts';
-import { Oops } from './state.ts';
+import { activeRecorder } from './footprint.ts';
+import { Oops, type ProtChange } from './state.ts';
 
 function entryFacts(e: Entry): EntryFacts | null {
   return e === null ? null : { type: e.type, out: e.out, perm: permOf(e as Desc) };
@@ -140,7 +141,7 @@ export function kernelAccess(k: K, va: number, access: Access, info: AccessInfo)
   const labels = outcomeLabels(outcomes);
   // What software sees in the tables now, and the change covering `va`: the same for every outcome.
   const latest = walkLatest(k.env.geometry, k.s.memory, k.env.layout.root, va);
-  const changeReturned = k.s.prot_changes.some((c) => c.returned && va >= c.start && va < c.end);
+  const changeReturned = changesCovering(k, va).some((c) => c.returned);
   return outcomes.flatMap((o, i): AccessStepOutcome[] => {
     const label = labels[i];
     const r = o.result;
@@ -188,8 +189,14 @@ function mappingUnpublished(k: K, w: WalkResult, returned: boolean): boolean {
   });
 }
 
+/** The permission changes (ghost state) covering page `va`; its footprint is that page's key only (footprint.ts). */
+function changesCovering(k: K, va: number): ProtChange[] {
+  activeRecorder()?.read(`prot_changes@${va}`);
+  return k.raw.prot_changes.filter((c) => va >= c.start && va < c.end).toArray();
+}
+
 function changeInProgress(k: K, va: number): { changeInProgress?: { old: PermFacts; new: PermFacts } } {
-  const c = k.s.prot_changes.find((c) => !c.returned && va >= c.start && va < c.end && c.old !== null && c.new !== null);
+  const c = changesCovering(k, va).find((c) => !c.returned && c.old !== null && c.new !== null);
   return c ? { changeInProgress: { old: permOf(c.old!), new: permOf(c.new!) } } : {};
 }
 

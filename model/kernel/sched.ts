@@ -87,8 +87,9 @@ function candidates(k: K): number[] {
       if (t.__state === 'running') out.push(i);
       return;
     }
-    if (t.__state !== 'runnable') return;
-    if (t.cpu === k.cpuId || (k.knobs.taskMigration && cpuAllowed(t, k.cpuId))) out.push(i);
+    // Whose runqueue first: a CPU reads the state of the tasks it may run, no others (footprint.ts).
+    if (!(t.cpu === k.cpuId || (k.knobs.taskMigration && cpuAllowed(t, k.cpuId)))) return;
+    if (t.__state === 'runnable') out.push(i);
   });
   if (out.length === 0) out.push(k.s.tasks.findIndex((t) => t.is_idle && t.cpu === k.cpuId));
   return out;

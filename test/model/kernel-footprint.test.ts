@@ -1,10 +1,14 @@
 /** Footprints of kernel steps, recorded by views of the state while the step runs (model/kernel/footprint.ts). */
 import { describe, expect, it } from 'vitest';
 import { K } from '../../model/kernel/exec.ts';
-import { flushTlbKernelRange } from '../../model/kernel/hw.ts';
+import { dsb, flushTlbKernelRange } from '../../model/kernel/hw.ts';
+import { readEntry, storeEntry } from '../../model/hardware/memory.ts';
+import { TlbEntry, tlbFill, tlbLookup } from '../../model/hardware/tlb.ts';
 import { List } from 'immutable';
 import { kernelOwner, Recorder, recordWhile, ownerOf, ruleReads } from '../../model/kernel/footprint.ts';
 import { kernelModel } from '../../model/kernel-model.ts';
+import { linearAlias, regionBase, tableIndex } from '../../model/hardware/geometry.ts';
+import { walkLatest } from '../../model/hardware/walk.ts';
 import { getScenario } from '../../model/scenarios/index.ts';
 import { RULES } from '../../properties/index.ts';
 
@@ -27,13 +31,40 @@ describe('recorded footprints', () => {
 
   it('reads through k.cpu, k.task and k.s are noted by key', () => {
     const r = record((k) => [k.cpu.preempt_count, k.task.lazy_mmu_state, k.s.memory, k.s.tasks.get(1)!.comm, k.local('x')]);
-    expect([...r.reads].sort()).toEqual(['cpu0.curr', 'cpu0.preempt_count', 'memory', 'task0.lazy_mmu_state', 'task0.stack', 'task1.comm'].sort());
+    // The memory record alone is no read: its entries are (below).
+    expect([...r.reads].sort()).toEqual(['cpu0.curr', 'cpu0.preempt_count', 'task0.lazy_mmu_state', 'task0.stack', 'task1.comm'].sort());
     expect([...r.writes]).toEqual([]);
   });
 
   it('a broadcast TLBI writes every CPU TLB, and nothing else of theirs', () => {
     const r = record((k) => flushTlbKernelRange(k, 0, 1));
-    expect([...r.writes].sort()).toEqual(['cpu0.tlb', 'cpu1.tlb', 'memory']);
+    // Page 0 of each TLB; the dsb() before it publishes nothing (no stores pending).
+    expect([...r.writes].sort()).toEqual(['cpu0.tlb@0', 'cpu1.tlb@0']);
+    expect([...r.reads].sort()).toEqual(['cpu0.lagging', 'cpu0.tlb@0', 'cpu0.unpublished', 'cpu1.tlb@0']);
+  });
+
+  it('page-table memory is keyed per entry: a load reads its entry, a store writes it and owes a barrier, dsb() publishes it', () => {
+    const root = model.env.layout.root;
+    expect([...record((k) => readEntry(k.s.memory, root, 1)).reads]).toEqual([`mem:${root}:1`]);
+    const store = record((k) => storeEntry(k.s.memory, 0, root, 1, null));
+    expect([...store.reads]).toEqual([`mem:${root}:1`]);
+    expect([...store.writes].sort()).toEqual([`cpu0.unpublished`, `mem:${root}:1`]);
+    const stored = new K(initial.set('memory', storeEntry(initial.memory, 0, root, 1, null)), 0, model.env);
+    const r = new Recorder();
+    recordWhile(r, () => dsb(stored));
+    expect([...r.reads].sort()).toEqual(['cpu0.unpublished', `mem:${root}:1`]);
+    expect([...r.writes].sort()).toEqual(['cpu0.unpublished', `mem:${root}:1`]);
+    // Any other use of the memory record is everything.
+    expect(record((k) => k.s.memory.toJS()).writes.has('*')).toBe(true);
+  });
+
+  it("a TLB lookup reads the page it looks up in this CPU's TLB; a fill writes the pages the entry covers", () => {
+    const lookup = record((k) => tlbLookup(k.cpu.tlb, 5));
+    expect([...lookup.reads].filter((x) => x.includes('tlb'))).toEqual(['cpu0.tlb@5']);
+    const entry = new TlbEntry({ va: 4, pages: 2, pa: 9 });
+    const fill = record((k) => k.setCpu((c) => c.set('tlb', tlbFill(c.tlb, entry))));
+    expect([...fill.writes].sort()).toEqual(['cpu0.tlb@4', 'cpu0.tlb@5']);
+    expect(record((k) => k.cpu.tlb.toArray()).writes.has('*')).toBe(true);
   });
 
   it('a task entering or leaving the kernel also writes its stack_empty key', () => {
@@ -58,7 +89,10 @@ describe('ownership and rule reads', () => {
   it('private registers belong to their CPU, TLBs and memory to nobody, task fields to their CPU', () => {
     expect(ownerOf(initial, 'cpu1.por_el1')).toBe('CPU1');
     expect(ownerOf(initial, 'cpu1.tlb')).toBeUndefined();
-    expect(ownerOf(initial, 'memory')).toBeUndefined();
+    expect(ownerOf(initial, 'mem:3:1')).toBeUndefined();
+    expect(ownerOf(initial, 'cpu1.tlb@3')).toBeUndefined();
+    expect(ownerOf(initial, 'cpu1.unpublished')).toBe('CPU1');
+    expect(ownerOf(initial, 'cpu1.lagging')).toBeUndefined();
     expect(ownerOf(initial, 'task1.stack')).toBe(`CPU${initial.tasks.get(1)!.cpu}`);
     expect(ownerOf(initial, 'task1.comm')).toBeNull();
     expect(ownerOf(initial, 'cpu0.*')).toBeUndefined();
@@ -91,3 +125,49 @@ describe('ownership and rule reads', () => {
     for (const rule of RULES) expect(ruleReads(rule.name, rule.holds !== undefined), rule.name).toBeDefined();
   });
 });
+
+describe('keys that keep rule-invisible steps invisible', () => {
+  const seed = kernelModel(getScenario('seed-por-reset-lazy-mmu'), { design: 'v6' });
+  const s0 = [...seed.initialStates()][0];
+  const kA = new K(s0, 0, seed.env);
+  const recordSeed = (f: (k: K) => unknown) => {
+    const r = new Recorder();
+    recordWhile(r, () => f(kA));
+    return r;
+  };
+
+  it('entering a lazy section in the kernel does not change the per-task verdict; returning to user space unbalanced does', () => {
+    const enter = recordSeed((k) => k.setTask((t) => t.set('lazy_mmu_state', t.lazy_mmu_state.set('enable_count', 1))));
+    expect(enter.writes.has('task0.lazy_mmu_state')).toBe(true);
+    expect(enter.writes.has('task0.lazy_balanced')).toBe(false);
+    const leave = recordSeed((k) => k.setTask((t) => t.set('lazy_mmu_state', t.lazy_mmu_state.set('enable_count', 1)).set('stack', t.stack.clear())));
+    expect(leave.writes.has('task0.lazy_balanced')).toBe(true);
+    // The decision reads what it depends on.
+    expect([...enter.reads]).toEqual(expect.arrayContaining(['task0.lazy_mmu_state', 'task0.stack_empty', 'task0.__state']));
+  });
+
+  it('lazy-mmu-calls-balanced reads the derived key; the linear-alias rules read the linear map, not the vmalloc tables', () => {
+    const reads = (name: string) => seed.invariants.find((i) => i.name === name)!.reads!;
+    expect(reads('lazy-mmu-calls-balanced')).toEqual(['violations', 'task*.comm', 'task*.is_idle', 'task*.lazy_balanced']);
+    const pkey = reads('pgtable-pages-carry-pgtables-pkey');
+    expect(pkey).not.toContain('mem:*');
+    const vmallocVa = regionBase(seed.env.geometry, 'vmalloc');
+    const vmallocWalk = walkLatest(seed.env.geometry, s0.memory, seed.env.layout.root, vmallocVa).steps;
+    const linearWalk = walkLatest(seed.env.geometry, s0.memory, seed.env.layout.root, linearAlias(seed.env.geometry, 0)).steps;
+    const matches = (t: number, i: number) => pkey.includes(`mem:${t}:${i}`) || pkey.includes(`mem:${t}:*`);
+    expect(linearWalk.every((st) => matches(st.table, st.index))).toBe(true);
+    // The vmalloc pte (the last level of its walk) is no input of the rule.
+    const leaf = vmallocWalk[vmallocWalk.length - 1];
+    expect(matches(leaf.table, leaf.index)).toBe(false);
+  });
+
+  it('a linear-alias walk outside what the rules declare they read is a model error, not a blind spot', () => {
+    const g = seed.env.geometry;
+    const root = seed.env.layout.root;
+    // The linear map's root entry made to point at the vmalloc region's tables.
+    const vmallocTop = s0.memory.tables.get(root)!.get(tableIndex(g, regionBase(g, 'vmalloc'), 0));
+    const bad = s0.setIn(['memory', 'tables', root, tableIndex(g, regionBase(g, 'linear map'), 0)], vmallocTop);
+    expect(() => seed.invariants.find((i) => i.name === 'pgtable-pages-carry-pgtables-pkey')!.holds(bad)).toThrow(/outside what the rules declare they read/);
+  });
+});
+
