@@ -4,8 +4,8 @@
  * Why not Immutable's `hashCode()`: it is 31 bits (hundreds of collisions per million states)
  * and it is not cached on Records. Here a value hashes to two independent 32-bit lanes
  * (MurmurHash3-style mixing with different seeds), and the result of every Immutable.js node
- * (and every frozen plain object) is memoized in a WeakMap, so a successor that shares most
- * of its tree with its parent costs only the path that changed.
+ * is memoized on the node (FINGERPRINT_MEMO; every frozen plain object's in a WeakMap), so a
+ * successor that shares most of its tree with its parent costs only the path that changed.
  *
  * Equality follows `Immutable.is` for Immutable values (unordered Maps and Sets hash the same
  * whatever their insertion order; Lists, OrderedMaps and Records are ordered) and JSON
@@ -47,10 +47,12 @@ export interface Fingerprint {
 export const FINGERPRINT: unique symbol = Symbol.for('mmcheck.fingerprint') as typeof FINGERPRINT;
 
 /**
- * The memo-slot protocol: an Immutable.js value (typically a Record type of the model's own)
- * whose instances have this own property, `null` until hashed, lets the fingerprinter keep
- * the value's hash there instead of in its WeakMap (a property read where the object already
- * is in cache, against a hash-table probe). The value must not change once hashed.
+ * The memo slot: the fingerprinter keeps the hash of an Immutable.js value in this own
+ * property of the value (a property read where the object already is in cache, against a
+ * WeakMap probe and the ephemeron work a WeakMap costs every GC); a frozen value's hash goes to
+ * the WeakMap. A Record type of the model's own may declare the property (`null` until hashed)
+ * in its constructor, so its instances keep one object shape. The value must not change once
+ * hashed.
  */
 export const FINGERPRINT_MEMO: unique symbol = Symbol.for('mmcheck.fingerprintMemo') as typeof FINGERPRINT_MEMO;
 
