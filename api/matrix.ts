@@ -34,7 +34,7 @@ export interface MatrixOptions {
   /** Built-in design names, or designs loaded from files (`loadDesign`): those run on every scenario. */
   readonly designs?: readonly (string | Design)[];
   readonly onCell?: (cell: MatrixCell, index: number, total: number) => void;
-  /** Partial-order and symmetry reduction (default `all`: what each cell's model supports). */
+  /** Partial-order and symmetry reduction (default `symmetry`; `all`: every reduction each cell's model supports). */
   readonly reduction?: CheckOptions['reduction'];
   /**
    * Wider bounds: every cell with at least two CPUs and two IRQs per CPU (DEEP_PARAMS, or the

@@ -66,7 +66,7 @@ export const SEARCH_OPTIONS = {
     type: 'string',
     arg: 'MODE',
     choices: ['all', 'por', 'symmetry', 'none'],
-    help: 'partial-order/symmetry reduction where the model supports it (default all); same verdicts, but a bfs trace under por may not be the shortest (none gives the shortest), and on the kernel model por stores fewer states but today takes more time and memory: symmetry or none answers faster (docs/reduction.md)',
+    help: 'reduction where the model supports it (default symmetry); por and all add partial-order reduction: same verdicts in fewer states, but on the kernel model it takes more time and memory today, and a bfs trace under it may not be the shortest (docs/reduction.md)',
   },
   continue: { type: 'boolean', help: 'keep exploring after a violation (first violation per invariant is kept)' },
   workers: { type: 'int', arg: 'N', min: 1, help: 'bfs on N worker threads (default 1); same counts, verdict and trace as one' },

@@ -52,7 +52,7 @@ describe('the visibility proviso', () => {
 
 describe('when reduction is off', () => {
   it('under --max-depth and --max-preemptions, with notes saying why', () => {
-    expect(check(spinner, { maxDepth: 5 }).stats.reduction).toEqual({
+    expect(check(spinner, { maxDepth: 5, reduction: 'all' }).stats.reduction).toEqual({
       requested: 'all',
       por: false,
       symmetry: false,
@@ -66,6 +66,15 @@ describe('when reduction is off', () => {
   it('rejects an unknown mode and malformed invariant reads', () => {
     expect(() => check(spinner, { reduction: 'fast' as never })).toThrow(UsageError);
     const bad = { ...spinner, invariants: [{ name: 'x', holds: () => true, reads: 'q' as never }] };
-    expect(() => check(bad, {})).toThrow('invariant "x": reads must be an array of key strings');
+    expect(() => check(bad, { reduction: 'all' })).toThrow('invariant "x": reads must be an array of key strings');
+  });
+});
+
+describe('the default', () => {
+  it('is symmetry: partial-order reduction runs only when asked for (por or all)', () => {
+    const byDefault = check(spinner, {});
+    expect(byDefault.stats.reduction).toEqual({ requested: 'symmetry', por: false, symmetry: false });
+    expect(check(spinner, { reduction: 'por' }).stats.reduction).toMatchObject({ requested: 'por', por: true });
+    expect(byDefault.stats.distinctStates).toBe(check(spinner, { reduction: 'none' }).stats.distinctStates);
   });
 });
