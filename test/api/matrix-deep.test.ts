@@ -23,6 +23,13 @@ describe('a deep matrix cell', () => {
     expect(cell.traceLength).toBe(42);
   });
 
+  it("the expected call trace is a default-bounds expectation: at deep bounds the other CPU may break the same rule first through another caller", () => {
+    const cell = runCell(getScenario('partial-block-overlap'), 'walker-without-overlap-check', { deep: true, reduction: 'none' });
+    expect([cell.verdict, cell.property, cell.traceLength, cell.matches]).toEqual(['violation', 'permission-change-stays-in-range', 4, true]);
+    const atDefaultBounds = runCell(getScenario('partial-block-overlap'), 'walker-without-overlap-check', { reduction: 'none' });
+    expect([atDefaultBounds.verdict, atDefaultBounds.property, atDefaultBounds.matches]).toEqual(['violation', 'permission-change-stays-in-range', true]);
+  });
+
   it('a pass that reaches the cap in both searches stays incomplete and does not match', () => {
     const cell = runCell(getScenario('tlbi-elision'), 'v6', { deep: true, reduction: 'none', deepMaxStates: 500 });
     expect([cell.verdict, cell.complete, cell.matches, cell.searches]).toEqual(['incomplete', false, false, ['bfs', 'dfs']]);
