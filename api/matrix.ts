@@ -23,7 +23,7 @@ export interface MatrixCell {
   readonly message?: string;
   /**
    * The searches a deep cell ran: breadth-first to the cap, then, when that found nothing,
-   * depth-first to the same cap (deep violations lie past what BFS reaches in 50,000 states).
+   * depth-first to the same cap (some deep violations lie past what BFS reaches within the cap).
    * The cell reports the last one. Absent at default bounds (one BFS).
    */
   readonly searches?: readonly ('bfs' | 'dfs')[];
@@ -45,7 +45,7 @@ export interface MatrixOptions {
 }
 
 /** The per-search state cap of a deep run: a pass that reaches it is reported as incomplete. */
-export const DEEP_MAX_STATES = 50_000;
+export const DEEP_MAX_STATES = 100_000;
 
 export interface CellOptions {
   readonly deep?: boolean;

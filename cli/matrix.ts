@@ -24,7 +24,7 @@ export const MATRIX_SPEC: CommandSpec = {
     quiet: { type: 'boolean', help: 'no progress lines' },
     progress: { type: 'boolean', help: 'a progress line per cell on stderr even with --json (stdout stays JSON)' },
     reduction: SEARCH_OPTIONS.reduction,
-    deep: { type: 'boolean', help: 'wider bounds: at least 2 CPUs and 2 IRQs per CPU; a BFS of up to 50000 states a cell, then a DFS of as many if it found nothing (takes minutes)' },
+    deep: { type: 'boolean', help: 'wider bounds: at least 2 CPUs and 2 IRQs per CPU; a BFS of up to 100000 states a cell, then a DFS of as many if it found nothing (takes minutes)' },
   },
   examples: [
     'mmcheck matrix',
