@@ -172,7 +172,7 @@ export class Engine<S, A> {
     return {
       limit: LOOKAHEAD_LIMIT,
       key: (s) => {
-        const f = this.fpOverride ? fingerprintFromOverride(this.fpOverride(s)) : fingerprintOf(s);
+        const f = this.concreteFingerprint(s);
         return `${f.hi}:${f.lo}`;
       },
       successors: (s, without) => {
@@ -311,6 +311,11 @@ export class Engine<S, A> {
     } catch (e) {
       throw new ModelError(this.model.name, 'symmetry.canonical', undefined, undefined, e);
     }
+    return this.concreteFingerprint(state);
+  }
+
+  /** The fingerprint of a state as it is (no symmetry): the model's own, or the structural one. */
+  private concreteFingerprint(state: S): Fingerprint {
     try {
       return this.fpOverride ? fingerprintFromOverride(this.fpOverride(state)) : fingerprintOf(state);
     } catch (e) {

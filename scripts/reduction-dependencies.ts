@@ -12,7 +12,7 @@
  * A case is `SCENARIO[:param=N,...]@DESIGN` (as in reduction-table.ts). Output: Markdown.
  */
 import { runScenario } from '../api/check-scenario.ts';
-import { getScenario } from '../model/scenarios/index.ts';
+import { parseCase } from './case-spec.ts';
 
 const DEFAULT_CASES = [
   'seed-por-reset-lazy-mmu:cpus=2,irqs=1@v6',
@@ -20,18 +20,11 @@ const DEFAULT_CASES = [
   'seed-por-reset-lazy-mmu:cpus=2,irqs=1@v6-no-por-reset-atomic-lazy-switch',
 ];
 
-function parseCase(text: string): { scenario: string; params: Record<string, number>; design: string } {
-  const [spec, design] = text.split('@');
-  if (!design) throw new Error(`case "${text}" names no design (SCENARIO[:param=N,...]@DESIGN)`);
-  const [scenario, rest] = spec.split(':');
-  const params: Record<string, number> = {};
-  for (const kv of rest ? rest.split(',') : []) {
-    const m = /^(\w+)=(\d+)$/.exec(kv);
-    if (!m) throw new Error(`bad parameter "${kv}" in case "${text}" (want name=N)`);
-    params[m[1]] = Number(m[2]);
-  }
-  if (!Object.keys(getScenario(scenario).expectations).includes(design)) throw new Error(`scenario ${scenario} has no design "${design}"`);
-  return { scenario, params, design };
+/** A case of one design: `SCENARIO[:param=N,...]@DESIGN` (case-spec.ts). */
+function oneDesignCase(text: string): { scenario: string; params: Record<string, number>; design: string } {
+  const { scenario, params, designs } = parseCase(text);
+  if (designs?.length !== 1) throw new Error(`case "${text}" must name one design (SCENARIO[:param=N,...]@DESIGN)`);
+  return { scenario, params, design: designs[0] };
 }
 
 /** `conflict mem:12:3` -> `conflict mem`; `visible task2.lazy_balanced` stays. */
@@ -45,7 +38,7 @@ function top(counts: Map<string, number>, n: number): [string, number][] {
 
 function main(): void {
   const args = process.argv.slice(2);
-  const cases = (args.length ? args : DEFAULT_CASES).map(parseCase);
+  const cases = (args.length ? args : DEFAULT_CASES).map(oneDesignCase);
   const out: string[] = [];
   for (const { scenario, params, design } of cases) {
     const byKind = new Map<string, number>();

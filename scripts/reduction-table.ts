@@ -20,6 +20,7 @@ import { runScenario } from '../api/check-scenario.ts';
 import { allScenarios, getScenario } from '../model/scenarios/index.ts';
 import { kernelModel } from '../model/kernel-model.ts';
 import type { ReductionMode } from '../checker/reduction/index.ts';
+import { parseCase } from './case-spec.ts';
 
 const MODES: readonly ReductionMode[] = ['none', 'por', 'symmetry', 'all'];
 /** Besides the scenarios with two CPUs by default: the seed scenario with a background CPU (ptdump), a failing and a passing design. */
@@ -43,20 +44,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--with-defaults') withDefaults = true;
     else if (a === '--time-limit') timeLimit = Number(argv[++i]);
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
-    else {
-      const [spec, designList] = a.split('@');
-      const [scenario, rest] = spec.split(':');
-      const params: Record<string, number> = {};
-      for (const kv of rest ? rest.split(',') : []) {
-        const m = /^(\w+)=(\d+)$/.exec(kv);
-        if (!m) throw new Error(`bad parameter "${kv}" in case "${a}" (want name=N)`);
-        params[m[1]] = Number(m[2]);
-      }
-      const known = Object.keys(getScenario(scenario).expectations);
-      const designs = designList ? designList.split('+') : undefined;
-      for (const d of designs ?? []) if (!known.includes(d)) throw new Error(`scenario ${scenario} has no design "${d}"`);
-      cases.push({ scenario, params, ...(designs ? { designs } : {}) });
-    }
+    else cases.push(parseCase(a));
   }
   if (!(timeLimit > 0)) throw new Error('--time-limit must be > 0');
   const given = cases.splice(0);

@@ -155,13 +155,14 @@ export class AmpleSets<S> {
     }
     for (const [actor, mine, unsettled] of needLookahead) {
       let summary = here.summaries.get(actor);
-      if (summary && !conflicts(summary, unsettled)) {
+      const conflict = summary && firstConflict(summary, unsettled);
+      if (summary && conflict === undefined) {
         this.bySummary++;
         yield mine;
         continue;
       }
       if (summary?.exact) {
-        if (this.onRefusal) this.refuse(actor, `conflict ${firstConflict(summary, unsettled)}`);
+        if (this.onRefusal) this.refuse(actor, `conflict ${conflict}`);
         continue;
       }
       const fresh = this.summarize(state, actor, unsettled);
@@ -354,22 +355,16 @@ export class AmpleSets<S> {
   }
 }
 
-/** A key of `mine` that `theirs` conflicts with (for diagnostics). */
-function firstConflict(theirs: Summary, mine: Unsettled): string {
+/**
+ * Whether the other actors' future (`theirs`) can interfere with `mine`: a key they write that
+ * it touches, or one they read that it writes (the first found, named for diagnostics), or
+ * undefined.
+ */
+function firstConflict(theirs: Summary, mine: Unsettled): string | undefined {
   for (const k of mine.reads) if (theirs.writes.has(k)) return k;
   for (const k of mine.writes) if (theirs.writes.has(k) || theirs.reads.has(k)) return k;
-  return '?';
+  return undefined;
 }
 
 /** The look-ahead found a step of another actor that conflicts (and stopped there). */
 const CONFLICT = Symbol('conflict');
-
-/**
- * Whether the other actors' future (`theirs`) can interfere with `mine`: they write a key it
- * touches, or read a key it writes.
- */
-function conflicts(theirs: Summary, mine: Unsettled): boolean {
-  for (const k of mine.reads) if (theirs.writes.has(k)) return true;
-  for (const k of mine.writes) if (theirs.writes.has(k) || theirs.reads.has(k)) return true;
-  return false;
-}

@@ -213,7 +213,7 @@ export class K {
   }
   /** Calls `fn` with `locals`; returns to the step after this one. */
   call(fn: KFunction, locals: Record<string, Value> = {}, opts: { atomic?: boolean } = {}): K {
-    const atomic = (opts.atomic ?? false) || this.frame.atomic;
+    const atomic = (opts.atomic ?? false) || inAtomicFrame(this.task);
     const k = this.setTop(advancePc);
     const frame = new Frame({ fn: fn.name, pc: 0, locals: localsOf(locals), atomic });
     return k.setTask((t) => t.set('stack', t.stack.push(frame))).moveOn();
@@ -223,7 +223,7 @@ export class K {
    * task leaves behind when it is switched out.
    */
   pushFrame(fn: KFunction, locals: Record<string, Value> = {}, pc = 0): K {
-    const frame = new Frame({ fn: fn.name, pc, locals: localsOf(locals), atomic: this.task.stack.last()?.atomic ?? false });
+    const frame = new Frame({ fn: fn.name, pc, locals: localsOf(locals), atomic: inAtomicFrame(this.task) });
     return this.setTask((t) => t.set('stack', t.stack.push(frame)));
   }
   /** Returns to the caller; a value lands in the caller's local `ret`. */
