@@ -32,13 +32,23 @@ export class BfsSearch<S, A> implements Search<S, A> {
   private initialIndex = 0;
   private finished = false;
   private stoppedBy: StopReason | undefined;
-  /** levelStart[d]: the first id at BFS depth d (ids are assigned level by level). */
-  private readonly levelStart: number[] = [];
   private readonly scratch = { hi: 0, lo: 0 };
 
-  constructor(model: Model<S, A>, options: CheckOptions) {
+  /** The deferred cycle proviso is on: edges leaving reduced states, as (from, to) node ids. */
+  private readonly deferred: boolean;
+  private reducedEdges = new Int32Array(0);
+  private reducedEdgeCount = 0;
+  /** The search run again with the `ids` proviso, when the deferred check found a cycle. */
+  private rerun: BfsSearch<S, A> | undefined;
+
+  constructor(
+    private readonly model: Model<S, A>,
+    private readonly options: CheckOptions,
+  ) {
     this.engine = new Engine(model, options);
     this.modelStates = this.engine.bounded ? new VisitedTable() : undefined;
+    this.deferred = this.engine.ample !== undefined && options.cycleProviso !== 'ids';
+    if (this.engine.ample) this.engine.cycleProviso = this.deferred ? 'deferred' : 'ids';
   }
 
   private get distinct(): number {
@@ -56,7 +66,6 @@ export class BfsSearch<S, A> implements Search<S, A> {
     e.nodeFingerprintInto(state, ctx, fp);
     const id = this.table.insertHiLo(fp.hi, fp.lo, parent, action);
     if (id < 0) return true;
-    if (steps >= this.levelStart.length) this.levelStart.push(id);
     let isNewModelState = true;
     if (this.modelStates) isNewModelState = this.modelStates.insert(e.fingerprint(state)) >= 0;
     if (steps + 1 > e.maxDepthSeen) e.maxDepthSeen = steps + 1;
@@ -73,6 +82,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
   }
 
   runSlice(deadline: number): boolean {
+    if (this.rerun) return this.rerun.runSlice(deadline);
     if (this.finished) return true;
     const e = this.engine;
     const o = e.options;
@@ -113,44 +123,94 @@ export class BfsSearch<S, A> implements Search<S, A> {
       }
       const explored = e.ample ? this.ample(node, succs) : succs;
       if (!e.bounded) {
-        for (const succ of explored)
+        const record = this.deferred && explored.length < succs.length;
+        for (const succ of explored) {
           if (!this.visit(succ.state, node.id, succ.actionIndex, node.steps + 1, NO_CONTEXT)) return this.finish();
+          if (record) this.recordReducedEdge(node.id, this.table.find(e.fingerprint(succ.state)));
+        }
         continue;
       }
       for (const { succ, ctx } of e.bound(explored, node.ctx)) {
         if (!this.visit(succ.state, node.id, succ.actionIndex, node.steps + 1, ctx)) return this.finish();
       }
     }
+    if (this.deferred && this.reducedEdgesHaveCycle()) return this.searchAgainWithIds(deadline);
     return this.finish();
   }
 
   /**
-   * Partial-order reduction at `node`: the first ample set none of whose successors was
-   * already seen at a depth no greater than the node's (the BFS cycle proviso:
-   * an edge of the reduced graph that does not go one level deeper leaves a fully expanded
-   * state, so every cycle holds one; after Bošnački, Leue & Lluch Lafuente, STTT 2009).
+   * Partial-order reduction at `node`: the first ample set none of whose successors was seen
+   * before the node itself (the cycle proviso, C3). Node ids grow in the order states are
+   * found, so every edge that leaves a reduced state goes to a larger id; a cycle cannot
+   * always go up, so the edge where it goes down leaves a fully expanded state, and every
+   * cycle holds one. This is the depth proviso of Bošnački, Leue & Lluch Lafuente (STTT 2009:
+   * refuse a successor at a depth no greater than the node's) with the order refined from
+   * BFS levels to ids: a successor found later in the node's own level is accepted too.
    */
   private ample(node: Node<S>, succs: Successor<S, A>[]): Successor<S, A>[] {
     const e = this.engine;
+    if (this.deferred) return e.reduce(node.state, succs, () => true);
     return e.reduce(node.state, succs, (ample) =>
       ample.every((succ) => {
         const id = this.table.find(e.fingerprint(succ.state));
-        return id < 0 || this.depthOfId(id) > node.steps;
+        return id < 0 || id > node.id;
       }),
     );
   }
 
-
-  /** The BFS depth of a node id, from the level boundaries. */
-  private depthOfId(id: number): number {
-    let lo = 0;
-    let hi = this.levelStart.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.levelStart[mid] <= id) lo = mid;
-      else hi = mid - 1;
+  private recordReducedEdge(from: number, to: number): void {
+    if (this.reducedEdgeCount * 2 === this.reducedEdges.length) {
+      const grown = new Int32Array(Math.max(1024, this.reducedEdges.length * 2));
+      grown.set(this.reducedEdges);
+      this.reducedEdges = grown;
     }
-    return lo;
+    this.reducedEdges[this.reducedEdgeCount * 2] = from;
+    this.reducedEdges[this.reducedEdgeCount * 2 + 1] = to;
+    this.reducedEdgeCount++;
+  }
+
+  /**
+   * The deferred cycle proviso (C3): every cycle of the reduced graph must pass a fully
+   * expanded state, i.e. the edges that leave reduced states must form no cycle (a cycle of
+   * them would be one through reduced states only). Kahn's algorithm on those edges: a node
+   * left with incoming edges after every source-free node is peeled off lies on a cycle.
+   */
+  private reducedEdgesHaveCycle(): boolean {
+    const m = this.reducedEdgeCount;
+    if (m === 0) return false;
+    const edges = this.reducedEdges;
+    const n = this.table.size;
+    const indegree = new Int32Array(n);
+    const outStart = new Int32Array(n + 1);
+    for (let k = 0; k < m; k++) {
+      outStart[edges[2 * k] + 1]++;
+      indegree[edges[2 * k + 1]]++;
+    }
+    for (let v = 0; v < n; v++) outStart[v + 1] += outStart[v];
+    const fill = outStart.slice(0, n);
+    const targets = new Int32Array(m);
+    for (let k = 0; k < m; k++) targets[fill[edges[2 * k]]++] = edges[2 * k + 1];
+    const ready: number[] = [];
+    for (let v = 0; v < n; v++) if (indegree[v] === 0 && outStart[v + 1] > outStart[v]) ready.push(v);
+    let removed = 0;
+    while (ready.length > 0) {
+      const v = ready.pop()!;
+      for (let k = outStart[v]; k < outStart[v + 1]; k++) {
+        removed++;
+        const t = targets[k];
+        if (--indegree[t] === 0 && outStart[t + 1] > outStart[t]) ready.push(t);
+      }
+    }
+    return removed < m;
+  }
+
+  /** The reduced graph had a cycle of reduced states: search again with the `ids` proviso. */
+  private searchAgainWithIds(deadline: number): boolean {
+    const o = this.options;
+    const left = o.timeLimitSeconds === undefined ? undefined : Math.max(0, o.timeLimitSeconds - this.engine.elapsedSeconds());
+    this.rerun = new BfsSearch(this.model, { ...o, cycleProviso: 'ids', ...(left === undefined ? {} : { timeLimitSeconds: left }) });
+    this.rerun.engine.cycleProviso = 'deferred, then ids';
+    return this.rerun.runSlice(deadline);
   }
 
   private finish(stop?: StopReason): boolean {
@@ -165,6 +225,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
   }
 
   progress(): Progress {
+    if (this.rerun) return this.rerun.progress();
     return {
       distinctStates: this.distinct,
       generatedStates: this.engine.generated,
@@ -175,6 +236,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
   }
 
   result(stop?: StopReason): CheckResult<S, A> {
+    if (this.rerun) return this.rerun.result(stop);
     const reason = stop ?? this.stoppedBy;
     const drained = this.finished && this.head >= this.queue.length;
     const exhausted = drained && (this.findings.length === 0 || !!this.engine.options.continueAfterViolation);

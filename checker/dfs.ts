@@ -41,6 +41,7 @@ export class DfsSearch<S, A> implements Search<S, A> {
 
   constructor(model: Model<S, A>, options: CheckOptions) {
     this.engine = new Engine(model, options);
+    if (this.engine.ample) this.engine.cycleProviso = 'stack';
     this.table = new VisitedTable({ depths: options.maxDepth !== undefined });
     this.modelStates = this.engine.bounded ? new VisitedTable() : undefined;
   }

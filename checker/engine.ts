@@ -41,6 +41,14 @@ export interface CheckOptions {
    */
   readonly reduction?: ReductionMode;
   /**
+   * BFS under partial-order reduction, the cycle proviso (C3): `deferred` (the default) takes
+   * ample sets without looking at their successors, records the edges that leave reduced
+   * states, and checks when the search has drained that they form no cycle; if they do, the
+   * search runs again with `ids`, which refuses an ample set with a successor found before the
+   * state (cheap, but it also refuses edges that close no cycle).
+   */
+  readonly cycleProviso?: 'deferred' | 'ids';
+  /**
    * Worker threads for bfs (default 1: the search runs on the calling thread). Counts, verdict
    * and counterexample are those of one worker. Needs `model.workerSource`; dfs and random
    * refuse more than one.
@@ -54,8 +62,9 @@ export interface CheckOptions {
   readonly maxMemoryBytes?: number;
   /**
    * Diagnostics of partial-order reduction: called each time an actor with enabled steps could
-   * not be chosen alone at a state, with why (`visible <key>`, `conflict <key>`: another
-   * actor's future touches it, `look-ahead limit`, `cycle proviso`, ...).
+   * not be chosen alone at a state, with why (`visible <key>`: it and another actor, here or
+   * on the others' future, write keys a checked invariant reads; `conflict <key>`: another
+   * actor's future touches it; `look-ahead limit`, `cycle proviso`, ...).
    */
   readonly onReductionRefusal?: (actor: string | number, reason: string) => void;
 }
@@ -140,6 +149,8 @@ export class Engine<S, A> {
   private readonly fpOverride: ((s: S) => bigint | string) | undefined;
   /** What reduction is on (`stats.reduction`). */
   readonly reduction: ReductionStats;
+  /** Which cycle proviso the search used (set by the search; reported in the stats). */
+  cycleProviso: ReductionStats['cycleProviso'];
   /** Ample-set selection, when partial-order reduction is on. */
   readonly ample: AmpleSets<S> | undefined;
   /** States expanded with a proper ample set. */
@@ -468,7 +479,13 @@ export class Engine<S, A> {
       tableBytesPerState: distinct > 0 ? round(tableBytes / distinct, 1) : 0,
       collisionProbability: collisionProbability(distinct, this.generated),
       reduction: this.reduction.por
-        ? { ...this.reduction, reducedStates: this.reducedStates, provisoExpansions: this.provisoExpansions, lookaheads: this.ample?.lookaheads ?? 0 }
+        ? {
+            ...this.reduction,
+            reducedStates: this.reducedStates,
+            provisoExpansions: this.provisoExpansions,
+            lookaheads: this.ample?.lookaheads ?? 0,
+            ...(this.cycleProviso ? { cycleProviso: this.cycleProviso } : {}),
+          }
         : this.reduction,
     };
   }

@@ -5,8 +5,10 @@
  * - C1 (persistence): every key the actor's candidate steps (enabled or not) touch is owned by
  *   it or never written again, so no sequence of other actors' steps can enable, disable or
  *   change the effect of any of its steps, nor be changed by them: they commute with all of it.
- * - C2 (invisibility): the ample set is always a proper subset here (two or more actors have
- *   enabled actions), so none of its steps may write a key a checked invariant reads.
+ * - C2 (visibility, in Valmari's form for safety properties, condition V): the ample set is
+ *   always a proper subset here (two or more actors have enabled actions), so either none of
+ *   its steps writes a key a checked invariant reads, or no step of the other actors' future
+ *   without it does (then every visible step that can come first is in the ample set).
  * - C3 (cycles): enforced by the search (bfs.ts: a successor already seen at the same or a
  *   smaller BFS depth forces full expansion; dfs.ts: a successor on the DFS stack does), so
  *   every cycle of the reduced graph holds a fully expanded state and no action is postponed
@@ -53,6 +55,8 @@ const PENDING_LIMIT = 200_000;
 interface Unsettled {
   readonly reads: ReadonlySet<string>;
   readonly writes: ReadonlySet<string>;
+  /** A key a checked invariant reads that a step of the actor writes (C2 then needs the look-ahead). */
+  readonly visible: string | undefined;
 }
 
 /**
@@ -64,6 +68,8 @@ interface Unsettled {
 interface Summary {
   readonly reads: ReadonlySet<string>;
   readonly writes: ReadonlySet<string>;
+  /** A key in `writes` that a checked invariant reads (the first found), if any. */
+  readonly visibleWrite: string | undefined;
   /** Computed at this very state (not inherited from a predecessor, so not over-approximated). */
   readonly exact: boolean;
 }
@@ -138,13 +144,21 @@ export class AmpleSets<S> {
     if (byActor.size < 2) return;
     const order = [...byActor].sort((a, b) => a[1].length - b[1].length);
     const needLookahead: [Actor, T[], Unsettled][] = [];
+    // C2: two actors enabled here with visible steps cannot give an ample set either way (each
+    // is the other's future); known without a look-ahead.
+    let visibleActors = 0;
+    for (const [actor] of order) if (this.unsettledAt(here, actor)?.visible !== undefined) visibleActors++;
     for (const [actor, mine] of order) {
       const unsettled = this.unsettledAt(here, actor);
       if (unsettled === undefined) {
         if (this.onRefusal) this.refuse(actor, this.whyUnsettledFails(state, actor));
         continue;
       }
-      if (unsettled.reads.size === 0 && unsettled.writes.size === 0) {
+      if (unsettled.visible !== undefined && visibleActors > 1) {
+        if (this.onRefusal) this.refuse(actor, `visible ${unsettled.visible}`);
+        continue;
+      }
+      if (unsettled.reads.size === 0 && unsettled.writes.size === 0 && unsettled.visible === undefined) {
         this.byOwnership++;
         yield mine;
       } else needLookahead.push([actor, mine, unsettled]);
@@ -180,9 +194,11 @@ export class AmpleSets<S> {
    * The search explored `taken` (an ample set from `candidates`, or every enabled step) at
    * `state`: hand each successor the summaries that still hold there. For an actor p, a step
    * of another actor leads to a state whose p-avoiding future is part of this one's; a step of
-   * p itself that writes nothing the others will read (only its own keys, or keys outside the
-   * summary's reads) leaves the others' future as it was (they read none of what it changed,
-   * so they take the same steps with the same footprints).
+   * p itself that writes only keys p owns leaves the others' future as it was (none of them
+   * reads what it changed, so they take the same steps with the same footprints). A step of p
+   * that writes a key p does not own may enable another actor's step that the summary never
+   * saw (it collects the footprints of the steps enabled on that future, not of the disabled
+   * ones), so the summary is not handed across it (`summaries.test.ts` has such a model).
    */
   expanded(state: S, taken: readonly { readonly actor: Actor | null; readonly state: S }[]): void {
     const here = this.here;
@@ -192,12 +208,12 @@ export class AmpleSets<S> {
       for (const [p, summary] of here.summaries) {
         if (t.actor === p) {
           const mine = this.unsettledAt(here, p);
-          if (mine === undefined || [...mine.writes].some((k) => summary.reads.has(k))) continue;
+          if (mine === undefined || mine.writes.size > 0) continue;
         }
         // Across p's own step the others' future is the same (exact stays exact: a conflict with
         // p's next steps is then refused without a look-ahead); across another actor's step it
         // is a part of this one (an over-approximation: a conflict is looked at again).
-        (handed ??= new Map()).set(p, t.actor !== p && summary.exact ? { reads: summary.reads, writes: summary.writes, exact: false } : summary);
+        (handed ??= new Map()).set(p, t.actor !== p && summary.exact ? { ...summary, exact: false } : summary);
       }
       if (handed === undefined) continue;
       const key = this.lookahead.key(t.state);
@@ -235,14 +251,16 @@ export class AmpleSets<S> {
 
   /**
    * The keys of `actor`'s footprint that are neither its own nor constant, or undefined when
-   * the actor cannot be chosen at all: one of its steps is visible, or touches `*`.
+   * the actor cannot be chosen at all: one of its steps touches `*`.
    */
   private unsettled(state: S, actor: Actor): Unsettled | undefined {
     const fp = this.support.footprint(state, actor);
     const reads = new Set<string>();
     const writes = new Set<string>();
+    let visible: string | undefined;
     for (const key of fp.writes) {
-      if (this.visible(key) || key === '*') return undefined;
+      if (key === '*') return undefined;
+      if (visible === undefined && this.visible(key)) visible = key;
       if (this.support.owner(state, key) !== actor) writes.add(key);
     }
     for (const key of fp.reads) {
@@ -251,7 +269,7 @@ export class AmpleSets<S> {
       if (key === '*') return undefined;
       reads.add(key);
     }
-    return { reads, writes };
+    return { reads, writes, visible };
   }
 
   /**
@@ -261,6 +279,8 @@ export class AmpleSets<S> {
    * every such path when no key in it is written that `actor` touches, and none is read that
    * `actor` writes (`conflicts`); and all paths that avoid `actor`'s steps are such paths: no
    * such step writes what `actor`'s steps read, so none of its disabled steps becomes enabled.
+   * When a step of `actor` is visible (C2), a key a checked invariant reads written on that
+   * future is a conflict too.
    * CONFLICT as soon as one footprint conflicts with `mine` (the rest is not explored);
    * undefined when the future is larger than the limit, holds a step without an actor, or
    * touches `*`.
@@ -270,6 +290,7 @@ export class AmpleSets<S> {
     const la = this.lookahead!;
     const reads = new Set<string>();
     const writes = new Set<string>();
+    let visibleWrite: string | undefined;
     const first = la.key(state);
     const seen = new Set<string>([first]);
     const queue: [S, string][] = [[state, first]];
@@ -286,6 +307,10 @@ export class AmpleSets<S> {
         for (const k of fp.writes) {
           if (k === '*') return this.fail(`${String(t.actor)} touches *`);
           if (mine.reads.has(k) || mine.writes.has(k)) return this.fail(`conflict ${k}`, CONFLICT);
+          if (visibleWrite === undefined && this.visible(k)) {
+            if (mine.visible !== undefined) return this.fail(`visible ${k}`, CONFLICT);
+            visibleWrite = k;
+          }
           writes.add(k);
         }
         for (const k of fp.reads) {
@@ -302,7 +327,7 @@ export class AmpleSets<S> {
         queue.push([t.state, k]);
       }
     }
-    return { reads, writes, exact: true };
+    return { reads, writes, visibleWrite, exact: true };
   }
 
   /** Why the last look-ahead failed (for `onRefusal`). */
@@ -313,8 +338,7 @@ export class AmpleSets<S> {
   }
   private whyUnsettledFails(state: S, actor: Actor): string {
     const fp = this.support.footprint(state, actor);
-    const star = fp.writes.includes('*') || fp.reads.includes('*');
-    return star ? 'touches *' : `visible ${fp.writes.find((k) => this.visible(k)) ?? '?'}`;
+    return fp.writes.includes('*') || fp.reads.includes('*') ? 'touches *' : '?';
   }
 
   /**
@@ -357,12 +381,14 @@ export class AmpleSets<S> {
 
 /**
  * Whether the other actors' future (`theirs`) can interfere with `mine`: a key they write that
- * it touches, or one they read that it writes (the first found, named for diagnostics), or
+ * it touches, or one they read that it writes, or, when a step of `mine` is visible, a key a
+ * checked invariant reads that they write (the first found, named for diagnostics), or
  * undefined.
  */
 function firstConflict(theirs: Summary, mine: Unsettled): string | undefined {
   for (const k of mine.reads) if (theirs.writes.has(k)) return k;
   for (const k of mine.writes) if (theirs.writes.has(k) || theirs.reads.has(k)) return k;
+  if (mine.visible !== undefined && theirs.visibleWrite !== undefined) return theirs.visibleWrite;
   return undefined;
 }
 

@@ -73,4 +73,10 @@ export interface ReductionStats {
    * that inherit what a predecessor's look-ahead found need none.
    */
   readonly lookaheads?: number;
+  /**
+   * The cycle proviso used: `stack` (dfs), `ids` (bfs: refuse a successor found before the
+   * state), `deferred` (bfs: the reduced edges were checked for cycles when the search drained,
+   * and had none), `deferred, then ids` (they had one: the search ran again with `ids`).
+   */
+  readonly cycleProviso?: 'stack' | 'ids' | 'deferred' | 'deferred, then ids';
 }

@@ -35,11 +35,23 @@ describe('the cycle proviso', () => {
     expect(r.property).toBe('q-never-moves');
     expect(r.stats.reduction?.por).toBe(true);
   });
+
+  it('bfs: the deferred proviso finds the reduced states\' cycle when the search drains and searches again with ids', () => {
+    // --continue: the search drains; P's spinning is a cycle of reduced states.
+    const deferred = check(spinner, { reduction: 'por', continueAfterViolation: true });
+    expect(deferred.violations?.map((v) => v.property)).toEqual(['q-never-moves']);
+    expect(deferred.stats.reduction?.cycleProviso).toBe('deferred, then ids');
+    const ids = check(spinner, { reduction: 'por', continueAfterViolation: true, cycleProviso: 'ids' });
+    expect(ids.stats.reduction?.cycleProviso).toBe('ids');
+    expect([deferred.stats.distinctStates, deferred.stats.generatedStates]).toEqual([ids.stats.distinctStates, ids.stats.generatedStates]);
+    expect(check(spinner, { strategy: 'dfs', reduction: 'por' }).stats.reduction?.cycleProviso).toBe('stack');
+  });
 });
 
 describe('the visibility proviso', () => {
   it('a local step that writes what an invariant reads is never postponed', () => {
-    // The invariant reads P's own counter: P's steps are visible, so Q's interleavings stay.
+    // The invariant reads P's own counter and Q's: both actors' steps are visible, so neither
+    // runs alone (C2: a visible ample set needs an invisible future of the others).
     const m: Model<S, 'P' | 'Q'> = {
       ...spinner,
       invariants: [{ name: 'not-both', holds: (s) => !(s.spin === 1 && s.q === 1), reads: ['spin', 'q'] }],

@@ -55,6 +55,54 @@ const writerChangesReader: Model<S, 'P' | 'Q'> = {
   },
 };
 
+interface U {
+  /** P's program counter: 0 writes `x`, 1 copies `y` into its own `l`, 2 copies `l` into `z`, 3 done. */
+  readonly p: number;
+  /** Q's program counter: 0 waits for `x` = 1, 1 writes `y`, 2 done. */
+  readonly q: number;
+  readonly x: number;
+  readonly y: number;
+  readonly l: number;
+  readonly z: number;
+}
+
+/**
+ * P writes the shared `x`, which enables Q's only step (Q waits for it), then reads the shared
+ * `y` that Q writes next, and publishes what it read in `z`, which the invariant reads. R spins
+ * in place (there must be a third actor enabled for P to be chosen alone at the initial state).
+ * At the initial state the others' future is R's spinning alone: Q is disabled, and a
+ * look-ahead sees only enabled steps. A summary handed across P's write of `x` (which no
+ * enabled step reads) would let P read `y` alone after it, before Q's write, and lose the
+ * violation.
+ */
+const enablerOfDisabled: Model<U, 'P' | 'Q' | 'R'> = {
+  name: 'P enables Q',
+  initialStates: () => [{ p: 0, q: 0, x: 0, y: 0, l: 0, z: 0 }],
+  actions: () => ['P', 'Q', 'R'],
+  nextState: (s, a) => {
+    if (a === 'R') return { ...s };
+    if (a === 'P') {
+      if (s.p === 0) return { ...s, p: 1, x: 1 };
+      if (s.p === 1) return { ...s, p: 2, l: s.y };
+      if (s.p === 2) return { ...s, p: 3, z: s.l };
+      return undefined;
+    }
+    if (s.q === 0) return s.x === 1 ? { ...s, q: 1 } : undefined;
+    if (s.q === 1) return { ...s, q: 2, y: 1 };
+    return undefined;
+  },
+  invariants: [{ name: 'z-stays-0', holds: (s) => s.z === 0, reads: ['z'] }],
+  actor: (a) => a,
+  por: {
+    footprint: (s, actor) => {
+      if (actor === 'R') return { reads: [], writes: [] };
+      if (actor === 'P') return s.p === 0 ? { reads: ['p'], writes: ['p', 'x'] } : s.p === 1 ? { reads: ['p', 'y'], writes: ['p', 'l'] } : s.p === 2 ? { reads: ['p', 'l'], writes: ['p', 'z'] } : { reads: ['p'], writes: [] };
+      return s.q === 0 ? { reads: ['q', 'x'], writes: ['q'] } : s.q === 1 ? { reads: ['q'], writes: ['q', 'y'] } : { reads: ['q'], writes: [] };
+    },
+    owner: (_s, key) => (key === 'p' || key === 'l' ? 'P' : key === 'q' ? 'Q' : undefined),
+  },
+};
+
 interface T {
   /** P's program counter: P reads the shared `x` four times. */
   readonly p: number;
@@ -90,13 +138,23 @@ describe('summaries handed down to successors', () => {
     expect(reduced.trace?.map((t) => t.actor)).toEqual(['P', 'Q', 'Q', 'P', 'Q']);
   });
 
+  it.each(['bfs', 'dfs'] as const)('%s: not across a step of the actor that enables another actor\'s step (the violation is kept)', (strategy) => {
+    const none = check(enablerOfDisabled, { strategy, reduction: 'none' });
+    expect([none.verdict, none.property, none.stats.distinctStates]).toEqual(['violation', 'z-stays-0', 12]);
+    const reduced = check(enablerOfDisabled, { strategy, reduction: 'por' });
+    expect([reduced.verdict, reduced.property]).toEqual(['violation', 'z-stays-0']);
+    expect(reduced.trace?.map((t) => t.actor)).toEqual(['P', 'Q', 'Q', 'P', 'P']);
+    expect(checkReductionContract(enablerOfDisabled).problems).toEqual([]);
+  });
+
   it('the refusals, with why (CheckOptions.onReductionRefusal)', () => {
     const reasons: string[] = [];
     check(writerChangesReader, { reduction: 'por', continueAfterViolation: true, onReductionRefusal: (actor, why) => reasons.push(`${actor}: ${why}`) });
     // Initial state: P writes x, which Q reads next. After P's write (Q runs alone there): Q
     // writes z, which P reads next. After Q's write of z: Q's next step writes `bad`, which
-    // the invariant reads, and reads pz, which P writes.
-    expect(reasons).toEqual(['P: conflict x', 'Q: conflict x', 'P: conflict z', 'P: conflict z', 'Q: conflict z', 'Q: visible bad', 'P: conflict pz']);
+    // the invariant reads (allowed alone: P's future writes nothing an invariant reads), but
+    // reads pz, which P writes (P's conflict is found first).
+    expect(reasons).toEqual(['P: conflict x', 'Q: conflict x', 'P: conflict z', 'P: conflict z', 'Q: conflict z', 'P: conflict pz', 'Q: conflict pz']);
   });
 
   it('exact counts: 15 states unreduced, 14 reduced (Q alone after P\'s write of x; every other state has two dependent actors or one)', () => {
@@ -105,8 +163,9 @@ describe('summaries handed down to successors', () => {
     expect(reduced.stats.distinctStates).toBe(14);
     // Two at the initial state, two after P's write (P's conflicts; Q's succeeds), one for P
     // after Q's read of x (Q's own summary came across Q's own step: exact, its conflict with
-    // Q's write of z stands without a look-ahead), one for P after Q's write of z.
-    expect(reduced.stats.reduction?.lookaheads).toBe(6);
+    // Q's write of z stands without a look-ahead), two after Q's write of z (Q's visible step
+    // needs one too; P's conflicts).
+    expect(reduced.stats.reduction?.lookaheads).toBe(7);
   });
 
   it('a reader the other actor never disturbs runs alone along its whole run: 5 x 3 = 15 states unreduced, 7 reduced', () => {
