@@ -42,9 +42,16 @@ export interface RState {
 
 const MOD = 3;
 
-export function specArbitrary(): fc.Arbitrary<Spec> {
+/**
+ * `procs`: how many processes (default 2 to 3); `awaitWeight`: how often an instruction is an
+ * await, against 4 for assignments and 1 for each kind of goto (default 1). Three processes
+ * and many awaits make models where one process's write enables another's step while a third
+ * keeps the state from having a single actor (the shape that needs summaries handed down with
+ * care, ample.ts `expanded`).
+ */
+export function specArbitrary(o: { procs?: { min: number; max: number }; awaitWeight?: number } = {}): fc.Arbitrary<Spec> {
   return fc
-    .record({ shared: fc.integer({ min: 1, max: 2 }), locals: fc.integer({ min: 1, max: 2 }), procs: fc.integer({ min: 2, max: 3 }), len: fc.integer({ min: 1, max: 4 }) })
+    .record({ shared: fc.integer({ min: 1, max: 2 }), locals: fc.integer({ min: 1, max: 2 }), procs: fc.integer(o.procs ?? { min: 2, max: 3 }), len: fc.integer({ min: 1, max: 4 }) })
     .chain(({ shared, locals, procs, len }) => {
       const v = fc.oneof(
         fc.record({ scope: fc.constant('g' as const), index: fc.integer({ min: 0, max: shared - 1 }) }),
@@ -54,7 +61,7 @@ export function specArbitrary(): fc.Arbitrary<Spec> {
       const target = fc.integer({ min: 0, max: len });
       const instr: fc.Arbitrary<Instr> = fc.oneof(
         { weight: 4, arbitrary: fc.record({ op: fc.constant('assign' as const), to: v, from: v, add: fc.integer({ min: 0, max: 2 }) }) },
-        { weight: 1, arbitrary: fc.record({ op: fc.constant('await' as const), v, equals: val }) },
+        { weight: o.awaitWeight ?? 1, arbitrary: fc.record({ op: fc.constant('await' as const), v, equals: val }) },
         { weight: 1, arbitrary: fc.record({ op: fc.constant('goto-if' as const), v, equals: val, target }) },
         { weight: 1, arbitrary: fc.record({ op: fc.constant('goto' as const), target }) },
       );
