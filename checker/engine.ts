@@ -73,9 +73,9 @@ export interface CheckOptions {
  * States the partial-order look-ahead may visit per question (reduction/ample.ts): enough for
  * a background CPU's whole remaining program; past it the actor is simply not reduced. A
  * complete look-ahead is handed down to the states after it, so a large one is paid once per
- * run of steps; a small limit made the two-CPU seed runs both larger and slower (200: 10,625
- * states, 5,000: 10,299 with cpus=2, irqs=1; with irqs=2, 68,506 and 48,712 states to the
- * violation, about 4x the time).
+ * run of steps; a small limit made the two-CPU seed runs both larger and slower (when it was
+ * chosen: 200 gave 10,625 states, 5,000 gave 10,299 with cpus=2, irqs=1; today, with irqs=2
+ * and v6-pause-lazy-mmu-in-finish-task-switch, 300 gives 183,893 states, 5,000 154,976).
  */
 const LOOKAHEAD_LIMIT = 5000;
 
