@@ -54,6 +54,8 @@ export interface KernelModelOptions {
 }
 
 const CATCH_ALL = 'kernel-does-not-oops';
+/** Actor names (`KernelModel.actor`): `CPU<i>`. */
+const CPU_ACTORS = Array.from({ length: 64 }, (_, i) => `CPU${i}`);
 
 export { PARAM_LIMITS };
 
@@ -193,6 +195,8 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     successorsOfCpu(s, cpu, []);
     return recent.find((x) => x.state === s)!.byCpu[cpu]!;
   };
+  /** Every CPU may step (an idle CPU waits for need_resched, a CPU in user space for an IRQ...). */
+  const actors = (s: KernelState): readonly string[] => CPU_ACTORS.slice(0, s.cpus.size);
   /** The look-ahead's question: the steps of every CPU but `actor`'s (footprints recorded on the way). */
   const successorsWithout = (s: KernelState, actor: string | number) => {
     const skip = cpuOf(actor);
@@ -243,7 +247,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     ...workerSupport(scenario, options),
     // TLB evictions (evictions > 0) are environment steps whose footprints the views do not record:
     // no partial-order reduction then (the search explores every interleaving).
-    ...(evictions > 0 ? {} : { por: { footprint, successorsWithout, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) } }),
+    ...(evictions > 0 ? {} : { por: { footprint, successorsWithout, actors, owner: kernelOwner(Boolean((design.knobs as unknown as { taskMigration?: unknown }).taskMigration)) } }),
     ...(scenario.symmetry ? { symmetry: kernelSymmetry(initial, scenario.symmetry, scenario.name) } : {}),
     isFinal: (s) => s.oops !== null || !s.tasks.some((t) => t.__state === 'blocked'),
     formatAction: (a) => a.label,

@@ -70,6 +70,12 @@ interface Summary {
   readonly writes: ReadonlySet<string>;
   /** A key in `writes` that a checked invariant reads (the first found), if any. */
   readonly visibleWrite: string | undefined;
+  /**
+   * What the enabling conditions of the other actors with no step enabled read, on that future
+   * (known when the model lists its actors, `PartialOrderSupport.actors`): a step of p that
+   * writes none of these nor of `reads` leaves the others' future as it was.
+   */
+  readonly disabledReads: ReadonlySet<string> | undefined;
   /** Computed at this very state (not inherited from a predecessor, so not over-approximated). */
   readonly exact: boolean;
 }
@@ -194,11 +200,12 @@ export class AmpleSets<S> {
    * The search explored `taken` (an ample set from `candidates`, or every enabled step) at
    * `state`: hand each successor the summaries that still hold there. For an actor p, a step
    * of another actor leads to a state whose p-avoiding future is part of this one's; a step of
-   * p itself that writes only keys p owns leaves the others' future as it was (none of them
-   * reads what it changed, so they take the same steps with the same footprints). A step of p
-   * that writes a key p does not own may enable another actor's step that the summary never
-   * saw (it collects the footprints of the steps enabled on that future, not of the disabled
-   * ones), so the summary is not handed across it (`summaries.test.ts` has such a model).
+   * p itself that writes nothing the others read on that future leaves it as it was (they take
+   * the same steps with the same footprints). What they read includes the enabling conditions
+   * of actors with no step enabled there, which the look-ahead collects only when the model
+   * lists its actors (`PartialOrderSupport.actors`); without that list a summary crosses only a
+   * step of p that writes keys p owns: a write to a shared key may enable another actor's step
+   * that the summary never saw (`summaries.test.ts` has such a model).
    */
   expanded(state: S, taken: readonly { readonly actor: Actor | null; readonly state: S }[]): void {
     const here = this.here;
@@ -208,7 +215,9 @@ export class AmpleSets<S> {
       for (const [p, summary] of here.summaries) {
         if (t.actor === p) {
           const mine = this.unsettledAt(here, p);
-          if (mine === undefined || mine.writes.size > 0) continue;
+          if (mine === undefined) continue;
+          const disabled = summary.disabledReads;
+          if (disabled === undefined ? mine.writes.size > 0 : [...mine.writes].some((k) => summary.reads.has(k) || disabled.has(k))) continue;
         }
         // Across p's own step the others' future is the same (exact stays exact: a conflict with
         // p's next steps is then refused without a look-ahead); across another actor's step it
@@ -291,6 +300,8 @@ export class AmpleSets<S> {
     const reads = new Set<string>();
     const writes = new Set<string>();
     let visibleWrite: string | undefined;
+    const listed = this.support.actors;
+    const disabledReads = listed ? new Set<string>() : undefined;
     const first = la.key(state);
     const seen = new Set<string>([first]);
     const queue: [S, string][] = [[state, first]];
@@ -319,6 +330,17 @@ export class AmpleSets<S> {
           reads.add(k);
         }
       }
+      if (listed) {
+        // The actors with no step enabled here: what their enabling conditions read.
+        for (const q of listed.call(this.support, x)) {
+          if (q === actor || succs.some((t) => t.actor === q)) continue;
+          const fp = this.footprintOf(x, q, known);
+          for (const k of fp.reads) {
+            if (k === '*') return this.fail(`${String(q)} touches *`);
+            disabledReads!.add(k);
+          }
+        }
+      }
       for (const t of succs) {
         const k = t.key;
         if (seen.has(k)) continue;
@@ -327,7 +349,7 @@ export class AmpleSets<S> {
         queue.push([t.state, k]);
       }
     }
-    return { reads, writes, visibleWrite, exact: true };
+    return { reads, writes, visibleWrite, disabledReads, exact: true };
   }
 
   /** Why the last look-ahead failed (for `onRefusal`). */

@@ -40,6 +40,14 @@ export interface PartialOrderSupport<S> {
    * compares them at every state).
    */
   successorsWithout?(state: S, actor: Actor): readonly { readonly actor: Actor; readonly state: S }[];
+  /**
+   * Optional: every actor that may take a step from `state` on, enabled here or not. With it the
+   * look-ahead also collects the footprints of the actors with no step enabled (the keys their
+   * enabling conditions read), and a summary of the others' future is handed across an
+   * actor's own step that writes none of the keys read there; without it, only across a step
+   * that writes keys the actor owns (ample.ts `expanded`).
+   */
+  actors?(state: S): readonly Actor[];
 }
 
 /**

@@ -91,12 +91,14 @@ function atomValue(s: RState, a: Atom): number {
 }
 
 /**
- * The model of `spec`; `withPor` adds footprints and owners. `lie` breaks the contract on
+ * The model of `spec`; `withPor` adds footprints, owners and (`listsActors`) the list of
+ * actors. `lie` breaks the contract on
  * purpose (to show the property test catches an unsound reduction): 'owner' claims every
  * shared variable for its first writer, 'reads' declares no invariant reads.
  */
-export function randomModel(spec: Spec, withPor: boolean, lie?: 'owner' | 'reads'): Model<RState, number> {
+export function randomModel(spec: Spec, withPor: boolean, lie?: 'owner' | 'reads', listsActors = true): Model<RState, number> {
   const procs = spec.programs.length;
+  const PROCS = Array.from({ length: procs }, (_, i) => i);
   // Static ownership of shared variables: written by one process only and read by no other.
   const writers = new Map<number, Set<number>>();
   const readers = new Map<number, Set<number>>();
@@ -170,6 +172,7 @@ export function randomModel(spec: Spec, withPor: boolean, lie?: 'owner' | 'reads
         }
         return { reads, writes };
       },
+      ...(listsActors ? { actors: () => PROCS } : {}),
       owner(_s, k) {
         const m = /^p(\d+)\./.exec(k);
         if (m) return Number(m[1]);
