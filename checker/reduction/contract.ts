@@ -13,7 +13,8 @@
  *   other step (the halting exception of types.ts).
  *
  * - `successorsWithout(s, p)`, when the model gives it: exactly the successors by the other
- *   actors' enabled steps, in action order.
+ *   actors' enabled steps, in action order;
+ * - `actors(s)`, when the model gives it: lists every actor with a step enabled in `s`.
  *
  * States that violate an invariant are not expanded (the search stops there).
  *
@@ -98,6 +99,10 @@ export function checkReductionContract<S, A>(model: Model<S, A>, o: { maxStates?
         const got = por.successorsWithout(s, p).map((t) => `${t.actor} ${key(t.state)}`);
         if (want.join('\n') !== got.join('\n')) problems.push(`successorsWithout(state, ${p}) gives ${got.length} successors, not the ${want.length} of the other actors' enabled steps (or not the same states, in action order)`);
       }
+    if (por.actors) {
+      const listed = new Set(por.actors(s));
+      for (const p of actors) if (!listed.has(p)) problems.push(`actors(state) leaves out ${p}, which has a step enabled there`);
+    }
     for (const e of enabled) {
       const k = key(e.next);
       if (!seen.has(k)) seen.add(k), queue.push(e.next);

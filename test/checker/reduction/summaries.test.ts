@@ -205,3 +205,15 @@ describe('successorsWithout (the look-ahead\'s own successor function)', () => {
     expect(problems[0]).toBe('successorsWithout(state, P) gives 0 successors, not the 1 of the other actors\' enabled steps (or not the same states, in action order)');
   });
 });
+
+describe('actors (the list of every actor)', () => {
+  it('the contract checker catches a list that leaves out an actor with a step enabled', () => {
+    const lying: Model<U, 'P' | 'Q' | 'R'> = { ...enablerOfDisabled, por: { ...enablerOfDisabled.por!, actors: () => ['P', 'R'] } };
+    expect(checkReductionContract(lying).problems[0]).toBe('actors(state) leaves out Q, which has a step enabled there');
+    const honest: Model<U, 'P' | 'Q' | 'R'> = { ...enablerOfDisabled, por: { ...enablerOfDisabled.por!, actors: () => ['P', 'Q', 'R'] } };
+    expect(checkReductionContract(honest).problems).toEqual([]);
+    // With the list, the look-ahead sees Q's await read x: P's write of x is not crossed, and the violation stays.
+    const r = check(honest, { reduction: 'por' });
+    expect([r.verdict, r.property]).toEqual(['violation', 'z-stays-0']);
+  });
+});
