@@ -120,6 +120,8 @@ export function validateOptions(model: Model<unknown, unknown>, o: CheckOptions)
   if (o.workers !== undefined && o.workers > 1 && (o.strategy ?? 'bfs') !== 'bfs')
     throw new UsageError(`workers > 1 is for the bfs strategy; ${o.strategy} runs on one thread (drop --workers or use --strategy bfs)`);
   if (o.workers !== undefined && o.workers > 255) throw new UsageError(`workers must be at most 255, got ${o.workers}`);
+  if (o.cycleProviso !== undefined && o.cycleProviso !== 'deferred' && o.cycleProviso !== 'ids')
+    throw new UsageError(`cycleProviso must be deferred or ids, got ${JSON.stringify(o.cycleProviso)}`);
   nonNegInt('maxMemoryBytes', o.maxMemoryBytes, 1);
   if (o.timeLimitSeconds !== undefined && !(o.timeLimitSeconds > 0))
     throw new UsageError(`timeLimitSeconds must be > 0, got ${o.timeLimitSeconds}`);

@@ -45,6 +45,7 @@ describe('the cycle proviso', () => {
     expect(ids.stats.reduction?.cycleProviso).toBe('ids');
     expect([deferred.stats.distinctStates, deferred.stats.generatedStates]).toEqual([ids.stats.distinctStates, ids.stats.generatedStates]);
     expect(check(spinner, { strategy: 'dfs', reduction: 'por' }).stats.reduction?.cycleProviso).toBe('stack');
+    expect(() => check(spinner, { reduction: 'por', cycleProviso: 'stack' as never })).toThrow(new UsageError('cycleProviso must be deferred or ids, got "stack"'));
   });
 });
 
