@@ -52,6 +52,8 @@ export interface CellOptions {
   readonly reduction?: CheckOptions['reduction'];
   /** The deep cap (default DEEP_MAX_STATES). */
   readonly deepMaxStates?: number;
+  /** Seconds each search of the cell may take (default: no limit); past it the cell is incomplete. */
+  readonly timeLimitSeconds?: number;
 }
 
 /** The parameters a cell runs with: the scenario's defaults, or the deep bounds. */
@@ -128,7 +130,7 @@ export function runCell(scenario: Scenario, design: string | Design, o: CellOpti
       ? { expected: scenario.expectations[design], meets: (r: ScenarioReport) => meetsExpectation(scenario.expectations[design], r, { callTrace: !o.deep }) }
       : proposedExpectation(scenario, design, !!o.deep);
   const t0 = performance.now();
-  const base = { design, params: cellParams(scenario, !!o.deep), ...(o.deep ? { maxStates: o.deepMaxStates ?? DEEP_MAX_STATES } : {}), ...(o.reduction ? { reduction: o.reduction } : {}) };
+  const base = { design, params: cellParams(scenario, !!o.deep), ...(o.deep ? { maxStates: o.deepMaxStates ?? DEEP_MAX_STATES } : {}), ...(o.reduction ? { reduction: o.reduction } : {}), ...(o.timeLimitSeconds ? { timeLimitSeconds: o.timeLimitSeconds } : {}) };
   let { report } = runScenario(scenario.name, base);
   const searches: ('bfs' | 'dfs')[] = ['bfs'];
   // Deep: a BFS that stops at the cap with nothing found has only seen the shallow schedules.
