@@ -33,6 +33,8 @@ export class BfsSearch<S, A> implements Search<S, A> {
   private finished = false;
   private stoppedBy: StopReason | undefined;
   private readonly scratch = { hi: 0, lo: 0 };
+  /** The id `visit` gave the state it was handed, or -1 if the state was already known (its fingerprint is in `scratch`). */
+  private visitedId = -1;
 
   /** The deferred cycle proviso is on: edges leaving reduced states, as (from, to) node ids. */
   private readonly deferred: boolean;
@@ -65,6 +67,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
     const fp = this.scratch;
     e.nodeFingerprintInto(state, ctx, fp);
     const id = this.table.insertHiLo(fp.hi, fp.lo, parent, action);
+    this.visitedId = id;
     if (id < 0) return true;
     let isNewModelState = true;
     if (this.modelStates) isNewModelState = this.modelStates.insert(e.fingerprint(state)) >= 0;
@@ -126,7 +129,7 @@ export class BfsSearch<S, A> implements Search<S, A> {
         const record = this.deferred && explored.length < succs.length;
         for (const succ of explored) {
           if (!this.visit(succ.state, node.id, succ.actionIndex, node.steps + 1, NO_CONTEXT)) return this.finish();
-          if (record) this.recordReducedEdge(node.id, this.table.find(e.fingerprint(succ.state)));
+          if (record) this.recordReducedEdge(node.id, this.visitedId >= 0 ? this.visitedId : this.table.find(this.scratch));
         }
         continue;
       }

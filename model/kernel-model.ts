@@ -54,8 +54,6 @@ export interface KernelModelOptions {
 }
 
 const CATCH_ALL = 'kernel-does-not-oops';
-/** Actor names (`KernelModel.actor`): `CPU<i>`. */
-const CPU_ACTORS = Array.from({ length: 64 }, (_, i) => `CPU${i}`);
 
 export { PARAM_LIMITS };
 
@@ -195,8 +193,9 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     successorsOfCpu(s, cpu, []);
     return recent.find((x) => x.state === s)!.byCpu[cpu]!;
   };
-  /** Every CPU may step (an idle CPU waits for need_resched, a CPU in user space for an IRQ...). */
-  const actors = (s: KernelState): readonly string[] => CPU_ACTORS.slice(0, s.cpus.size);
+  /** Every CPU may step (an idle CPU waits for need_resched, a CPU in user space for an IRQ...); CPUs never come or go. */
+  const cpuActors = initial.cpus.map((_, cpu) => `CPU${cpu}`).toArray();
+  const actors = (): readonly string[] => cpuActors;
   /** The look-ahead's question: the steps of every CPU but `actor`'s (footprints recorded on the way). */
   const successorsWithout = (s: KernelState, actor: string | number) => {
     const skip = cpuOf(actor);

@@ -9,10 +9,10 @@
  *   always a proper subset here (two or more actors have enabled actions), so either none of
  *   its steps writes a key a checked invariant reads, or no step of the other actors' future
  *   without it does (then every visible step that can come first is in the ample set).
- * - C3 (cycles): enforced by the search (bfs.ts: a successor already seen at the same or a
- *   smaller BFS depth forces full expansion; dfs.ts: a successor on the DFS stack does), so
- *   every cycle of the reduced graph holds a fully expanded state and no action is postponed
- *   forever.
+ * - C3 (cycles): enforced by the search (bfs.ts: the edges leaving reduced states must form no
+ *   cycle, checked when the search drains, or, with the `ids` proviso, a successor found before
+ *   the state forces full expansion; dfs.ts: a successor on the DFS stack does), so every cycle
+ *   of the reduced graph holds a fully expanded state and no action is postponed forever.
  *
  * References: D. Peled, "All from one, one for all: on model checking using representatives",
  * CAV 1993 (ample sets, C0–C3); P. Godefroid, "Partial-Order Methods for the Verification of
@@ -157,7 +157,7 @@ export class AmpleSets<S> {
     for (const [actor, mine] of order) {
       const unsettled = this.unsettledAt(here, actor);
       if (unsettled === undefined) {
-        if (this.onRefusal) this.refuse(actor, this.whyUnsettledFails(state, actor));
+        if (this.onRefusal) this.refuse(actor, 'touches *');
         continue;
       }
       if (unsettled.visible !== undefined && visibleActors > 1) {
@@ -357,10 +357,6 @@ export class AmpleSets<S> {
   private fail<R>(why: string, result?: R): R | undefined {
     this.lastFailure = why;
     return result;
-  }
-  private whyUnsettledFails(state: S, actor: Actor): string {
-    const fp = this.support.footprint(state, actor);
-    return fp.writes.includes('*') || fp.reads.includes('*') ? 'touches *' : '?';
   }
 
   /**
