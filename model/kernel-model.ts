@@ -4,7 +4,7 @@
  */
 import { immutableCodec, UsageError, type Invariant, type Model, type WorkerSource } from '../checker/index.ts';
 import { RULES, type KernelEvent, type KernelFacts, type KernelRule } from '../properties/index.ts';
-import { withSettings, type Design } from './designs.ts';
+import { getDesign, withSettings, type Design } from './designs.ts';
 import { designOf, type DesignDefinition } from './design-file.ts';
 import { DEFAULT_GEOMETRY, linearAlias, pagesPerEntry, regionBase, tableIndex, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
@@ -417,7 +417,9 @@ interface KernelWorkerArgs {
  */
 function workerSupport(scenario: Scenario, o: KernelModelOptions): { workerSource?: WorkerSource; codec: typeof KERNEL_CODEC } {
   const d = o.design ?? 'v6';
-  const design = typeof d === 'string' ? d : (d as Design).file !== undefined ? { file: (d as Design).file! } : undefined;
+  // A registered design goes by name (the command line resolves --design NAME to its object).
+  const design =
+    typeof d === 'string' ? d : (d as Design).file !== undefined ? { file: (d as Design).file! } : isRegisteredDesign(d as Design) ? (d as Design).name : undefined;
   if (design === undefined || !scenario.name) return { codec: KERNEL_CODEC };
   const args: KernelWorkerArgs = {
     scenario: scenario.name,
@@ -427,6 +429,14 @@ function workerSupport(scenario: Scenario, o: KernelModelOptions): { workerSourc
     ...(o.invariants ? { invariants: o.invariants } : {}),
   };
   return { workerSource: { module: import.meta.url, export: 'kernelModelForWorker', args }, codec: KERNEL_CODEC };
+}
+
+function isRegisteredDesign(d: Design): boolean {
+  try {
+    return getDesign(d.name) === d;
+  } catch {
+    return false;
+  }
 }
 
 /** A worker thread's copy of a kernel model (see `workerSupport`). */
