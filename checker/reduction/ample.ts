@@ -27,7 +27,8 @@
 import type { Invariant } from '../model.ts';
 import { UsageError } from '../errors.ts';
 import { keyMatcher } from './keys.ts';
-import type { Actor, Footprint, PartialOrderSupport } from './types.ts';
+import { firstShared, hashBits, KeyBits, type Bits, KeyIndex, sameBits, trimmed, unite, withBit } from './key-bits.ts';
+import type { Actor, PartialOrderSupport } from './types.ts';
 
 /**
  * What the C1 look-ahead needs from the model: the enabled steps of a state (who takes each,
@@ -41,13 +42,50 @@ export interface LookaheadSupport<S> {
   readonly limit: number;
 }
 
-interface Explored<S> {
-  /** Successors by the steps of every actor but the one named (the look-ahead's question). */
-  readonly succs: Map<Actor, readonly { readonly actor: Actor | null; readonly state: S; readonly key: string }[]>;
-  readonly footprints: Map<Actor, Footprint>;
+/**
+ * The other actors' future from one state, as far as one actor p is concerned (a `Summary`
+ * before it is read by name): what the footprints of every actor but p read and write at every
+ * state reachable by their steps, and what the enabling conditions of those with no step
+ * enabled read. A function of the state and p alone, so the look-ahead remembers it.
+ */
+interface Future {
+  readonly reads: Bits;
+  readonly writes: Bits;
+  readonly disabled: Bits | undefined;
 }
-/** States whose successors and footprints the look-ahead remembers. */
-const MEMO_LIMIT = 50_000;
+/** A future that cannot be known: a step without an actor or a `*` key on it (why, for diagnostics). */
+interface Unknowable {
+  readonly failure: string;
+}
+/** Futures the look-ahead remembers (per state and actor); forgotten wholesale past it. */
+const FUTURE_LIMIT = 400_000;
+
+/** Why a look-ahead stops early: a conflict with the actor asked about, or a future that cannot be known. */
+interface Stop {
+  readonly why: string;
+  readonly conflict: boolean;
+}
+
+/** One state's own part of a future: its footprints, and its successors by the other actors. */
+interface LocalFuture<S> extends Future {
+  readonly succs: readonly { readonly state: S; readonly key: string }[];
+}
+/** States whose `LocalFuture` the look-ahead remembers (they hold states: bounded tighter). */
+const LOCALS_LIMIT = Number(process.env.LOCALS ?? 20_000);
+
+/** A state on the look-ahead's depth-first search (Tarjan's algorithm, for its cycles). */
+interface Visit<S> {
+  readonly key: string;
+  readonly index: number;
+  lowlink: number;
+  /** Successors by the other actors' steps, and the next one to look at. */
+  readonly succs: readonly { readonly state: S; readonly key: string }[];
+  next: number;
+  /** Its own footprints, then united with the futures of its successors as they finish. */
+  reads: Bits;
+  writes: Bits;
+  disabled: Bits | undefined;
+}
 /** States reached but not yet expanded whose summaries are remembered (forgotten wholesale past it). */
 const PENDING_LIMIT = 200_000;
 
@@ -66,8 +104,8 @@ interface Unsettled {
  * look-ahead's limit and holds no step without an actor and no `*` key.
  */
 interface Summary {
-  readonly reads: ReadonlySet<string>;
-  readonly writes: ReadonlySet<string>;
+  readonly reads: KeyBits;
+  readonly writes: KeyBits;
   /** A key in `writes` that a checked invariant reads (the first found), if any. */
   readonly visibleWrite: string | undefined;
   /**
@@ -75,7 +113,7 @@ interface Summary {
    * (known when the model lists its actors, `PartialOrderSupport.actors`): a step of p that
    * writes none of these nor of `reads` leaves the others' future as it was.
    */
-  readonly disabledReads: ReadonlySet<string> | undefined;
+  readonly disabledReads: KeyBits | undefined;
   /** Computed at this very state (not inherited from a predecessor, so not over-approximated). */
   readonly exact: boolean;
 }
@@ -88,7 +126,8 @@ interface Here<S> {
 }
 
 export class AmpleSets<S> {
-  private readonly visible: (key: string) => boolean;
+  /** Footprint keys by number; which of them checked invariants read. */
+  private readonly keys: KeyIndex;
   /** Ample sets found by ownership alone, by a summary a predecessor handed down, and by a fresh look-ahead. */
   byOwnership = 0;
   bySummary = 0;
@@ -113,7 +152,7 @@ export class AmpleSets<S> {
       if (i.reads !== undefined && (!Array.isArray(i.reads) || !i.reads.every((k) => typeof k === 'string')))
         throw new UsageError(`invariant "${i.name}": reads must be an array of key strings`);
     const readers = invariants.map((i) => keyMatcher(i.reads));
-    this.visible = (key) => readers.some((reads) => reads(key));
+    this.keys = new KeyIndex((key) => readers.some((reads) => reads(key)));
   }
 
   /**
@@ -269,7 +308,7 @@ export class AmpleSets<S> {
     let visible: string | undefined;
     for (const key of fp.writes) {
       if (key === '*') return undefined;
-      if (visible === undefined && this.visible(key)) visible = key;
+      if (visible === undefined && this.keys.isVisible(this.keys.id(key))) visible = key;
       if (this.support.owner(state, key) !== actor) writes.add(key);
     }
     for (const key of fp.reads) {
@@ -290,66 +329,205 @@ export class AmpleSets<S> {
    * such step writes what `actor`'s steps read, so none of its disabled steps becomes enabled.
    * When a step of `actor` is visible (C2), a key a checked invariant reads written on that
    * future is a conflict too.
-   * CONFLICT as soon as one footprint conflicts with `mine` (the rest is not explored);
-   * undefined when the future is larger than the limit, holds a step without an actor, or
-   * touches `*`.
+   *
+   * The future of a state is its own footprints united with its successors' futures, so each
+   * state's future is found once per actor and remembered (`futures`): a depth-first search
+   * that unites finished successors' futures into their predecessors, with Tarjan's algorithm
+   * for cycles (the states of a strongly connected component share one future). Neighbouring
+   * states' look-aheads cover mostly the same states: a later look-ahead stops where it meets a
+   * known future.
+   *
+   * CONFLICT as soon as one footprint or known future conflicts with `mine` (the rest is not
+   * explored; what was finished is remembered); undefined when the look-ahead would visit more
+   * than its limit of new states, or the future holds a step without an actor or touches `*`.
    */
   private summarize(state: S, actor: Actor, mine: Unsettled): Summary | typeof CONFLICT | undefined {
     this.lookaheads++;
     const la = this.lookahead!;
-    const reads = new Set<string>();
-    const writes = new Set<string>();
-    let visibleWrite: string | undefined;
+    const keys = this.keys;
+    const slot = this.slotOf(actor);
+    let mineReads: Bits = new Int32Array(1);
+    let mineWrites: Bits = new Int32Array(1);
+    for (const k of mine.reads) mineReads = withBit(mineReads, keys.id(k));
+    for (const k of mine.writes) mineWrites = withBit(mineWrites, keys.id(k));
+    const mineTouches = unite(mineReads.slice(), mineWrites);
+    /** Why a part of the others' future conflicts with `mine`, if it does. */
+    const conflictIn = (reads: Bits, writes: Bits): string | undefined => {
+      let id = firstShared(writes, mineTouches);
+      if (id < 0) id = firstShared(reads, mineWrites);
+      if (id >= 0) return `conflict ${keys.name(id)}`;
+      if (mine.visible !== undefined && (id = firstShared(writes, keys.visible)) >= 0) return `visible ${keys.name(id)}`;
+      return undefined;
+    };
+
+    const rootKey = la.key(state);
+    const known = this.futureOf(rootKey, slot);
+    if (known === undefined && this.futureCount >= FUTURE_LIMIT) {
+      // Forgotten between look-aheads only: a search in progress relies on what it found.
+      this.futures.clear();
+      this.futureCount = 0;
+      this.interned.clear();
+    }
+    let found = known;
+    if (found === undefined) {
+      const onStack = new Map<string, Visit<S>>();
+      const tarjan: Visit<S>[] = [];
+      const path: Visit<S>[] = [];
+      let opened = 0;
+      /** Visits `x` (its successors and own footprints), or says why the look-ahead stops there. */
+      const open = (x: S, key: string): Visit<S> | Stop => {
+        const local = this.localFutureOf(x, key, actor, slot);
+        if ('failure' in local) {
+          this.remember(key, slot, local);
+          return { why: local.failure, conflict: false };
+        }
+        const c = conflictIn(local.reads, local.writes);
+        if (c !== undefined) return { why: c, conflict: true };
+        // Copies: the search unites into them, and the local future may be asked for again.
+        const v: Visit<S> = {
+          key,
+          index: opened,
+          lowlink: opened,
+          succs: local.succs,
+          next: 0,
+          reads: local.reads.slice(),
+          writes: local.writes.slice(),
+          disabled: local.disabled?.slice(),
+        };
+        opened++;
+        tarjan.push(v);
+        onStack.set(key, v);
+        path.push(v);
+        return v;
+      };
+      const stop = (s: Stop) => this.fail(s.why, s.conflict ? CONFLICT : undefined);
+
+      const first = open(state, rootKey);
+      if ('why' in first) return stop(first);
+      while (path.length > 0) {
+        const v = path[path.length - 1]!;
+        if (v.next < v.succs.length) {
+          const t = v.succs[v.next++]!;
+          const f = this.futureOf(t.key, slot);
+          if (f !== undefined) {
+            if ('failure' in f) return this.fail(f.failure);
+            const c = conflictIn(f.reads, f.writes);
+            if (c !== undefined) return this.fail(c, CONFLICT);
+            v.reads = unite(v.reads, f.reads);
+            v.writes = unite(v.writes, f.writes);
+            if (v.disabled !== undefined) v.disabled = unite(v.disabled, f.disabled!);
+            continue;
+          }
+          const w = onStack.get(t.key);
+          if (w !== undefined) {
+            v.lowlink = Math.min(v.lowlink, w.index);
+            continue;
+          }
+          if (opened >= la.limit) return this.fail('look-ahead limit');
+          const next = open(t.state, t.key);
+          if ('why' in next) return stop(next);
+          continue;
+        }
+        path.pop();
+        const parent = path[path.length - 1];
+        if (v.lowlink === v.index) {
+          // v roots a strongly connected component: its members (above it on the stack) share one future.
+          let reads = v.reads;
+          let writes = v.writes;
+          let disabled = v.disabled;
+          const members: Visit<S>[] = [];
+          for (;;) {
+            const w = tarjan.pop()!;
+            onStack.delete(w.key);
+            members.push(w);
+            if (w === v) break;
+            reads = unite(reads, w.reads);
+            writes = unite(writes, w.writes);
+            if (disabled !== undefined) disabled = unite(disabled, w.disabled!);
+          }
+          const future = this.intern(reads, writes, disabled);
+          for (const w of members) this.remember(w.key, slot, future);
+          if (parent !== undefined) {
+            parent.reads = unite(parent.reads, future.reads);
+            parent.writes = unite(parent.writes, future.writes);
+            if (parent.disabled !== undefined) parent.disabled = unite(parent.disabled, future.disabled!);
+          }
+        } else if (parent !== undefined) parent.lowlink = Math.min(parent.lowlink, v.lowlink);
+      }
+      found = this.futureOf(rootKey, slot)!;
+    }
+    if ('failure' in found) return this.fail(found.failure);
+    const c = conflictIn(found.reads, found.writes);
+    if (c !== undefined) return this.fail(c, CONFLICT);
+    const visibleId = firstShared(found.writes, keys.visible);
+    return {
+      reads: new KeyBits(keys, found.reads),
+      writes: new KeyBits(keys, found.writes),
+      visibleWrite: visibleId >= 0 ? keys.name(visibleId) : undefined,
+      disabledReads: found.disabled && new KeyBits(keys, found.disabled),
+      exact: true,
+    };
+  }
+
+  /**
+   * `localFuture`, remembered for the states of look-aheads that stopped at a conflict before
+   * their future was known (the next look-ahead from a neighbouring state visits them again).
+   * Bounded: these hold states.
+   */
+  private localFutureOf(x: S, key: string, actor: Actor, slot: number): LocalFuture<S> | Unknowable {
+    let bySlot = this.locals.get(key);
+    const known = bySlot?.[slot];
+    if (known !== undefined) return known;
+    const local = this.localFuture(x, actor);
+    if (bySlot === undefined) {
+      if (this.locals.size >= LOCALS_LIMIT) {
+        const oldest = this.locals.keys();
+        for (let n = LOCALS_LIMIT >> 3; n > 0; n--) this.locals.delete(oldest.next().value!);
+      }
+      this.locals.set(key, (bySlot = []));
+    }
+    bySlot[slot] = local;
+    return local;
+  }
+  private readonly locals = new Map<string, (LocalFuture<S> | Unknowable | undefined)[]>();
+
+  /** One state of the look-ahead: its successors by every actor but `actor` (with their keys), and what those actors' footprints there touch. */
+  private localFuture(x: S, actor: Actor): LocalFuture<S> | Unknowable {
+    const la = this.lookahead!;
+    const keys = this.keys;
+    const succs = la.successors(x, actor);
+    let reads: Bits = new Int32Array(2);
+    let writes: Bits = new Int32Array(2);
     const listed = this.support.actors;
-    const disabledReads = listed ? new Set<string>() : undefined;
-    const first = la.key(state);
-    const seen = new Set<string>([first]);
-    const queue: [S, string][] = [[state, first]];
-    for (let head = 0; head < queue.length; head++) {
-      const [x, xKey] = queue[head];
-      const known = this.explored(xKey);
-      const succs = this.successorsWithout(x, actor, known);
-      let last: Actor | undefined;
-      for (const t of succs) {
-        if (t.actor === null) return this.fail('a step without an actor');
-        if (t.actor === actor || t.actor === last) continue;
-        last = t.actor;
-        const fp = this.footprintOf(x, t.actor, known);
-        for (const k of fp.writes) {
-          if (k === '*') return this.fail(`${String(t.actor)} touches *`);
-          if (mine.reads.has(k) || mine.writes.has(k)) return this.fail(`conflict ${k}`, CONFLICT);
-          if (visibleWrite === undefined && this.visible(k)) {
-            if (mine.visible !== undefined) return this.fail(`visible ${k}`, CONFLICT);
-            visibleWrite = k;
-          }
-          writes.add(k);
-        }
-        for (const k of fp.reads) {
-          if (k === '*') return this.fail(`${String(t.actor)} touches *`);
-          if (mine.writes.has(k)) return this.fail(`conflict ${k}`, CONFLICT);
-          reads.add(k);
-        }
+    let disabled: Bits | undefined = listed ? new Int32Array(2) : undefined;
+    const out: { state: S; key: string }[] = [];
+    const seen: Actor[] = [];
+    for (const t of succs) {
+      if (t.actor === null) return { failure: 'a step without an actor' };
+      if (t.actor === actor) continue;
+      out.push({ state: t.state, key: la.key(t.state) });
+      if (seen.includes(t.actor)) continue;
+      seen.push(t.actor);
+      const fp = this.support.footprint(x, t.actor);
+      for (const k of fp.writes) {
+        if (k === '*') return { failure: `${String(t.actor)} touches *` };
+        writes = withBit(writes, keys.id(k));
       }
-      if (listed) {
-        // The actors with no step enabled here: what their enabling conditions read.
-        for (const q of listed.call(this.support, x)) {
-          if (q === actor || succs.some((t) => t.actor === q)) continue;
-          const fp = this.footprintOf(x, q, known);
-          for (const k of fp.reads) {
-            if (k === '*') return this.fail(`${String(q)} touches *`);
-            disabledReads!.add(k);
-          }
-        }
-      }
-      for (const t of succs) {
-        const k = t.key;
-        if (seen.has(k)) continue;
-        if (seen.size >= la.limit) return this.fail('look-ahead limit');
-        seen.add(k);
-        queue.push([t.state, k]);
+      for (const k of fp.reads) {
+        if (k === '*') return { failure: `${String(t.actor)} touches *` };
+        reads = withBit(reads, keys.id(k));
       }
     }
-    return { reads, writes, visibleWrite, disabledReads, exact: true };
+    if (listed)
+      // The actors with no step enabled here: what their enabling conditions read.
+      for (const q of listed.call(this.support, x)) {
+        if (q === actor || seen.includes(q)) continue;
+        for (const k of this.support.footprint(x, q).reads) {
+          if (k === '*') return { failure: `${String(q)} touches *` };
+          disabled = withBit(disabled!, keys.id(k));
+        }
+      }
+    return { succs: out, reads, writes, disabled };
   }
 
   /** Why the last look-ahead failed (for `onRefusal`). */
@@ -359,41 +537,38 @@ export class AmpleSets<S> {
     return result;
   }
 
+  /** Futures found by look-aheads, by the state's concrete key and the actor's slot. */
+  private readonly futures = new Map<string, (Future | Unknowable | undefined)[]>();
+  private futureCount = 0;
+  private readonly slots = new Map<Actor, number>();
+  private slotOf(actor: Actor): number {
+    let i = this.slots.get(actor);
+    if (i === undefined) this.slots.set(actor, (i = this.slots.size));
+    return i;
+  }
   /**
-   * The look-ahead's memory: successors and footprints of states it explored, by concrete key.
-   * Neighbouring states' look-aheads cover mostly the same states. Bounded, least recently
-   * used first out (an eighth at a time): with two IRQs per CPU the other CPU's future is
-   * larger than the memory, and forgetting it wholesale made the look-aheads explore it again.
+   * One object per distinct future (most states' futures are equal: on the two-CPU seed
+   * scenario with one IRQ per CPU, 7,465 states share 442), kept without trailing zero words.
    */
-  private readonly memo = new Map<string, Explored<S>>();
-  private explored(key: string): Explored<S> {
-    let e = this.memo.get(key);
-    if (e) {
-      this.memo.delete(key);
-      this.memo.set(key, e);
-      return e;
-    }
-    if (this.memo.size >= MEMO_LIMIT) {
-      const oldest = this.memo.keys();
-      for (let n = MEMO_LIMIT >> 3; n > 0; n--) this.memo.delete(oldest.next().value!);
-    }
-    e = { succs: new Map(), footprints: new Map() };
-    this.memo.set(key, e);
-    return e;
+  private readonly interned = new Map<number, Future[]>();
+  private intern(reads: Bits, writes: Bits, disabled: Bits | undefined): Future {
+    const h = hashBits(reads, hashBits(writes, disabled === undefined ? 0 : hashBits(disabled, 1)));
+    const bucket = this.interned.get(h);
+    if (bucket !== undefined)
+      for (const f of bucket) if (sameBits(f.reads, reads) && sameBits(f.writes, writes) && (disabled === undefined || sameBits(f.disabled!, disabled))) return f;
+    const f: Future = { reads: trimmed(reads), writes: trimmed(writes), disabled: disabled && trimmed(disabled) };
+    if (bucket === undefined) this.interned.set(h, [f]);
+    else bucket.push(f);
+    return f;
   }
-  private successorsWithout(x: S, actor: Actor, e: Explored<S>) {
-    let succs = e.succs.get(actor);
-    if (!succs) {
-      const la = this.lookahead!;
-      succs = la.successors(x, actor).map((t) => ({ actor: t.actor, state: t.state, key: la.key(t.state) }));
-      e.succs.set(actor, succs);
-    }
-    return succs;
+  private futureOf(key: string, slot: number): Future | Unknowable | undefined {
+    return this.futures.get(key)?.[slot];
   }
-  private footprintOf(x: S, actor: Actor, e: Explored<S>): Footprint {
-    let fp = e.footprints.get(actor);
-    if (!fp) e.footprints.set(actor, (fp = this.support.footprint(x, actor)));
-    return fp;
+  private remember(key: string, slot: number, f: Future | Unknowable): void {
+    let bySlot = this.futures.get(key);
+    if (bySlot === undefined) this.futures.set(key, (bySlot = []));
+    if (bySlot[slot] === undefined) this.futureCount++;
+    bySlot[slot] = f;
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { check, type Model } from '../../../checker/index.ts';
+import { AmpleSets } from '../../../checker/reduction/ample.ts';
 
 interface S {
   /** P's program counter: P reads `x` three times. */
@@ -55,5 +56,91 @@ describe('C1 by look-ahead', () => {
     // dependent and every order is kept: (0..3, 3) and (0..3, 4). 4 + 3 + 4 = 11.
     const r = check(model(true), { reduction: 'por' });
     expect(r.stats.distinctStates).toBe(11);
+  });
+});
+
+interface C {
+  /** P's program counter: 0 reads `x` into `seen`, 1 done. */
+  readonly p: number;
+  readonly seen: number;
+  /** Q's program counter: a loop 0 → 1 → 2 → 3 → 0 that reads `x` at 0 and flips it at 2 and at 3. */
+  readonly q: number;
+  readonly x: number;
+}
+
+/**
+ * The other actor's future is a cycle: Q reads `x`, then flips it twice and is back where it
+ * started. The look-ahead meets the cycle's writes of `x` only at states of the cycle other
+ * than the one it entered by; all the states of a strongly connected component share one
+ * future, so P (a reader of `x`) must not run alone at the initial state.
+ */
+const loopingWriter: Model<C, 'P' | 'Q'> = {
+  name: 'looping writer',
+  initialStates: () => [{ p: 0, seen: 0, q: 0, x: 0 }],
+  actions: () => ['P', 'Q'],
+  nextState: (s, a) => {
+    if (a === 'P') return s.p === 0 ? { ...s, p: 1, seen: s.x } : undefined;
+    const q = (s.q + 1) % 4;
+    return s.q >= 2 ? { ...s, q, x: 1 - s.x } : { ...s, q };
+  },
+  invariants: [{ name: 'p-reads-x-as-zero', holds: (s) => s.seen === 0, reads: ['seen'] }],
+  actor: (a) => a,
+  por: {
+    footprint: (s, actor) =>
+      actor === 'P' ? { reads: ['p', 'x'], writes: ['p', 'seen'] } : s.q === 0 ? { reads: ['q', 'x'], writes: ['q'] } : s.q === 1 ? { reads: ['q'], writes: ['q'] } : { reads: ['q', 'x'], writes: ['q', 'x'] },
+    owner: (_s, key) => (key === 'p' || key === 'seen' ? 'P' : key === 'q' ? 'Q' : undefined),
+  },
+};
+
+describe('C1 by look-ahead on a cyclic future', () => {
+  it('a write met inside a cycle of the other actor counts for every state of the cycle: the violation is found as without reduction', () => {
+    const none = check(loopingWriter, { reduction: 'none' });
+    expect([none.verdict, none.property, none.stats.distinctStates]).toEqual(['violation', 'p-reads-x-as-zero', 9]);
+    for (const strategy of ['bfs', 'dfs'] as const) {
+      const r = check(loopingWriter, { reduction: 'por', strategy });
+      expect([r.verdict, r.property]).toEqual(['violation', 'p-reads-x-as-zero']);
+    }
+  });
+});
+
+describe('the look-ahead remembers futures', () => {
+  /**
+   * Q's steps: r1 → A, r2 → A, then the cycle A → B → C → D → A, writing `x` at C and D. P
+   * reads `y` at r1 and `x` at r2. The look-ahead for P at r1 finds Q's whole future (no
+   * conflict with `y`) and remembers it for A, B, C and D; the one at r2 meets A and must take
+   * the cycle's writes of `x` from what it remembers.
+   */
+  const qNext: Record<string, string> = { r1: 'A', r2: 'A', A: 'B', B: 'C', C: 'D', D: 'A' };
+  const make = () =>
+    new AmpleSets<string>(
+      {
+        footprint: (s, actor) =>
+          actor === 'P'
+            ? { reads: s === 'r1' ? ['y'] : s === 'r2' ? ['x'] : [], writes: [] }
+            : s === 'C' || s === 'D'
+              ? { reads: ['q', 'x'], writes: ['q', 'x'] }
+              : { reads: ['q'], writes: ['q'] },
+        owner: (_s, key) => (key === 'q' ? 'Q' : undefined),
+      },
+      [{ name: 'true', holds: () => true, reads: [] }],
+      {
+        limit: 100,
+        key: (s) => s,
+        successors: (s, without) => [
+          ...(without !== 'Q' && qNext[s] ? [{ actor: 'Q', state: qNext[s]! }] : []),
+          ...(without !== 'P' && s.startsWith('r') ? [{ actor: 'P', state: `${s}-p` }] : []),
+        ],
+      },
+    );
+  const enabled = [{ actor: 'P' }, { actor: 'Q' }];
+  const chosen = (ample: AmpleSets<string>, s: string) => [...ample.candidates(s, enabled)].map((c) => c.map((e) => e.actor).join());
+
+  it('a future found inside a cycle belongs to every state of the cycle, writes met past the entry included', () => {
+    const ample = make();
+    expect(chosen(ample, 'r1')).toEqual(['Q', 'P']);
+    expect(ample.lookaheads).toBe(1);
+    // From r2, P's look-ahead stops at A, whose future it knows: it writes x (at C and D).
+    expect(chosen(ample, 'r2')).toEqual(['Q']);
+    expect(chosen(make(), 'r2')).toEqual(['Q']);
   });
 });
