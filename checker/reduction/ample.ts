@@ -71,7 +71,7 @@ interface LocalFuture<S> extends Future {
   readonly succs: readonly { readonly state: S; readonly key: string }[];
 }
 /** States whose `LocalFuture` the look-ahead remembers (they hold states: bounded tighter). */
-const LOCALS_LIMIT = Number(process.env.LOCALS ?? 20_000);
+const LOCALS_LIMIT = 20_000;
 
 /** A state on the look-ahead's depth-first search (Tarjan's algorithm, for its cycles). */
 interface Visit<S> {
