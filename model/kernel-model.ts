@@ -176,12 +176,15 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   // its entry, their successors of theirs...)
   let lastState: KernelState | undefined;
   let lastSuccessors: Succ[] = [];
+  /** Whether the footprints of lastState's steps were recorded with them. */
+  let lastRecorded = false;
   const computeSuccessors = (s: KernelState) => {
     if (s === lastState) return lastSuccessors;
     const out: Succ[] = [];
     if (s.oops === null) for (let cpu = 0; cpu < s.cpus.size; cpu++) successorsOfCpu(s, cpu, out);
     lastState = s;
     lastSuccessors = out;
+    lastRecorded = recording;
     return out;
   };
   const cpuOf = (actor: string | number) => Number(String(actor).slice(3));
@@ -199,9 +202,11 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   /** The look-ahead's question: the steps of every CPU but `actor`'s (footprints recorded on the way). */
   const successorsWithout = (s: KernelState, actor: string | number) => {
     const skip = cpuOf(actor);
+    // A look-ahead starts at the state the search just expanded: its steps (and their footprints) are known.
+    if (s === lastState && lastRecorded) return lastSuccessors.filter((x) => x.action.cpu !== skip).map((x) => ({ actor: cpuActors[x.action.cpu]!, state: x.state }));
     const out: Succ[] = [];
     if (s.oops === null) for (let cpu = 0; cpu < s.cpus.size; cpu++) if (cpu !== skip) successorsOfCpu(s, cpu, out);
-    return out.map((x) => ({ actor: `CPU${x.action.cpu}`, state: x.state }));
+    return out.map((x) => ({ actor: cpuActors[x.action.cpu]!, state: x.state }));
   };
 
   // The checker evaluates every invariant of one state before the next state: keep the facts
