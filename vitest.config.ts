@@ -15,6 +15,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // The long tests (npm run test:deep) have their own config.
+    exclude: ['test/deep/**', '**/node_modules/**'],
     // Two cores on the reference machine; model-checking tests are CPU-bound.
     maxWorkers: 2,
     // CLIs spawned by tests run the sources too (bin/mmcheck.js reads MMCHECK_SOURCE).

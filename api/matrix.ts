@@ -34,7 +34,7 @@ export interface MatrixOptions {
   /** Built-in design names, or designs loaded from files (`loadDesign`): those run on every scenario. */
   readonly designs?: readonly (string | Design)[];
   readonly onCell?: (cell: MatrixCell, index: number, total: number) => void;
-  /** Partial-order and symmetry reduction (default `symmetry`; `all`: every reduction each cell's model supports). */
+  /** Partial-order and symmetry reduction (default `all`: every reduction each cell's model supports). */
   readonly reduction?: CheckOptions['reduction'];
   /**
    * Wider bounds: every cell with at least two CPUs and two IRQs per CPU (DEEP_PARAMS, or the
@@ -154,6 +154,23 @@ export function runCell(scenario: Scenario, design: string | Design, o: CellOpti
     ...(report.message ? { message: report.message } : {}),
     ...(o.deep ? { searches } : {}),
   };
+}
+
+/**
+ * How a cell run twice (here: unreduced, then reduced) agrees with itself. Two violations of one
+ * property, or two passes over whole spaces, are `same`; one side stopped by a cap or a time
+ * limit (incomplete) agrees with anything. A `CONTRADICTION` is one side passing over its whole
+ * space where the other found a violation, or two different violated properties.
+ */
+export type CellAgreement = 'same' | 'only the second complete' | 'only the first complete' | 'both incomplete' | 'CONTRADICTION';
+export function cellAgreement(first: MatrixCell, second: MatrixCell): CellAgreement {
+  const v = (c: MatrixCell) => (c.verdict === 'violation' ? 'violation' : c.complete ? 'pass' : 'incomplete');
+  const [a, b] = [v(first), v(second)];
+  if (a === 'violation' && b === 'violation') return first.property === second.property ? 'same' : 'CONTRADICTION';
+  if (a === b) return a === 'pass' ? 'same' : 'both incomplete';
+  if (a === 'incomplete') return 'only the second complete';
+  if (b === 'incomplete') return 'only the first complete';
+  return 'CONTRADICTION';
 }
 
 export function runMatrix(o: MatrixOptions = {}): MatrixCell[] {

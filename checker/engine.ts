@@ -36,7 +36,7 @@ export interface CheckOptions {
   /** Check only these invariants (by name); default all of the model's. */
   readonly invariants?: readonly string[];
   /**
-   * Partial-order and symmetry reduction, where the model supports them (default `symmetry`: partial-order reduction is asked for, see reduction/setup.ts).
+   * Partial-order and symmetry reduction, where the model supports them (default `all`, see reduction/setup.ts).
    * `none` explores every interleaving: BFS then gives the shortest counterexample.
    */
   readonly reduction?: ReductionMode;

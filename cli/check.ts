@@ -66,7 +66,7 @@ export const SEARCH_OPTIONS = {
     type: 'string',
     arg: 'MODE',
     choices: ['all', 'por', 'symmetry', 'none'],
-    help: 'reduction where the model supports it (default symmetry); por and all add partial-order reduction: same verdicts in fewer states, but on the kernel model it takes more time and memory today, and a bfs trace under it may not be the shortest (docs/reduction.md)',
+    help: 'reduction where the model supports it (default all): the same verdicts in fewer states; a bfs trace under partial-order reduction (por, all) may not be the shortest, none gives the shortest and the unreduced counts (docs/reduction.md)',
   },
   continue: { type: 'boolean', help: 'keep exploring after a violation (first violation per invariant is kept)' },
   workers: { type: 'int', arg: 'N', min: 1, help: 'bfs on N worker threads (default 1); same counts, verdict and trace as one' },

@@ -13,7 +13,7 @@
  * properties (both are real violations then; the capped searches met them in another order).
  * Output: Markdown, one row per cell, then the counts. Exit 1 on a contradiction.
  */
-import { runCell, matrixPlan, type MatrixCell } from '../api/matrix.ts';
+import { cellAgreement, runCell, matrixPlan, type CellAgreement, type MatrixCell } from '../api/matrix.ts';
 import { allScenarios } from '../model/scenarios/index.ts';
 
 const USAGE = 'usage: npm run reduction-deep [-- --scenario NAME]... [--time-limit S]';
@@ -41,24 +41,21 @@ if (!(timeLimit > 0)) {
 }
 
 const outcome = (c: MatrixCell) => (c.verdict === 'violation' ? `violation (${c.property})` : c.complete ? 'pass' : 'incomplete');
-type Agreement = 'same' | 'only all complete' | 'only none complete' | 'both incomplete' | 'CONTRADICTION';
-function agreement(none: MatrixCell, all: MatrixCell): Agreement {
-  const v = (c: MatrixCell) => (c.verdict === 'violation' ? 'violation' : c.complete ? 'pass' : 'incomplete');
-  const [a, b] = [v(none), v(all)];
-  if (a === 'violation' && b === 'violation') return none.property === all.property ? 'same' : 'CONTRADICTION';
-  if (a === b) return a === 'pass' ? 'same' : 'both incomplete';
-  if (a === 'incomplete') return 'only all complete';
-  if (b === 'incomplete') return 'only none complete';
-  return 'CONTRADICTION';
-}
+const WORDS: Record<CellAgreement, string> = {
+  same: 'same',
+  'only the second complete': 'only all complete',
+  'only the first complete': 'only none complete',
+  'both incomplete': 'both incomplete',
+  CONTRADICTION: 'CONTRADICTION',
+};
 
 const plan = matrixPlan(scenarios.length ? { scenarios } : {});
-const counts = new Map<Agreement, number>();
+const counts = new Map<string, number>();
 process.stdout.write('| cell | none | all | states none / all | s none / all | |\n|---|---|---|---:|---:|---|\n');
 for (const { scenario, design } of plan) {
   const none = runCell(scenario, design, { deep: true, reduction: 'none', timeLimitSeconds: timeLimit });
   const all = runCell(scenario, design, { deep: true, reduction: 'all', timeLimitSeconds: timeLimit });
-  const agree = agreement(none, all);
+  const agree = WORDS[cellAgreement(none, all)];
   counts.set(agree, (counts.get(agree) ?? 0) + 1);
   process.stdout.write(
     `| ${scenario.name} × ${design} | ${outcome(none)} | ${outcome(all)} | ${none.distinctStates} / ${all.distinctStates} | ${none.seconds.toFixed(1)} / ${all.seconds.toFixed(1)} | ${agree} |\n`,
