@@ -46,7 +46,20 @@ export function statsLine(r: CheckResult): string {
     `${n(s.statesPerSecond)} states/s`,
     `${s.bytesPerState} B/state`,
     `fingerprint collision probability ${s.collisionProbability.toExponential(1)}`,
+    ...reductionItem(r),
   ].join(' · ');
+}
+
+/**
+ * What reduction changed the counts (they are then not the unreduced ones TLC would give):
+ * partial-order reduction when it expanded a state with one actor's steps only, symmetry when on.
+ */
+function reductionItem(r: CheckResult): string[] {
+  const red = r.stats.reduction;
+  const reduced = red?.por ? (red.reducedStates ?? 0) : 0;
+  if (!red || (reduced === 0 && !red.symmetry)) return [];
+  const por = reduced > 0 ? [`partial-order (${reduced.toLocaleString('en-US')} states expanded with one actor's steps)`] : [];
+  return [`reduction: ${[...por, ...(red.symmetry ? ['symmetry'] : [])].join(' and ')}; --reduction none for unreduced counts`];
 }
 
 /** The trace with the state after each step (the model's `formatState`, or JSON), in `width` columns. */

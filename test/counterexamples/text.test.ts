@@ -80,6 +80,17 @@ describe('mmcheck check fits the terminal', () => {
     expect(widest(renderKernelResult(result, model, { width: 50 }))).toBeLessThanOrEqual(50);
   });
 
+  it('says when reduction changed the counts, and how to get the unreduced ones', () => {
+    const flat = (r: ReturnType<typeof runScenario>) => renderKernelResult(r.result, r.model, { width: 1000 });
+    const twoCpus = runScenario(SEED, { design: 'v6', params: { cpus: 2, irqs: 1 } });
+    expect(twoCpus.result.stats.reduction?.reducedStates).toBe(1838);
+    expect(flat(twoCpus)).toContain("2,711 distinct states · 5,828 generated · depth 24 · ");
+    expect(flat(twoCpus)).toContain(" · reduction: partial-order (1,838 states expanded with one actor's steps); --reduction none for unreduced counts");
+    // One CPU: nothing to reorder, the counts are the unreduced ones, and the line says nothing.
+    expect(flat(runScenario(SEED, { design: 'v6' }))).not.toContain('reduction:');
+    expect(flat(runScenario(SEED, { design: 'v6', params: { cpus: 2, irqs: 1 }, reduction: 'none' }))).not.toContain('reduction:');
+  });
+
   it('explains every abbreviation in a legend', async () => {
     const { model, result } = runScenario(SEED, { design: 'v6' });
     const text = renderKernelResult(result, model, { width: 100 });

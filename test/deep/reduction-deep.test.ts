@@ -26,6 +26,8 @@ describe(`the deep matrix agrees under --reduction all and none (${TIME_LIMIT} s
       const agreement = cellAgreement(none, all);
       tally.set(agreement, [...(tally.get(agreement) ?? []), `${scenario.name} × ${design}`]);
       const outcome = (c: typeof none) => [c.verdict, c.property, c.complete];
+      const said = (c: typeof none) => `${c.verdict === 'violation' ? `violation of ${c.property}` : c.complete ? 'pass' : 'incomplete'} (${c.distinctStates} states, ${c.seconds.toFixed(1)} s)`;
+      console.log(`${scenario.name} × ${design}: none ${said(none)}, all ${said(all)}: ${agreement}`);
       if (agreement === 'same') expect(outcome(all)).toEqual(outcome(none));
       expect(agreement, `none: ${JSON.stringify(outcome(none))}, all: ${JSON.stringify(outcome(all))}`).not.toBe('CONTRADICTION');
     });
