@@ -9,7 +9,8 @@
  *     goes from 120,000 at 1 M states to 267,000 at 25 M), from 1 M states (default) to 25 M
  *     (--long);
  *   - visited-table bytes per state, parent links included: at most 32;
- *   - parallel BFS: 1 against 2 workers (same counts; the speed-up as measured).
+ *   - parallel BFS: 1 against 2 workers (same counts; the speed-up as measured), on the
+ *     plain-object model and on the kernel model.
  * A missed target prints MISSED. Figures are wall-clock; the CPU time of the search process is
  * shown next to them because a shared machine's load moves wall-clock figures a lot.
  *
@@ -246,28 +247,29 @@ function plainBench(label: string, rounds: number, timeLimit: number, heapMiB: n
   return c;
 }
 
-function workersBench(rounds: number, timeLimit: number): void {
-  const one = runChild({ model: 'plain', rounds, irqs: 4, workers: 1, timeLimit }, 2048);
-  const two = runChild({ model: 'plain', rounds, irqs: 4, workers: 2, timeLimit }, 2048);
+/** One worker against two on the same search: the same counts, and the speed-up as measured. */
+function workersBench(what: string, spec: ChildSpec, describe: string): void {
+  const one = runChild({ ...spec, workers: 1 }, 2048);
+  const two = runChild({ ...spec, workers: 2 }, 2048);
   if (typeof one === 'string' || typeof two === 'string') {
-    rows.push({ what: 'plain bfs, 2 workers vs 1: speed-up', value: '-', unit: '×', note: `MISSED: ${typeof one === 'string' ? one : two}` });
+    rows.push({ what: `${what}, 2 workers vs 1: speed-up`, value: '-', unit: '×', note: `MISSED: ${typeof one === 'string' ? one : two}` });
     return;
   }
   const same = one.distinct === two.distinct && one.generated === two.generated && one.verdict === two.verdict;
   rows.push({
-    what: 'plain bfs, 1 worker: distinct states/s',
+    what: `${what}, 1 worker: distinct states/s`,
     value: fmtInt(one.distinct / one.seconds),
     unit: 'states/s',
-    note: `rounds=${rounds}: ${searchNote(one)}`,
+    note: `${describe}: ${searchNote(one)}`,
   });
   rows.push({
-    what: 'plain bfs, 2 workers: distinct states/s',
+    what: `${what}, 2 workers: distinct states/s`,
     value: fmtInt(two.distinct / two.seconds),
     unit: 'states/s',
     note: `${searchNote(two)}; counts ${same ? 'identical' : 'DIFFERENT (a bug)'}`,
   });
   rows.push({
-    what: 'plain bfs, 2 workers vs 1: speed-up',
+    what: `${what}, 2 workers vs 1: speed-up`,
     value: (one.seconds / two.seconds).toFixed(2),
     unit: '×',
     note: `wall clock, on ${os.availableParallelism()} available CPUs shared with whatever else runs (load ${loadNow()})`,
@@ -318,10 +320,10 @@ search('dfs', 0.8);
 
 if (quick) {
   plainBench('≈0.19 M', LAZY_MMU_SIZES['0.19M'], 30, 1024);
-  workersBench(LAZY_MMU_SIZES['0.19M'], 30);
+  workersBench('plain bfs', { model: 'plain', rounds: LAZY_MMU_SIZES['0.19M'], irqs: 4, timeLimit: 30 }, `rounds=${LAZY_MMU_SIZES['0.19M']}`);
 } else {
   plainBench('≈1 M', LAZY_MMU_SIZES['1M'], 120, 2048);
-  workersBench(LAZY_MMU_SIZES['0.5M'], 90);
+  workersBench('plain bfs', { model: 'plain', rounds: LAZY_MMU_SIZES['0.5M'], irqs: 4, timeLimit: 90 }, `rounds=${LAZY_MMU_SIZES['0.5M']}`);
 }
 if (long) {
   plainBench('≈5 M', LAZY_MMU_SIZES['5M'], 300, 4096);
@@ -341,6 +343,8 @@ kernelBench('kernel bfs, 1 CPU', seed({ irqs: quick ? 2 : 5 }));
 // What a longer run sees once V8 has compiled the model (not the target's figure: the cold one is).
 kernelBench('kernel bfs, 1 CPU, warm', seed({ irqs: quick ? 2 : 5 }, { warm: true }));
 kernelBench('kernel bfs, 2 CPUs', seed({ cpus: 2, irqs: quick ? 0 : 1 }));
+// Worker threads on the kernel model (each rebuilds it from its scenario and design names).
+workersBench('kernel bfs, 2 CPUs', seed({ cpus: 2, irqs: quick ? 0 : 1 }), 'seed-por-reset-lazy-mmu × v6-pause-lazy-mmu-in-finish-task-switch');
 
 printTable();
 if (skipped.length) console.log(`skipped: ${skipped.join('; ')}`);
