@@ -144,3 +144,43 @@ describe('the look-ahead remembers futures', () => {
     expect(chosen(make(), 'r2')).toEqual(['Q']);
   });
 });
+
+describe('the look-ahead budget', () => {
+  interface B {
+    /** P's counter: each step also writes the shared `z` (the same value), so no summary crosses it. */
+    readonly p: number;
+    /** Q's counter: each step reads the shared `y`, which nobody writes. */
+    readonly q: number;
+  }
+  const M = 150;
+  const L = 1500;
+  /**
+   * At every state of P's, its look-ahead explores Q's whole remaining chain (new states each
+   * time: P's counter is part of them) and finds no conflict: about M × L successor
+   * computations, against M states the reduced search would expand. The budget stops that.
+   */
+  const costly: Model<B, 'P' | 'Q'> = {
+    name: 'costly look-aheads',
+    initialStates: () => [{ p: 0, q: 0 }],
+    actions: () => ['P', 'Q'],
+    nextState: (s, a) => (a === 'P' ? (s.p < M ? { ...s, p: s.p + 1 } : undefined) : s.q < L ? { ...s, q: s.q + 1 } : undefined),
+    invariants: [{ name: 'true', holds: () => true, reads: [] }],
+    actor: (a) => a,
+    por: {
+      footprint: (_s, actor) => (actor === 'P' ? { reads: ['p'], writes: ['p', 'z'] } : { reads: ['q', 'y'], writes: ['q'] }),
+      owner: (_s, key) => (key === 'p' ? 'P' : key === 'q' ? 'Q' : undefined),
+    },
+  };
+
+  it('look-aheads stop once they have cost far more than the search: the actor is then not chosen (sound, less reduced)', () => {
+    const refusals = new Map<string, number>();
+    const r = check(costly, { reduction: 'por', onReductionRefusal: (actor, why) => refusals.set(`${String(actor)} ${why}`, (refusals.get(`${String(actor)} ${why}`) ?? 0) + 1) });
+    const none = check(costly, { reduction: 'none' });
+    expect([r.verdict, none.verdict, none.stats.distinctStates]).toEqual(['pass', 'pass', (M + 1) * (L + 1)]);
+    expect(refusals.get('P look-ahead budget')).toBeGreaterThan(0);
+    // Before the budget ran out P ran alone; after, every interleaving is kept.
+    expect(r.stats.distinctStates).toBeGreaterThan(M);
+    expect(r.stats.distinctStates).toBeLessThan(none.stats.distinctStates);
+    expect(check(costly, { reduction: 'por' }).stats).toEqual({ ...r.stats, seconds: expect.any(Number), statesPerSecond: expect.any(Number), bytesPerState: expect.any(Number) });
+  });
+});
