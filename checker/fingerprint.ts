@@ -290,21 +290,17 @@ function rawStringInto(s: string, tag: Tag): void {
 }
 
 function objectInto(obj: object): void {
-  // Plain objects and arrays first, by prototype: they never carry the memo slot, and looking
-  // for a Symbol they lack walks their prototype chain (a third of this function's time on
-  // plain-object models).
-  const proto = Object.getPrototypeOf(obj);
-  if (proto === Object.prototype || proto === null) {
-    if (Object.isFrozen(obj)) return memoized(obj, plainObjectInto);
-    return plainObjectInto(obj as Record<string, unknown>);
-  }
-  if (proto === Array.prototype) return Object.isFrozen(obj) ? memoized(obj, arrayInto) : arrayInto(obj as unknown[]);
-  // Most other objects a search meets are already hashed (the unchanged parts of the parent): their slot first.
+  // Most objects a search meets are already hashed (the unchanged parts of the parent): their slot first.
   const slot = (obj as MemoSlot)[FINGERPRINT_MEMO];
   if (slot !== undefined && slot !== null) return fromMemo(slot);
   if (Array.isArray(obj)) {
     if (Object.isFrozen(obj)) return memoized(obj, arrayInto);
     return arrayInto(obj);
+  }
+  const proto = Object.getPrototypeOf(obj);
+  if (proto === Object.prototype || proto === null) {
+    if (Object.isFrozen(obj)) return memoized(obj, plainObjectInto);
+    return plainObjectInto(obj as Record<string, unknown>);
   }
   if (slot === null && isImmutable(obj)) return slotted(obj as unknown as MemoSlot);
   const custom = (obj as Partial<SelfFingerprinting>)[FINGERPRINT];
