@@ -137,28 +137,14 @@ export class K {
   }
 
   // The running CPU, task and frame, looked up once per context (a context never changes).
-  // While a footprint is recorded they are views, kept for the footprint they note reads in
-  // (finding a CPU or task notes nothing; finding the task reads rq->curr, noted the first time).
   private cpuCache: Cpu | undefined;
   private taskCache: Task | undefined;
-  private viewsFor: object | undefined;
-  private cpuView: Cpu | undefined;
-  private taskView: Task | undefined;
-  private viewed(): boolean {
-    const footprint = activeRecorder()?.footprint;
-    if (footprint === undefined) return false;
-    if (this.viewsFor !== footprint) {
-      this.viewsFor = footprint;
-      this.cpuView = this.taskView = undefined;
-    }
-    return true;
-  }
 
   get knobs(): Knobs {
     return this.env.knobs;
   }
   get cpu(): Cpu {
-    if (this.viewed()) return (this.cpuView ??= this.s.cpus.get(this.cpuId)!); // a view, noting each read
+    if (activeRecorder()) return this.s.cpus.get(this.cpuId)!; // a view, noting each read
     return (this.cpuCache ??= this.s.cpus.get(this.cpuId)!);
   }
   /** rq->curr */
@@ -166,7 +152,7 @@ export class K {
     return this.cpu.curr;
   }
   get task(): Task {
-    if (this.viewed()) return (this.taskView ??= this.s.tasks.get(this.taskId)!);
+    if (activeRecorder()) return this.s.tasks.get(this.taskId)!;
     return (this.taskCache ??= this.s.tasks.get(this.taskId)!);
   }
   get frame(): Frame {

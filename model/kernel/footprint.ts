@@ -22,8 +22,6 @@ import { PER_TASK_RULE, taskBalanced } from './task-facts.ts';
 export class Recorder {
   readonly reads = new Set<string>();
   readonly writes = new Set<string>();
-  /** Which footprint is being recorded (a new token at each reset): views made for another are stale. */
-  footprint: object = {};
   /** Records written through an element view: their writes are already noted, by element key. */
   // Maps, not WeakMaps: a recorder lives for one footprint, and weak entries cost the collector.
   readonly derived = new Map<object, string>();
@@ -35,7 +33,6 @@ export class Recorder {
    */
   reset(): void {
     if (active === this) throw new Error('Recorder.reset() while it records');
-    this.footprint = {};
     this.reads.clear();
     this.writes.clear();
     this.derived.clear();
