@@ -4,7 +4,7 @@
  */
 import { immutableCodec, UsageError, type Invariant, type Model, type WorkerSource } from '../checker/index.ts';
 import { RULES, type KernelEvent, type KernelFacts, type KernelRule } from '../properties/index.ts';
-import { getDesign, withSettings, type Design } from './designs.ts';
+import { allDesigns, withSettings, type Design } from './designs.ts';
 import { designOf, type DesignDefinition } from './design-file.ts';
 import { DEFAULT_GEOMETRY, linearAlias, pagesPerEntry, regionBase, tableIndex, type Geometry } from './hardware/geometry.ts';
 import { KPKEYS_PKEY_PGTABLES, por_permits } from './hardware/pkeys.ts';
@@ -202,10 +202,13 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   /** The look-ahead's question: the steps of every CPU but `actor`'s (footprints recorded on the way). */
   const successorsWithout = (s: KernelState, actor: string | number) => {
     const skip = cpuOf(actor);
+    let out: Succ[];
     // A look-ahead starts at the state the search just expanded: its steps (and their footprints) are known.
-    if (s === lastState && lastRecorded) return lastSuccessors.filter((x) => x.action.cpu !== skip).map((x) => ({ actor: cpuActors[x.action.cpu]!, state: x.state }));
-    const out: Succ[] = [];
-    if (s.oops === null) for (let cpu = 0; cpu < s.cpus.size; cpu++) if (cpu !== skip) successorsOfCpu(s, cpu, out);
+    if (s === lastState && lastRecorded) out = lastSuccessors.filter((x) => x.action.cpu !== skip);
+    else {
+      out = [];
+      if (s.oops === null) for (let cpu = 0; cpu < s.cpus.size; cpu++) if (cpu !== skip) successorsOfCpu(s, cpu, out);
+    }
     return out.map((x) => ({ actor: cpuActors[x.action.cpu]!, state: x.state }));
   };
 
@@ -424,7 +427,7 @@ function workerSupport(scenario: Scenario, o: KernelModelOptions): { workerSourc
   const d = o.design ?? 'v6';
   // A registered design goes by name (the command line resolves --design NAME to its object).
   const design =
-    typeof d === 'string' ? d : (d as Design).file !== undefined ? { file: (d as Design).file! } : isRegisteredDesign(d as Design) ? (d as Design).name : undefined;
+    typeof d === 'string' ? d : (d as Design).file !== undefined ? { file: (d as Design).file! } : allDesigns().includes(d as Design) ? (d as Design).name : undefined;
   if (design === undefined || !scenario.name) return { codec: KERNEL_CODEC };
   const args: KernelWorkerArgs = {
     scenario: scenario.name,
@@ -434,14 +437,6 @@ function workerSupport(scenario: Scenario, o: KernelModelOptions): { workerSourc
     ...(o.invariants ? { invariants: o.invariants } : {}),
   };
   return { workerSource: { module: import.meta.url, export: 'kernelModelForWorker', args }, codec: KERNEL_CODEC };
-}
-
-function isRegisteredDesign(d: Design): boolean {
-  try {
-    return getDesign(d.name) === d;
-  } catch {
-    return false;
-  }
 }
 
 /** A worker thread's copy of a kernel model (see `workerSupport`). */

@@ -438,9 +438,7 @@ export class AmpleSets<S> {
             if ('failure' in f) return this.fail(f.failure);
             const c = conflictIn(f.reads, f.writes);
             if (c !== undefined) return this.fail(c, CONFLICT);
-            v.reads = unite(v.reads, f.reads);
-            v.writes = unite(v.writes, f.writes);
-            if (v.disabled !== undefined) v.disabled = unite(v.disabled, f.disabled!);
+            absorb(v, f);
             continue;
           }
           const w = onStack.get(t.key);
@@ -458,26 +456,17 @@ export class AmpleSets<S> {
         const parent = path[path.length - 1];
         if (v.lowlink === v.index) {
           // v roots a strongly connected component: its members (above it on the stack) share one future.
-          let reads = v.reads;
-          let writes = v.writes;
-          let disabled = v.disabled;
           const members: Visit<S>[] = [];
           for (;;) {
             const w = tarjan.pop()!;
             onStack.delete(w.key);
             members.push(w);
             if (w === v) break;
-            reads = unite(reads, w.reads);
-            writes = unite(writes, w.writes);
-            if (disabled !== undefined) disabled = unite(disabled, w.disabled!);
+            absorb(v, w);
           }
-          const future = this.intern(reads, writes, disabled);
+          const future = this.intern(v.reads, v.writes, v.disabled);
           for (const w of members) this.remember(w.key, slot, future);
-          if (parent !== undefined) {
-            parent.reads = unite(parent.reads, future.reads);
-            parent.writes = unite(parent.writes, future.writes);
-            if (parent.disabled !== undefined) parent.disabled = unite(parent.disabled, future.disabled!);
-          }
+          if (parent !== undefined) absorb(parent, future);
         } else if (parent !== undefined) parent.lowlink = Math.min(parent.lowlink, v.lowlink);
       }
       found = this.futureOf(rootKey, slot)!;
@@ -609,6 +598,13 @@ function firstConflict(theirs: Summary, mine: Unsettled): string | undefined {
   for (const k of mine.writes) if (theirs.writes.has(k) || theirs.reads.has(k)) return k;
   if (mine.visible !== undefined && theirs.visibleWrite !== undefined) return theirs.visibleWrite;
   return undefined;
+}
+
+/** Unites `f` into the future `into` is gathering (its own arrays: a look-ahead's visit). */
+function absorb(into: { reads: Bits; writes: Bits; disabled: Bits | undefined }, f: Future): void {
+  into.reads = unite(into.reads, f.reads);
+  into.writes = unite(into.writes, f.writes);
+  if (into.disabled !== undefined) into.disabled = unite(into.disabled, f.disabled!);
 }
 
 /** The look-ahead found a step of another actor that conflicts (and stopped there). */
