@@ -31,7 +31,13 @@ export interface VisitedTableOptions {
 type ActionColumn = Uint8Array | Uint16Array | Uint32Array;
 
 export class VisitedTable {
-  private slots: Uint32Array; // id + 1, or EMPTY
+  /**
+   * The hash index, 2^k slots: EMPTY, or id + 1 in the low k bits (ids stay below 2^k, the
+   * load being at most 3/4) and the top 32 - k bits of the fingerprint's hash above them, so
+   * a probe passes most other fingerprints without reading their column (a cache miss each
+   * at tens of millions of states).
+   */
+  private slots: Uint32Array;
   private mask: number;
   /** Fingerprints by id: [hi, lo] interleaved, in chunks. */
   private readonly fps: Uint32Array[] = [];
@@ -84,14 +90,18 @@ export class VisitedTable {
     lo >>>= 0;
     const mask = this.mask;
     const slots = this.slots;
-    let i = slotOf(hi, lo) & mask;
+    const h = slotOf(hi, lo);
+    const tag = h & ~mask;
+    let i = h & mask;
     for (;;) {
       const s = slots[i];
       if (s === EMPTY) return -1;
-      const id = s - 1;
-      const c = this.fps[id >>> CHUNK_BITS];
-      const o = (id & CHUNK_MASK) * 2;
-      if (c[o + 1] === lo && c[o] === hi) return id;
+      if ((s & ~mask) === tag) {
+        const id = (s & mask) - 1;
+        const c = this.fps[id >>> CHUNK_BITS];
+        const o = (id & CHUNK_MASK) * 2;
+        if (c[o + 1] === lo && c[o] === hi) return id;
+      }
       i = (i + 1) & mask;
     }
   }
@@ -109,14 +119,18 @@ export class VisitedTable {
     lo >>>= 0;
     const mask = this.mask;
     const slots = this.slots;
-    let i = slotOf(hi, lo) & mask;
+    const h = slotOf(hi, lo);
+    const tag = h & ~mask;
+    let i = h & mask;
     for (;;) {
       const s = slots[i];
       if (s === EMPTY) break;
-      const id = s - 1;
-      const c = this.fps[id >>> CHUNK_BITS];
-      const o = (id & CHUNK_MASK) * 2;
-      if (c[o + 1] === lo && c[o] === hi) return -id - 1;
+      if ((s & ~mask) === tag) {
+        const id = (s & mask) - 1;
+        const c = this.fps[id >>> CHUNK_BITS];
+        const o = (id & CHUNK_MASK) * 2;
+        if (c[o + 1] === lo && c[o] === hi) return -id - 1;
+      }
       i = (i + 1) & mask;
     }
     const id = this.count;
@@ -131,7 +145,7 @@ export class VisitedTable {
       this.setAction(id, action);
     }
     if (this.depthOf) this.depthOf[chunk][at] = depth;
-    slots[i] = id + 1;
+    slots[i] = tag | (id + 1);
     this.count++;
     if (this.count > slots.length * MAX_LOAD) this.growSlots();
     return id;
@@ -211,9 +225,10 @@ export class VisitedTable {
     for (let id = 0; id < this.count; id++) {
       const c = this.fps[id >>> CHUNK_BITS];
       const o = (id & CHUNK_MASK) * 2;
-      let i = slotOf(c[o], c[o + 1]) & mask;
+      const h = slotOf(c[o], c[o + 1]);
+      let i = h & mask;
       while (slots[i] !== EMPTY) i = (i + 1) & mask;
-      slots[i] = id + 1;
+      slots[i] = (h & ~mask) | (id + 1);
     }
     this.slots = slots;
     this.mask = mask;

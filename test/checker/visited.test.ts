@@ -167,6 +167,27 @@ describe('VisitedTable growth', () => {
     expect(t.size).toBe(10_000);
     expect(t.find(fp(5000, 0xabcdef))).toBe(-1);
   });
+
+  it('fingerprints whose slot hashes are equal (same slot, same tag bits) are still told apart, before and after growth', () => {
+    // The slot hash is lo ^ imul(hi, 0x9e3779b1) (visited.ts, slotOf): choose lo so that every
+    // key has the same one. The index keeps the hash's top bits beside each id as a filter;
+    // these keys pass it, so only the full comparison tells them apart.
+    const h = 0x5eed1234;
+    const sameSlot = (hi: number) => fp(hi, (h ^ Math.imul(hi, 0x9e3779b1)) >>> 0);
+    const t = new VisitedTable({ initialCapacity: 16 });
+    for (let i = 0; i < 300; i++) expect(t.insert(sameSlot(i * 7919))).toBe(i);
+    // Interleave keys of other slots, so the table grows (and re-files every tag) in between.
+    const rnd = xorshift(99);
+    const others: Fingerprint[] = [];
+    for (let i = 0; i < 3000; i++) others.push(fp(rnd(), rnd()));
+    others.forEach((f, i) => expect(t.insert(f)).toBe(300 + i));
+    for (let i = 0; i < 300; i++) expect(t.insert(sameSlot(i * 7919))).toBe(-i - 1);
+    others.forEach((f, i) => expect(t.find(f)).toBe(300 + i));
+    expect(t.find(sameSlot(300 * 7919))).toBe(-1);
+    // Same slot hash, but hi and lo each off by one bit from a stored key: absent.
+    expect(t.find(fp(7919, (h ^ Math.imul(7919, 0x9e3779b1)) >>> 0 ^ 1))).toBe(-1);
+    expect(t.size).toBe(3300);
+  });
 });
 
 describe('VisitedTable columns sized to need', () => {
