@@ -4,6 +4,7 @@
  */
 import type { Invariant, Model } from './model.ts';
 import { ModelError, UsageError } from './errors.ts';
+import { collectGarbage } from './heap.ts';
 import {
   extendFingerprint,
   fingerprintFromOverride,
@@ -272,11 +273,22 @@ export class Engine<S, A> {
     return this.memoryExceeded();
   }
 
-  /** Samples the heap; true when over `maxMemoryBytes`. */
+  /**
+   * Samples the heap; true when over `maxMemoryBytes`. The heap in use counts garbage not
+   * collected yet: past the limit, a full collection first, and true only if still over.
+   */
   memoryExceeded(): boolean {
+    const limit = this.options.maxMemoryBytes;
+    const used = this.sampleHeap();
+    if (limit === undefined || used <= limit) return false;
+    return !collectGarbage() || process.memoryUsage().heapUsed > limit;
+  }
+
+  /** The heap in use now (kept as the peak when higher). */
+  private sampleHeap(): number {
     const used = process.memoryUsage().heapUsed;
     if (used > this.peakHeap) this.peakHeap = used;
-    return this.options.maxMemoryBytes !== undefined && used > this.options.maxMemoryBytes;
+    return used;
   }
 
   initialStates(): S[] {
@@ -468,7 +480,7 @@ export class Engine<S, A> {
 
   stats(distinct: number, tableBytes: number): Stats {
     const seconds = this.elapsedSeconds();
-    this.memoryExceeded(); // a last sample of the peak
+    this.sampleHeap(); // a last sample of the peak
     // The table lives outside the JS heap (typed arrays); the frontier, states and paths in it.
     const searchBytes = tableBytes + (this.peakHeap - this.heapAtStart);
     return {

@@ -218,4 +218,41 @@ describe('the library refuses the same inputs', () => {
     expect([r.verdict, r.stopReason]).toEqual(['incomplete', 'max-memory']);
     expect(r.stats.distinctStates).toBeGreaterThanOrEqual(4096);
   });
+
+  /**
+   * A model that keeps its last `ring` allocations (as a cache that evicts would): each lives
+   * long enough to reach V8's old generation and dies there, so the heap in use runs far ahead
+   * of what is live until the next full collection.
+   */
+  const garbageMaker = (ring: number): Model<number, string> => {
+    const kept: unknown[] = new Array(ring);
+    let at = 0;
+    return {
+      name: 'garbage-maker',
+      initialStates: () => [0],
+      actions: (s) => {
+        for (let i = 0; i < 20; i++) {
+          kept[at] = { s, i, pair: [s, i] };
+          at = (at + 1) % ring;
+        }
+        return s < 300_000 ? ['next'] : [];
+      },
+      nextState: (s) => s + 1,
+      invariants: [],
+    };
+  };
+
+  it('the memory guard stops on live data, not on garbage: a search whose heap passes the limit only with garbage finishes', () => {
+    // About 25 MB live against a 64 MiB guard (without the collection before stopping, this
+    // stopped at 24,576 states with 65 MiB in use).
+    const r = check(garbageMaker(200_000), { maxMemoryBytes: 64 * 2 ** 20 });
+    expect([r.verdict, r.complete, r.stats.distinctStates]).toEqual(['pass', true, 300_001]);
+  });
+
+  it('the memory guard still stops a search whose live data passes the limit', () => {
+    // About 250 MB live against the same guard.
+    const r = check(garbageMaker(2_000_000), { maxMemoryBytes: 64 * 2 ** 20 });
+    expect([r.verdict, r.stopReason]).toEqual(['incomplete', 'max-memory']);
+    expect(r.stats.distinctStates).toBeLessThan(300_001);
+  });
 });

@@ -1,0 +1,33 @@
+/**
+ * A full garbage collection on request, for the memory guard (engine.ts, `memoryExceeded`).
+ *
+ * `process.memoryUsage().heapUsed` counts garbage the collector has not reached yet: a search
+ * that makes much short-lived data (partial-order look-aheads, caches that evict) can pass its
+ * `maxMemoryBytes` with its live states well under it, until V8's next full collection. So the
+ * guard collects before it stops a search, and stops it only if the heap is still over.
+ *
+ * Node gives the `gc()` function only to code started with `--expose-gc`: the flag is set for
+ * the moment a fresh context is made, which then has it, and cleared again.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+let collector: (() => void) | null | undefined;
+
+/** Collects garbage (a full, blocking collection); false if this Node cannot be asked to. */
+export function collectGarbage(): boolean {
+  if (collector === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as unknown;
+      collector = typeof gc === 'function' ? (gc as () => void) : null;
+    } catch {
+      collector = null;
+    } finally {
+      setFlagsFromString('--no-expose-gc');
+    }
+  }
+  if (!collector) return false;
+  collector();
+  return true;
+}
