@@ -275,13 +275,16 @@ export class Engine<S, A> {
 
   /**
    * Samples the heap; true when over `maxMemoryBytes`. The heap in use counts garbage not
-   * collected yet: past the limit, a full collection first, and true only if still over.
+   * collected yet: past the limit, a full collection first, and true only if what is left is
+   * over 9/10 of the limit.
    */
   memoryExceeded(): boolean {
     const limit = this.options.maxMemoryBytes;
     const used = this.sampleHeap();
     if (limit === undefined || used <= limit) return false;
-    return !collectGarbage() || process.memoryUsage().heapUsed > limit;
+    // Stop if what is left after a full collection is within a tenth of the limit: with the
+    // live heap just under it, every sample would pay for a full collection.
+    return !collectGarbage() || process.memoryUsage().heapUsed > limit * 0.9;
   }
 
   /** The heap in use now (kept as the peak when higher). */

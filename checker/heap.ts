@@ -4,7 +4,7 @@
  * `process.memoryUsage().heapUsed` counts garbage the collector has not reached yet: a search
  * that makes much short-lived data (partial-order look-aheads, caches that evict) can pass its
  * `maxMemoryBytes` with its live states well under it, until V8's next full collection. So the
- * guard collects before it stops a search, and stops it only if the heap is still over.
+ * guard collects before it stops a search, and stops it only if the live heap is near the limit.
  *
  * Node gives the `gc()` function only to code started with `--expose-gc`: the flag is set for
  * the moment a fresh context is made, which then has it, and cleared again.

@@ -55,7 +55,7 @@ export const SEARCH_OPTIONS = {
     arg: 'SIZE',
     min: MIN_MAX_MEMORY,
     max: Math.floor(HEAP_LIMIT * 0.8),
-    help: `stop when the JavaScript heap in use passes SIZE after a full garbage collection, e.g. 512M or 2G (verdict incomplete, exit 3); default ${formatSize(DEFAULT_MAX_MEMORY)}, 3/5 of Node's old-generation heap limit here (node --max-old-space-size=MB raises it)`,
+    help: `stop when the JavaScript heap in use passes SIZE and still passes 9/10 of it after a full garbage collection, e.g. 512M or 2G (verdict incomplete, exit 3); default ${formatSize(DEFAULT_MAX_MEMORY)}, 3/5 of Node's old-generation heap limit here (node --max-old-space-size=MB raises it)`,
   },
   'max-preemptions': { type: 'int', arg: 'K', max: BOUND_LIMITS.maxPreemptions, help: 'context bound: at most K switches away from an actor that could still step' },
   deadlock: { type: 'boolean', help: 'report a state with no enabled action that is not a proper end state' },
