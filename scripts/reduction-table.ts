@@ -23,9 +23,9 @@ import type { ReductionMode } from '../checker/reduction/index.ts';
 import { parseCase } from './case-spec.ts';
 
 const MODES: readonly ReductionMode[] = ['none', 'por', 'symmetry', 'all'];
-/** Besides the scenarios with two CPUs by default: the seed scenario with a background CPU (ptdump), a failing and a passing design. */
 /** The seed's failing design and its four passing remedies. */
 const SEED_DESIGNS = ['v6', 'v6-pause-lazy-mmu-in-finish-task-switch', 'v6-no-por-reset-atomic-lazy-switch', 'v6-guard-checks-live-por', 'no-batching'];
+/** Besides the scenarios with two CPUs by default: the seed scenario with a background CPU (ptdump), under those designs. */
 const TWO_CPU_SEED = [
   { irqs: 1, designs: SEED_DESIGNS },
   // Two IRQs per CPU (the default with cpus=2): half a million to 1.2 million states unreduced for the passing remedies.

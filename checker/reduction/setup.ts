@@ -11,10 +11,11 @@ export interface ReductionRequest {
 }
 
 /**
- * What a search uses when not told: every reduction the model supports. On the two-CPU kernel
- * scenarios partial-order reduction stores 3.5–7.7× fewer states in 1.1–1.3× the time of an
- * unreduced search (docs/reduction.md); a model without footprints or symmetry is searched
- * unreduced. `none` gives the shortest BFS counterexample and the counts TLC would give.
+ * What a search uses when not told: every reduction the model supports. On the two-CPU seed
+ * scenarios partial-order reduction stores 3.5–7.7× fewer states in 1.1–1.4× the time of an
+ * unreduced search (docs/reduction.md; where both CPUs change page tables it can cost much
+ * more per state). A model without footprints or symmetry is searched unreduced. `none` gives
+ * the shortest BFS counterexample and the counts TLC would give.
  */
 export const DEFAULT_REDUCTION: ReductionMode = 'all';
 
