@@ -11,7 +11,8 @@
  *   - visited-table bytes per state, parent links included: at most 32;
  *   - parallel BFS: 1 against 2 workers (same counts; the speed-up as measured), on the
  *     plain-object model and on the kernel model.
- * A missed target prints MISSED. Figures are wall-clock; the CPU time of the search process is
+ * A missed target prints MISSED (--quick's smaller kernel runs are measured against no target).
+ * Figures are wall-clock; the CPU time of the search process is
  * shown next to them because a shared machine's load moves wall-clock figures a lot.
  *
  * Also, on a fixed model (bench/models/counters.ts):
@@ -294,8 +295,10 @@ function kernelBench(what: string, spec: ChildSpec): void {
     return;
   }
   const rate = c.distinct / Math.max(c.seconds, 1e-3);
-  const target = KERNEL_TARGET[what];
-  const goal = target === undefined ? '' : `target >= ${fmtInt(target)}: ${mark(rate >= target)} · `;
+  // The targets hold at the bounds they were set at (irqs=5 on one CPU, irqs=1 on two): --quick's
+  // smaller runs say how fast they went, not whether a target was met.
+  const target = quick ? undefined : KERNEL_TARGET[what];
+  const goal = target === undefined ? (quick && KERNEL_TARGET[what] !== undefined ? 'no target at --quick bounds · ' : '') : `target >= ${fmtInt(target)}: ${mark(rate >= target)} · `;
   rows.push({ what: `${what}: distinct states/s`, value: fmtInt(rate), unit: 'states/s', note: `${goal}${label}: ${searchNote(c)}` });
   rows.push({ what: `${what}: generated states/s`, value: fmtInt(c.generated / Math.max(c.seconds, 1e-3)), unit: 'states/s' });
 }
