@@ -4,7 +4,7 @@
  */
 import type { Invariant, Model } from './model.ts';
 import { ModelError, UsageError } from './errors.ts';
-import { collectGarbage } from './heap.ts';
+import { pastHeapLimit } from './heap.ts';
 import {
   extendFingerprint,
   fingerprintFromOverride,
@@ -281,10 +281,7 @@ export class Engine<S, A> {
   memoryExceeded(): boolean {
     const limit = this.options.maxMemoryBytes;
     const used = this.sampleHeap();
-    if (limit === undefined || used <= limit) return false;
-    // Stop if what is left after a full collection is within a tenth of the limit: with the
-    // live heap just under it, every sample would pay for a full collection.
-    return !collectGarbage() || process.memoryUsage().heapUsed > limit * 0.9;
+    return limit !== undefined && pastHeapLimit(used, limit);
   }
 
   /** The heap in use now (kept as the peak when higher). */

@@ -31,3 +31,25 @@ export function collectGarbage(): boolean {
   collector();
   return true;
 }
+
+/**
+ * What is left after a full collection must stay under this share of the limit: with the live
+ * heap just under the limit, every sample would otherwise pay for a full collection.
+ */
+export const LIVE_HEAP_SHARE = 0.9;
+
+/**
+ * The memory guard's decision: `used` bytes of heap against `limit`. Under the limit, go on;
+ * past it, collect garbage and stop only if what is left is over LIVE_HEAP_SHARE of the limit
+ * (or if this Node cannot collect on request). `collect` and `usedNow` are the collector and
+ * the heap reading (parameters so that a test can place the heap).
+ */
+export function pastHeapLimit(
+  used: number,
+  limit: number,
+  collect: () => boolean = collectGarbage,
+  usedNow: () => number = () => process.memoryUsage().heapUsed,
+): boolean {
+  if (used <= limit) return false;
+  return !collect() || usedNow() > limit * LIVE_HEAP_SHARE;
+}
