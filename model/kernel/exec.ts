@@ -16,7 +16,7 @@ import { List, Map as IMap } from 'immutable';
 import { RULES, type KernelEvent } from '../../properties/index.ts';
 import type { Knobs } from '../designs.ts';
 import type { Env } from './env.ts';
-import { activeRecorder, rawOf } from './footprint.ts';
+import { activeRecorder, rawOf, type Recorder } from './footprint.ts';
 import { Frame, Violation, type Cpu, type KernelState, type Task, type Value } from './state.ts';
 
 export type StepKind = 'event' | 'local';
@@ -143,16 +143,35 @@ export class K {
   get knobs(): Knobs {
     return this.env.knobs;
   }
+  // While a footprint is recorded: the views, kept for the recorder they were made by (a view
+  // notes reads as its fields are read, not when it is handed out, so keeping it misses none).
+  private viewsBy: Recorder | undefined;
+  private cpuView: Cpu | undefined;
+  private taskView: Task | undefined;
+
   get cpu(): Cpu {
-    if (activeRecorder()) return this.s.cpus.get(this.cpuId)!; // a view, noting each read
+    const r = activeRecorder();
+    if (r) {
+      if (this.viewsBy !== r) this.forgetViews(r);
+      return (this.cpuView ??= this.s.cpus.get(this.cpuId)!); // a view, noting each read
+    }
     return (this.cpuCache ??= this.s.cpus.get(this.cpuId)!);
+  }
+  private forgetViews(r: Recorder): void {
+    this.viewsBy = r;
+    this.cpuView = undefined;
+    this.taskView = undefined;
   }
   /** rq->curr */
   get taskId(): number {
     return this.cpu.curr;
   }
   get task(): Task {
-    if (activeRecorder()) return this.s.tasks.get(this.taskId)!;
+    const r = activeRecorder();
+    if (r) {
+      if (this.viewsBy !== r) this.forgetViews(r);
+      return (this.taskView ??= this.s.tasks.get(this.taskId)!);
+    }
     return (this.taskCache ??= this.s.tasks.get(this.taskId)!);
   }
   get frame(): Frame {

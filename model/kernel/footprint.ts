@@ -38,6 +38,12 @@ export class Recorder {
     this.derived.clear();
     this.views.clear();
     this.tlbViews.clear();
+    for (const f of this.resets) f();
+  }
+  private readonly resets: (() => void)[] = [];
+  /** `f` runs at every reset (a handler's own views of raw objects are forgotten with the rest). */
+  onReset(f: () => void): void {
+    this.resets.push(f);
   }
 
   read(key: string): void {
@@ -156,6 +162,16 @@ export function recordWhile<T>(r: Recorder, f: () => T): T {
   }
 }
 
+/**
+ * The raw value behind the view a shared view method was called on. Those methods take their
+ * view from `this`: one detached from its view (`const g = view.get; g(0)`) is a model error.
+ */
+function targetOf<T>(view: object): T {
+  const raw = (view as { [RAW]?: T } | undefined)?.[RAW];
+  if (raw === undefined) throw new Error('a footprint view method was called without its view (detached from it)');
+  return raw;
+}
+
 /** The raw value behind a view (or the value itself). */
 export function rawOf<T>(v: T): T {
   // Views exist only while a recorder is active (they never stay in a state): nothing to unwrap otherwise.
@@ -215,25 +231,31 @@ function stateHandler(r: Recorder): ProxyHandler<KernelState> {
     if (key === '*') r.anything();
     else r.write(key);
   };
+  // Shared by every state view (see listHandler's `get`).
+  const get = function (this: object, name: string) {
+    return field(targetOf<KernelState>(this), name);
+  };
+  const set = function (this: object, name: string, value: unknown) {
+    const target = targetOf<KernelState>(this);
+    if (isListField(name)) writeList(r, target.get(name), rawOf(value), LISTS[name]);
+    else if (PER_CPU_LISTS.has(name) && List.isList(untyped(target).get(name))) r.anything();
+    else if (name === 'prot_changes') writeProtChanges(r, untyped(target).get(name) as List<RangeRecord>, rawOf(value) as List<RangeRecord>);
+    else if (name === 'memory') {
+      // Written entry by entry by hardware/memory.ts, which marks what it returns.
+      const raw = rawOf(value) as object;
+      if (raw !== untyped(target).get(name) && r.derived.get(raw) !== 'memory') r.anything();
+    } else r.write(name);
+    return untyped(target).set(name, rawOf(value));
+  };
   return {
     get(target, prop) {
       if (prop === RAW) return target;
       if (typeof prop === 'string' && untyped(target).has(prop)) return field(target, prop);
       switch (prop) {
         case 'get':
-          return (name: string) => field(target, name);
+          return get;
         case 'set':
-          return (name: string, value: unknown) => {
-            if (isListField(name)) writeList(r, target.get(name), rawOf(value), LISTS[name]);
-            else if (PER_CPU_LISTS.has(name) && List.isList(untyped(target).get(name))) r.anything();
-            else if (name === 'prot_changes') writeProtChanges(r, untyped(target).get(name) as List<RangeRecord>, rawOf(value) as List<RangeRecord>);
-            else if (name === 'memory') {
-              // Written entry by entry by hardware/memory.ts, which marks what it returns.
-              const raw = rawOf(value) as object;
-              if (raw !== untyped(target).get(name) && r.derived.get(raw) !== 'memory') r.anything();
-            } else r.write(name);
-            return untyped(target).set(name, rawOf(value));
-          };
+          return set;
         case 'setIn':
         case 'deleteIn':
         case 'removeIn':
@@ -294,6 +316,12 @@ const ITERATORS = new Set(['forEach', 'map', 'some', 'every', 'find', 'findIndex
 
 function listHandler(r: Recorder, prefix: 'cpu' | 'task'): ProxyHandler<object> {
   const view = (e: object, i: number) => r.elementView(e, elementName(prefix, i));
+  // One function for every view, finding its list through `this` (a view's methods are asked
+  // for at every access: a closure each time was a fifth of what a reduced search allocated).
+  const get = function (this: object, i: number) {
+    const e = targetOf<{ get(i: number): object | undefined }>(this).get(i);
+    return e === undefined ? undefined : view(e, i);
+  };
   return {
     get(target, prop) {
       if (prop === RAW) return target;
@@ -301,11 +329,7 @@ function listHandler(r: Recorder, prefix: 'cpu' | 'task'): ProxyHandler<object> 
       if (prop === 'size') return list.size;
       // The indices alone: CPUs and tasks are never added or removed.
       if (prop === 'keySeq' || prop === 'keys') return bound(target, prop);
-      if (prop === 'get')
-        return (i: number) => {
-          const e = list.get(i);
-          return e === undefined ? undefined : view(e, i);
-        };
+      if (prop === 'get') return get;
       if (typeof prop === 'string' && ITERATORS.has(prop))
         // A callback's record (map's) is stored raw: the views stay out of states.
         return (fn: (e: object, i: number) => unknown) => (target as unknown as Record<string, Fn>)[prop].call(target, (e: object, i: number) => rawOf(fn(view(e, i), i)));
@@ -340,56 +364,89 @@ function tlbHandler(r: Recorder, tag: string): ProxyHandler<object> {
 }
 
 function memoryHandler(r: Recorder): ProxyHandler<object> {
+  // The views of the tables and of the pending stores, made once per raw object (a walk asks
+  // for the same ones again and again), and methods shared by every view (see listHandler's `get`).
+  const tablesViews = new Map<object, object>();
+  const tableViews = new Map<number, Map<object, object>>();
+  const pendingViews = new Map<object, object>();
+  r.onReset(() => {
+    tablesViews.clear();
+    tableViews.clear();
+    pendingViews.clear();
+  });
+  const getTable = function (this: object, table: number) {
+    const t = targetOf<{ get(t: number): object | undefined }>(this).get(table);
+    if (t === undefined) return undefined;
+    let views = tableViews.get(table);
+    if (views === undefined) tableViews.set(table, (views = new Map()));
+    let v = views.get(t);
+    if (v === undefined) views.set(t, (v = new Proxy(t, handlerOf(table))));
+    return v;
+  };
   const tablesHandler: ProxyHandler<object> = {
     get(target, prop) {
-      if (prop === 'get')
-        return (table: number) => {
-          const t = (target as { get(t: number): object | undefined }).get(table);
-          return t === undefined ? undefined : new Proxy(t, handlerOf(table));
-        };
+      if (prop === RAW) return target;
+      if (prop === 'get') return getTable;
       r.anything();
       return bound(target, prop);
     },
   };
-  // One handler per table, made on first use (a walk asks for the same tables again and again).
+  // One handler per table, made on first use.
   const tableHandlers = new Map<number, ProxyHandler<object>>();
   const handlerOf = (table: number) => {
     let h = tableHandlers.get(table);
     if (h === undefined) tableHandlers.set(table, (h = tableHandler(table)));
     return h;
   };
-  const tableHandler = (table: number): ProxyHandler<object> => ({
-    get(target, prop) {
-      if (prop === 'get')
-        return (index: number) => {
-          r.read(`mem:${table}:${index}`);
-          return (target as { get(i: number): unknown }).get(index);
-        };
-      if (prop === 'size') return (target as { size: number }).size;
-      r.anything();
-      return bound(target, prop);
-    },
-  });
+  const tableHandler = (table: number): ProxyHandler<object> => {
+    const get = function (this: object, index: number) {
+      r.read(memKey(table, index));
+      return targetOf<{ get(i: number): unknown }>(this).get(index);
+    };
+    return {
+      get(target, prop) {
+        if (prop === RAW) return target;
+        if (prop === 'get') return get;
+        if (prop === 'size') return (target as { size: number }).size;
+        r.anything();
+        return bound(target, prop);
+      },
+    };
+  };
+  const getPending = function (this: object, key: string) {
+    r.read(`mem:${key}`);
+    return targetOf<{ get(k: string): unknown }>(this).get(key);
+  };
   const pendingHandler: ProxyHandler<object> = {
     get(target, prop) {
-      if (prop === 'get')
-        return (key: string) => {
-          r.read(`mem:${key}`);
-          return (target as { get(k: string): unknown }).get(key);
-        };
+      if (prop === RAW) return target;
+      if (prop === 'get') return getPending;
       r.anything();
       return bound(target, prop);
     },
+  };
+  const viewIn = (views: Map<object, object>, raw: object, handler: ProxyHandler<object>) => {
+    let v = views.get(raw);
+    if (v === undefined) views.set(raw, (v = new Proxy(raw, handler)));
+    return v;
   };
   return {
     get(target, prop) {
       if (prop === RAW) return target;
-      if (prop === 'tables') return new Proxy(untyped(target).get('tables') as object, tablesHandler);
-      if (prop === 'pending') return new Proxy(untyped(target).get('pending') as object, pendingHandler);
+      if (prop === 'tables') return viewIn(tablesViews, untyped(target).get('tables') as object, tablesHandler);
+      if (prop === 'pending') return viewIn(pendingViews, untyped(target).get('pending') as object, pendingHandler);
       r.anything();
       return bound(target, prop);
     },
   };
+}
+
+/** `mem:<table>:<index>`, made once each (a walk reads the same entries again and again). */
+const MEM_KEYS = new Map<number, string[]>();
+function memKey(table: number, index: number): string {
+  let keys = MEM_KEYS.get(table);
+  if (keys === undefined) MEM_KEYS.set(table, (keys = []));
+  return (keys[index] ??= `mem:${table}:${index}`);
 }
 
 function perCpuHandler(r: Recorder, field: string): ProxyHandler<object> {
@@ -430,7 +487,25 @@ function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
     r.read(fieldKey(name, f));
     return rec.get(f);
   };
-  // Shared by every view of this CPU's or task's records (Recorder.elementView): nothing per view here.
+  // Shared by every view of this CPU's or task's records (Recorder.elementView): nothing per view
+  // here, and the methods find their record through `this` (see listHandler's `get`).
+  const get = function (this: object, f: string) {
+    return field(untyped(targetOf<object>(this)), f);
+  };
+  const set = function (this: object, f: string, v: unknown) {
+    const target = targetOf<object>(this);
+    const rec = untyped(target);
+    if (f === 'tlb' && isCpu) {
+      // The pages of the entries that come or go (what determined them was read through the TLB's view).
+      const raw = rawOf(v) as List<{ va: number; pages: number }>;
+      const was = rec.get(f) as List<{ va: number; pages: number }>;
+      if (raw !== was) for (const e of [...was.filter((x) => !raw.includes(x)), ...raw.filter((x) => !was.includes(x))]) for (let p = e.va; p < e.va + e.pages; p++) r.write(`${name}.tlb@${p}`);
+      return derive(rec.set(f, raw), target);
+    }
+    r.write(fieldKey(name, f));
+    if (f === 'stack' && stackEmptinessChanges(rec.get(f), rawOf(v))) r.write(`${name}.stack_empty`);
+    return derive(rec.set(f, rawOf(v)), target);
+  };
   return {
     get(target, prop) {
       if (prop === RAW) return target;
@@ -438,20 +513,9 @@ function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
       if (typeof prop === 'string' && rec.has(prop)) return field(rec, prop);
       switch (prop) {
         case 'get':
-          return (f: string) => field(rec, f);
+          return get;
         case 'set':
-          return (f: string, v: unknown) => {
-            if (f === 'tlb' && name.startsWith('cpu')) {
-              // The pages of the entries that come or go (what determined them was read through the TLB's view).
-              const raw = rawOf(v) as List<{ va: number; pages: number }>;
-              const was = rec.get(f) as List<{ va: number; pages: number }>;
-              if (raw !== was) for (const e of [...was.filter((x) => !raw.includes(x)), ...raw.filter((x) => !was.includes(x))]) for (let p = e.va; p < e.va + e.pages; p++) r.write(`${name}.tlb@${p}`);
-              return derive(rec.set(f, raw), target);
-            }
-            r.write(fieldKey(name, f));
-            if (f === 'stack' && stackEmptinessChanges(rec.get(f), rawOf(v))) r.write(`${name}.stack_empty`);
-            return derive(rec.set(f, rawOf(v)), target);
-          };
+          return set;
         case 'merge':
           return (obj: Record<string, unknown>) => {
             for (const f of Object.keys(obj)) r.write(`${name}.${f}`);
