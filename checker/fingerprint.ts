@@ -55,9 +55,16 @@ export const FINGERPRINT: unique symbol = Symbol.for('mmcheck.fingerprint') as t
  * hashed.
  */
 export const FINGERPRINT_MEMO: unique symbol = Symbol.for('mmcheck.fingerprintMemo') as typeof FINGERPRINT_MEMO;
+/**
+ * The memo's second slot: a type that declares it (a number, 0 until hashed) beside
+ * FINGERPRINT_MEMO gets its hash as two numbers, the high half in FINGERPRINT_MEMO and the low
+ * half here, with no array made per hashed value.
+ */
+export const FINGERPRINT_MEMO_LO: unique symbol = Symbol.for('mmcheck.fingerprintMemoLo') as typeof FINGERPRINT_MEMO_LO;
 
 interface MemoSlot {
-  [FINGERPRINT_MEMO]: readonly [number, number] | null | undefined;
+  [FINGERPRINT_MEMO]: readonly [number, number] | number | null | undefined;
+  [FINGERPRINT_MEMO_LO]?: number;
 }
 
 export interface SelfFingerprinting {
@@ -292,7 +299,12 @@ function rawStringInto(s: string, tag: Tag): void {
 function objectInto(obj: object): void {
   // Most objects a search meets are already hashed (the unchanged parts of the parent): their slot first.
   const slot = (obj as MemoSlot)[FINGERPRINT_MEMO];
-  if (slot !== undefined && slot !== null) return fromMemo(slot);
+  if (slot !== undefined && slot !== null) {
+    if (typeof slot !== 'number') return fromMemo(slot);
+    rHi = slot;
+    rLo = (obj as MemoSlot)[FINGERPRINT_MEMO_LO]!;
+    return;
+  }
   if (Array.isArray(obj)) {
     if (Object.isFrozen(obj)) return memoized(obj, arrayInto);
     return arrayInto(obj);
@@ -321,7 +333,10 @@ function fromMemo(cached: readonly [number, number]): void {
 /** An Immutable value with an empty memo slot (FINGERPRINT_MEMO): hashed, and the hash kept there. */
 function slotted(obj: MemoSlot): void {
   immutableInto(obj);
-  obj[FINGERPRINT_MEMO] = [rHi, rLo];
+  if (typeof obj[FINGERPRINT_MEMO_LO] === 'number') {
+    obj[FINGERPRINT_MEMO_LO] = rLo;
+    obj[FINGERPRINT_MEMO] = rHi;
+  } else obj[FINGERPRINT_MEMO] = [rHi, rLo];
 }
 
 function memoized(obj: object, hash: (o: never) => void): void {

@@ -14,7 +14,7 @@
  */
 import { getIn, hash, hasIn, is, isImmutable, removeIn, Seq, setIn, updateIn } from 'immutable';
 import type { Record as ImmutableRecord } from 'immutable';
-import { FINGERPRINT_MEMO } from '../checker/fingerprint.ts';
+import { FINGERPRINT_MEMO, FINGERPRINT_MEMO_LO } from '../checker/fingerprint.ts';
 
 /** Immutable.js tells its Records by this property (immutable/src/predicates/isRecord). */
 const IS_RECORD = '@@__IMMUTABLE_RECORD__@@';
@@ -33,6 +33,8 @@ interface Internals {
   __altered: boolean;
   /** The checker's fingerprint of this Record, once hashed (checker/fingerprint.ts, FINGERPRINT_MEMO). */
   [FINGERPRINT_MEMO]: unknown;
+  /** Its low half (FINGERPRINT_MEMO keeps the high half: no array per hashed Record). */
+  [FINGERPRINT_MEMO_LO]: number;
 }
 
 /** The Record type's shape, on its prototype. */
@@ -217,10 +219,11 @@ function makerFor(proto: object): Maker {
   const n = (proto as Shape)._keys.length;
   const maker = new Function(
     'memo',
+    'memoLo',
     // From the values (a), or as a copy of src with field i set to v (what `set` makes, without
     // an array of the values in between). One constructor, so both kinds share one object shape.
-    `return function FastRecordMaker(a, src, i, v) { if (a !== undefined) { ${Array.from({ length: n }, (_, j) => `this.$${j} = a[${j}];`).join(' ')} } else { ${Array.from({ length: n }, (_, j) => `this.$${j} = i === ${j} ? v : src.$${j};`).join(' ')} } this.__ownerID = undefined; this.__altered = false; this[memo] = null; };`,
-  )(FINGERPRINT_MEMO) as Maker;
+    `return function FastRecordMaker(a, src, i, v) { if (a !== undefined) { ${Array.from({ length: n }, (_, j) => `this.$${j} = a[${j}];`).join(' ')} } else { ${Array.from({ length: n }, (_, j) => `this.$${j} = i === ${j} ? v : src.$${j};`).join(' ')} } this.__ownerID = undefined; this.__altered = false; this[memo] = null; this[memoLo] = 0; };`,
+  )(FINGERPRINT_MEMO, FINGERPRINT_MEMO_LO) as Maker;
   maker.prototype = proto as Instance;
   Object.defineProperty(proto, MAKER, { value: maker });
   return maker;

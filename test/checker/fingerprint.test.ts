@@ -465,4 +465,19 @@ describe('the FINGERPRINT_MEMO slot (an Immutable value that keeps its own hash)
     slotted[FINGERPRINT_MEMO] = other[FINGERPRINT_MEMO];
     expect(key(slotted)).toBe(key(Point({ x: 9 })));
   });
+
+  it('with FINGERPRINT_MEMO_LO declared too, the hash is kept as two numbers (no array), and read back from them', async () => {
+    const { FINGERPRINT_MEMO, FINGERPRINT_MEMO_LO } = await import('../../checker/fingerprint.ts');
+    const Point = Record({ x: 0, y: 0 }, 'Point');
+    const twoSlots = (x: number) => Object.assign(Point({ x, y: 2 }), { [FINGERPRINT_MEMO]: null as unknown, [FINGERPRINT_MEMO_LO]: 0 });
+    const a = twoSlots(1);
+    expect(key(a)).toBe(key(Point({ x: 1, y: 2 })));
+    expect([typeof a[FINGERPRINT_MEMO], typeof a[FINGERPRINT_MEMO_LO]]).toEqual(['number', 'number']);
+    // The memo is what later reads see: another value's two halves are believed.
+    const b = twoSlots(9);
+    key(b);
+    a[FINGERPRINT_MEMO] = b[FINGERPRINT_MEMO];
+    a[FINGERPRINT_MEMO_LO] = b[FINGERPRINT_MEMO_LO];
+    expect(key(a)).toBe(key(Point({ x: 9, y: 2 })));
+  });
 });
