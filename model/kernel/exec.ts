@@ -143,22 +143,25 @@ export class K {
   get knobs(): Knobs {
     return this.env.knobs;
   }
-  // While a footprint is recorded: the views, kept for the recorder they were made by (a view
-  // notes reads as its fields are read, not when it is handed out, so keeping it misses none).
+  // While a footprint is recorded: the views, kept for the recording they were made in (a view
+  // notes reads as its fields are read, not when it is handed out, so keeping it misses none;
+  // after the recorder's reset, a new recording, they are made again).
   private viewsBy: Recorder | undefined;
+  private viewsAt = -1;
   private cpuView: Cpu | undefined;
   private taskView: Task | undefined;
 
   get cpu(): Cpu {
     const r = activeRecorder();
     if (r) {
-      if (this.viewsBy !== r) this.forgetViews(r);
+      if (this.viewsBy !== r || this.viewsAt !== r.generation) this.forgetViews(r);
       return (this.cpuView ??= this.s.cpus.get(this.cpuId)!); // a view, noting each read
     }
     return (this.cpuCache ??= this.s.cpus.get(this.cpuId)!);
   }
   private forgetViews(r: Recorder): void {
     this.viewsBy = r;
+    this.viewsAt = r.generation;
     this.cpuView = undefined;
     this.taskView = undefined;
   }
@@ -169,7 +172,7 @@ export class K {
   get task(): Task {
     const r = activeRecorder();
     if (r) {
-      if (this.viewsBy !== r) this.forgetViews(r);
+      if (this.viewsBy !== r || this.viewsAt !== r.generation) this.forgetViews(r);
       return (this.taskView ??= this.s.tasks.get(this.taskId)!);
     }
     return (this.taskCache ??= this.s.tasks.get(this.taskId)!);

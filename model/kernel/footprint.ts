@@ -31,8 +31,12 @@ export class Recorder {
    * Forgets what was recorded, to record another footprint: the views' handlers (made once
    * per recorder) are kept. Not while recording.
    */
+  /** Counts resets: a view kept from before a reset (K's) is not reused after it. */
+  generation = 0;
+
   reset(): void {
     if (active === this) throw new Error('Recorder.reset() while it records');
+    this.generation++;
     this.reads.clear();
     this.writes.clear();
     this.derived.clear();

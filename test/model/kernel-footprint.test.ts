@@ -36,6 +36,21 @@ describe('recorded footprints', () => {
     expect([...r.writes]).toEqual([]);
   });
 
+  it('a context keeps the views it handed out for one recording only: after a reset, reads through k.cpu and k.task are noted again', () => {
+    const k = new K(initial, 0, model.env);
+    const r = new Recorder();
+    recordWhile(r, () => [k.task.comm, k.cpu.preempt_count, k.task.pid]);
+    expect([...r.reads].sort()).toEqual(['cpu0.curr', 'cpu0.preempt_count', 'task0.comm', 'task0.pid']);
+    r.reset();
+    recordWhile(r, () => k.task.comm);
+    expect([...r.reads].sort()).toEqual(['cpu0.curr', 'task0.comm']);
+    // Another recorder gets views of its own.
+    const other = new Recorder();
+    recordWhile(other, () => k.cpu.preempt_count);
+    expect([...other.reads]).toEqual(['cpu0.preempt_count']);
+    expect([...r.reads].sort()).toEqual(['cpu0.curr', 'task0.comm']);
+  });
+
   it('a broadcast TLBI writes every CPU TLB, and nothing else of theirs', () => {
     const r = record((k) => flushTlbKernelRange(k, 0, 1));
     // Page 0 of each TLB; the dsb() before it publishes nothing (no stores pending).
