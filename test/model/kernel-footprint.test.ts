@@ -51,6 +51,16 @@ describe('recorded footprints', () => {
     expect([...r.reads].sort()).toEqual(['cpu0.curr', 'task0.comm']);
   });
 
+  it("a view's method called away from its view is an error, not a read of something else", () => {
+    const r = new Recorder();
+    expect(() =>
+      recordWhile(r, () => {
+        const get = k0.s.cpus.get;
+        return get(0);
+      }),
+    ).toThrow('a footprint view method was called without its view (detached from it)');
+  });
+
   it('a broadcast TLBI writes every CPU TLB, and nothing else of theirs', () => {
     const r = record((k) => flushTlbKernelRange(k, 0, 1));
     // Page 0 of each TLB; the dsb() before it publishes nothing (no stores pending).
