@@ -16,7 +16,9 @@
  * (plain objects, Records, Maps, Sets) combine a well-mixed 64-bit hash per (key, value) pair
  * by lane-wise addition, which is independent of order without sorting or listing keys; the
  * recursion returns its result in two module-level registers instead of allocating a pair
- * per node; small integers, booleans and strings come from tables.
+ * per node; small integers, booleans and strings come from tables; and each field (a key of a
+ * plain object, a field of a Record type) remembers the value it last hashed with its pair
+ * hash, so the fields a successor shares with the state hashed before it cost a comparison.
  *
  * Models that cache hashes themselves implement the `FINGERPRINT` protocol (see below).
  */
@@ -245,25 +247,65 @@ function numberInto(n: number): void {
   finishSequence(hi, lo, 2);
 }
 
+/**
+ * Pair hashes remembered by field (a key of the key cache, or a field of a Record type): the
+ * value last hashed there and its (key, value) pair hash. Successive states share most of
+ * their values, so most fields of a new object or Record are equal to the ones hashed just
+ * before. Kept only for values whose hash cannot change: primitives, and Immutable values
+ * that carry their hash (FINGERPRINT_MEMO); a mutable object is hashed each time.
+ */
+interface PairMemo {
+  readonly last: unknown[];
+  readonly pairs: Int32Array;
+}
+/** In `last`: no value hashed there yet (never equal to a value of a state). */
+const NOT_HASHED = Symbol('not hashed');
+function newPairMemo(n: number): PairMemo {
+  return { last: new Array<unknown>(n).fill(NOT_HASHED), pairs: new Int32Array(n * 2) };
+}
+/**
+ * Whether `v`'s hash is fixed (it was just hashed): a primitive, or an Immutable value carrying
+ * its hash and not open to `withMutations` (a value in the middle of one may still change in
+ * place; an Immutable value never becomes mutable again: `asMutable` makes a copy).
+ */
+function fixedHash(v: unknown): boolean {
+  if (typeof v !== 'object') return true;
+  if (v === null) return true;
+  const slot = (v as MemoSlot)[FINGERPRINT_MEMO];
+  return slot !== undefined && slot !== null && (v as { __ownerID?: unknown }).__ownerID === undefined;
+}
+
 // A direct-mapped cache in front of `stringIndex` for object keys: the same few keys come
 // back in every state, and comparing an interned string is cheaper than a Map lookup.
 const KEY_CACHE_SIZE = 512;
 const keyCacheKeys: (string | undefined)[] = new Array<string | undefined>(KEY_CACHE_SIZE).fill(undefined);
 const keyCacheHashes = new Int32Array(KEY_CACHE_SIZE * 2);
 
-function keyInto(k: string): void {
+/**
+ * The pair hashes last made for each key of the cache (see PairMemo): a plain object's field
+ * that has the same primitive value as when its key was last hashed costs a comparison.
+ */
+const keyPairs = newPairMemo(KEY_CACHE_SIZE);
+
+/** The slot of the key cache that holds `k` (put there if it was not): its hash is at keyCacheHashes[slot * 2]. */
+function keySlot(k: string): number {
   const n = k.length;
   const slot = n === 0 ? 0 : (Math.imul(k.charCodeAt(0), 31) + Math.imul(k.charCodeAt(n - 1), 7) + n) & (KEY_CACHE_SIZE - 1);
-  if (keyCacheKeys[slot] === k) {
-    rHi = keyCacheHashes[slot * 2];
-    rLo = keyCacheHashes[slot * 2 + 1];
-    return;
-  }
+  if (keyCacheKeys[slot] === k) return slot;
   stringInto(k);
   keyCacheKeys[slot] = k;
   keyCacheHashes[slot * 2] = rHi;
   keyCacheHashes[slot * 2 + 1] = rLo;
+  keyPairs.last[slot] = NOT_HASHED; // another key's pair
+  return slot;
 }
+
+function keyInto(k: string): void {
+  const slot = keySlot(k);
+  rHi = keyCacheHashes[slot * 2];
+  rLo = keyCacheHashes[slot * 2 + 1];
+}
+
 
 function stringInto(s: string): void {
   const i = stringIndex.get(s);
@@ -364,16 +406,32 @@ function plainObjectInto(obj: Record<string, unknown>): void {
   let n = 0;
   // for-in walks own enumerable string keys here (the prototype is Object.prototype or null,
   // which have none), using V8's enum cache: no key array is allocated, nothing is sorted.
+  const last = keyPairs.last;
+  const pairs = keyPairs.pairs;
   for (const key in obj) {
     const v = obj[key];
     if (v === undefined) continue;
-    keyInto(key);
-    const kHi = rHi;
-    const kLo = rLo;
-    hashInto(v);
-    sumHi = (sumHi + pairHi(kHi, kLo, rHi, rLo)) | 0;
-    sumLo = (sumLo + pairLo(kHi, kLo, rHi, rLo)) | 0;
     n++;
+    const slot = keySlot(key);
+    if (last[slot] === v) {
+      sumHi = (sumHi + pairs[slot * 2]) | 0;
+      sumLo = (sumLo + pairs[slot * 2 + 1]) | 0;
+      continue;
+    }
+    const kHi = keyCacheHashes[slot * 2];
+    const kLo = keyCacheHashes[slot * 2 + 1];
+    hashInto(v);
+    const pHi = pairHi(kHi, kLo, rHi, rLo);
+    const pLo = pairLo(kHi, kLo, rHi, rLo);
+    sumHi = (sumHi + pHi) | 0;
+    sumLo = (sumLo + pLo) | 0;
+    // Primitives only: a plain object or array may be changed in place. And only while the slot
+    // still holds this key (hashing a nested object can have put another key there).
+    if (typeof v !== 'object' && keyCacheKeys[slot] === key) {
+      last[slot] = v;
+      pairs[slot * 2] = pHi;
+      pairs[slot * 2 + 1] = pLo;
+    }
   }
   finishUnordered(Tag.Object, sumHi, sumLo, n);
 }
@@ -533,7 +591,10 @@ function recordInto(rec: RecordInternals): void {
   const direct = rec._keys !== undefined && values !== undefined && defaults !== undefined;
   // A Record type that keeps its values in a plain array (the model's FastRecord) reads them by index.
   const items = !direct ? undefined : Array.isArray(values) ? (values as readonly unknown[]) : tailArray(values as unknown as SmallList);
-  const keyHashes = keyHashesOf(keys);
+  const table = keyTableOf(keys);
+  const keyHashes = table.hashes;
+  const last = table.last;
+  const pairs = table.pairs;
   let sumHi = 0;
   let sumLo = 0;
   for (let i = 0; i < keys.length; i++) {
@@ -546,28 +607,45 @@ function recordInto(rec: RecordInternals): void {
       v = values.get(i);
       if (v === undefined) v = defaults[k];
     } else v = rec.get(k);
+    if (last[i] === v) {
+      sumHi = (sumHi + pairs[i * 2]) | 0;
+      sumLo = (sumLo + pairs[i * 2 + 1]) | 0;
+      continue;
+    }
     const kHi = keyHashes[i * 2];
     const kLo = keyHashes[i * 2 + 1];
     hashInto(v);
-    sumHi = (sumHi + pairHi(kHi, kLo, rHi, rLo)) | 0;
-    sumLo = (sumLo + pairLo(kHi, kLo, rHi, rLo)) | 0;
+    const pHi = pairHi(kHi, kLo, rHi, rLo);
+    const pLo = pairLo(kHi, kLo, rHi, rLo);
+    sumHi = (sumHi + pHi) | 0;
+    sumLo = (sumLo + pLo) | 0;
+    if (fixedHash(v)) {
+      last[i] = v;
+      pairs[i * 2] = pHi;
+      pairs[i * 2 + 1] = pLo;
+    }
   }
   finishUnordered(Tag.Record, sumHi, sumLo, keys.length);
 }
 
-/** The hashes of a Record type's field names, made once per type (kept on its key list). */
-const KEY_HASHES = Symbol('mmcheck.keyHashes');
-function keyHashesOf(keys: readonly string[]): Int32Array {
-  const known = (keys as { [KEY_HASHES]?: Int32Array })[KEY_HASHES];
+/** A Record type's field names: their hashes, and the pair hashes last made per field (PairMemo). */
+interface KeyTable extends PairMemo {
+  readonly hashes: Int32Array;
+}
+/** Made once per type (kept on its key list). */
+const KEY_TABLE = Symbol('mmcheck.keyTable');
+function keyTableOf(keys: readonly string[]): KeyTable {
+  const known = (keys as { [KEY_TABLE]?: KeyTable })[KEY_TABLE];
   if (known !== undefined) return known;
-  const out = new Int32Array(keys.length * 2);
+  const hashes = new Int32Array(keys.length * 2);
   for (let i = 0; i < keys.length; i++) {
     keyInto(keys[i]);
-    out[i * 2] = rHi;
-    out[i * 2 + 1] = rLo;
+    hashes[i * 2] = rHi;
+    hashes[i * 2 + 1] = rLo;
   }
-  if (Object.isExtensible(keys)) Object.defineProperty(keys, KEY_HASHES, { value: out });
-  return out;
+  const table: KeyTable = { hashes, ...newPairMemo(keys.length) };
+  if (Object.isExtensible(keys)) Object.defineProperty(keys, KEY_TABLE, { value: table });
+  return table;
 }
 
 function publicRecordKeys(rec: object): readonly string[] {
