@@ -406,6 +406,8 @@ function plainObjectInto(obj: Record<string, unknown>): void {
   let n = 0;
   // for-in walks own enumerable string keys here (the prototype is Object.prototype or null,
   // which have none), using V8's enum cache: no key array is allocated, nothing is sorted.
+  // The remembered pairs are looked up and kept here and in recordInto, written out in each:
+  // one shared helper measured 5-10% slower on the bench's plain-object model.
   const last = keyPairs.last;
   const pairs = keyPairs.pairs;
   for (const key in obj) {
@@ -607,6 +609,7 @@ function recordInto(rec: RecordInternals): void {
       v = values.get(i);
       if (v === undefined) v = defaults[k];
     } else v = rec.get(k);
+    // Remembered pairs as in plainObjectInto (written out in both, for speed).
     if (last[i] === v) {
       sumHi = (sumHi + pairs[i * 2]) | 0;
       sumLo = (sumLo + pairs[i * 2 + 1]) | 0;
