@@ -16,7 +16,7 @@ import { List, Map as IMap } from 'immutable';
 import { RULES, type KernelEvent } from '../../properties/index.ts';
 import type { Knobs } from '../designs.ts';
 import type { Env } from './env.ts';
-import { activeRecorder, rawOf, type Recorder } from './footprint.ts';
+import { activeRecorder, rawOf } from './footprint.ts';
 import { Frame, Violation, type Cpu, type KernelState, type Task, type Value } from './state.ts';
 
 export type StepKind = 'event' | 'local';
@@ -137,44 +137,37 @@ export class K {
   }
 
   // The running CPU, task and frame, looked up once per context (a context never changes).
+  // While a footprint is recorded they are views, kept for the footprint they note reads in
+  // (a view notes reads as its fields are read, not when it is handed out, so keeping it misses
+  // none; after the recorder's reset, a new footprint, they are made again).
   private cpuCache: Cpu | undefined;
   private taskCache: Task | undefined;
+  private viewsFor: object | undefined;
+  private cpuView: Cpu | undefined;
+  private taskView: Task | undefined;
+  private viewed(): boolean {
+    const footprint = activeRecorder()?.footprint;
+    if (footprint === undefined) return false;
+    if (this.viewsFor !== footprint) {
+      this.viewsFor = footprint;
+      this.cpuView = this.taskView = undefined;
+    }
+    return true;
+  }
 
   get knobs(): Knobs {
     return this.env.knobs;
   }
-  // While a footprint is recorded: the views, kept for the recording they were made in (a view
-  // notes reads as its fields are read, not when it is handed out, so keeping it misses none;
-  // after the recorder's reset, a new recording, they are made again).
-  private viewsBy: Recorder | undefined;
-  private viewsAt = -1;
-  private cpuView: Cpu | undefined;
-  private taskView: Task | undefined;
-
   get cpu(): Cpu {
-    const r = activeRecorder();
-    if (r) {
-      if (this.viewsBy !== r || this.viewsAt !== r.generation) this.forgetViews(r);
-      return (this.cpuView ??= this.s.cpus.get(this.cpuId)!); // a view, noting each read
-    }
+    if (this.viewed()) return (this.cpuView ??= this.s.cpus.get(this.cpuId)!); // a view, noting each read
     return (this.cpuCache ??= this.s.cpus.get(this.cpuId)!);
-  }
-  private forgetViews(r: Recorder): void {
-    this.viewsBy = r;
-    this.viewsAt = r.generation;
-    this.cpuView = undefined;
-    this.taskView = undefined;
   }
   /** rq->curr */
   get taskId(): number {
     return this.cpu.curr;
   }
   get task(): Task {
-    const r = activeRecorder();
-    if (r) {
-      if (this.viewsBy !== r || this.viewsAt !== r.generation) this.forgetViews(r);
-      return (this.taskView ??= this.s.tasks.get(this.taskId)!);
-    }
+    if (this.viewed()) return (this.taskView ??= this.s.tasks.get(this.taskId)!);
     return (this.taskCache ??= this.s.tasks.get(this.taskId)!);
   }
   get frame(): Frame {

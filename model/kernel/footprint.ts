@@ -27,16 +27,16 @@ export class Recorder {
   readonly derived = new Map<object, string>();
   private readonly views = new Map<object, object>();
 
+  /** Which footprint is being recorded (a new token at each reset): views kept for another are stale. */
+  footprint: object = {};
+
   /**
    * Forgets what was recorded, to record another footprint: the views' handlers (made once
    * per recorder) are kept. Not while recording.
    */
-  /** Counts resets: a view kept from before a reset (K's) is not reused after it. */
-  generation = 0;
-
   reset(): void {
     if (active === this) throw new Error('Recorder.reset() while it records');
-    this.generation++;
+    this.footprint = {};
     this.reads.clear();
     this.writes.clear();
     this.derived.clear();
