@@ -306,7 +306,6 @@ function keyInto(k: string): void {
   rLo = keyCacheHashes[slot * 2 + 1];
 }
 
-
 function stringInto(s: string): void {
   const i = stringIndex.get(s);
   if (i !== undefined) {
@@ -427,9 +426,9 @@ function plainObjectInto(obj: Record<string, unknown>): void {
     const pLo = pairLo(kHi, kLo, rHi, rLo);
     sumHi = (sumHi + pHi) | 0;
     sumLo = (sumLo + pLo) | 0;
-    // Primitives only: a plain object or array may be changed in place. And only while the slot
-    // still holds this key (hashing a nested object can have put another key there).
-    if (typeof v !== 'object' && keyCacheKeys[slot] === key) {
+    // Primitives only: a plain object or array may be changed in place. (Hashing a primitive
+    // moves no key in the key cache, so the slot still holds this key.)
+    if (typeof v !== 'object') {
       last[slot] = v;
       pairs[slot * 2] = pHi;
       pairs[slot * 2 + 1] = pLo;
