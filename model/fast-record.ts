@@ -12,7 +12,7 @@
  * fingerprints and state codec; its methods are the Immutable Record methods of the same names
  * (test/model/fast-record.test.ts checks them against Immutable's Record).
  */
-import { getIn, hash, hasIn, is, isImmutable, removeIn, Seq, setIn, updateIn } from 'immutable';
+import { getIn, hash, hasIn, is, isImmutable, List, Map as IMap, removeIn, Seq, setIn, updateIn } from 'immutable';
 import type { Record as ImmutableRecord } from 'immutable';
 import { FINGERPRINT_MEMO, FINGERPRINT_MEMO_LO } from '../checker/fingerprint.ts';
 
@@ -120,9 +120,15 @@ abstract class FastRecordBase {
     return hasIn(this as never, path as never);
   }
   setIn(this: Instance, path: readonly unknown[], v: unknown): Instance {
-    return setIn(this as never, path as never, v) as unknown as Instance;
+    const r = setPresent(this, path, 0, () => v);
+    return r !== ABSENT ? (r as Instance) : (setIn(this as never, path as never, v) as unknown as Instance);
   }
   updateIn(this: Instance, path: readonly unknown[], notSetValue: unknown, updater?: (v: unknown) => unknown): Instance {
+    const f = updater ?? notSetValue; // updateIn(path, updater) or updateIn(path, notSetValue, updater)
+    if (typeof f === 'function') {
+      const r = setPresent(this, path, 0, f as (v: unknown) => unknown);
+      if (r !== ABSENT) return r as Instance;
+    }
     return updateIn(this as never, path as never, notSetValue as never, updater as never) as unknown as Instance;
   }
   removeIn(this: Instance, path: readonly unknown[]): Instance {
@@ -197,6 +203,32 @@ abstract class FastRecordBase {
   inspect(this: Instance): string {
     return this.toString();
   }
+}
+
+/** What `setPresent` returns when the path leaves what it handles (Immutable's own setIn then does it). */
+const ABSENT: unknown = Symbol('absent');
+
+/**
+ * `setIn`/`updateIn` along a path whose every key is present, through Records, Lists and Maps:
+ * the same result as Immutable's (each level's `set`, the unchanged collection when nothing
+ * changed), without its generic walk, the state's hottest nested update (a CPU's counter, an
+ * mm's refcount). A missing key or another kind of collection gives ABSENT.
+ */
+function setPresent(c: { get(k: unknown, notSet: unknown): unknown; set(k: unknown, v: unknown): unknown }, path: readonly unknown[], i: number, update: (v: unknown) => unknown): unknown {
+  const key = path[i];
+  const old = c.get(key, ABSENT);
+  if (old === ABSENT) return ABSENT;
+  let v: unknown;
+  if (i === path.length - 1) v = update(old);
+  else {
+    if (!isSettable(old)) return ABSENT;
+    v = setPresent(old, path, i + 1, update);
+    if (v === ABSENT) return ABSENT;
+  }
+  return v === old ? c : c.set(key, v);
+}
+function isSettable(v: unknown): v is { get(k: unknown, notSet: unknown): unknown; set(k: unknown, v: unknown): unknown } {
+  return v instanceof FastRecordBase || List.isList(v) || IMap.isMap(v);
 }
 
 /** Immutable's deep conversion: collections and Records by their own `toJS`. */

@@ -97,7 +97,7 @@ export function storeEntry(mem: Memory, cpu: number, table: number, index: numbe
   const old = readEntry(mem, table, index);
   const key = entryKey(table, index);
   r?.write(memKey(key));
-  const tables = mem.tables.setIn([table, index], value);
+  const tables = mem.tables.set(table, mem.tables.get(table)!.set(index, value)); // readEntry checked the table is there
   if (sameEntry(old, value)) return derived(r, mem.set('tables', tables));
   const was = mem.pending.get(key);
   if (r) for (const c of was?.lagging ?? []) r.write(`cpu${c}.lagging`);

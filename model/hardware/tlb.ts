@@ -77,7 +77,12 @@ const covers = (e: TlbEntry, va: number) => va >= e.va && va < e.va + e.pages;
 export function tlbLookup(tlb: List<TlbEntry>, va: number): TlbEntry[] {
   notePages(tlbAccess(tlb), va, 1, false);
   tlb = rawOf(tlb);
-  return tlb.filter((e) => e.kind === 'leaf' && covers(e, va)).toArray();
+  const hits: TlbEntry[] = [];
+  for (let i = 0; i < tlb.size; i++) {
+    const e = tlb.get(i)!;
+    if (e.kind === 'leaf' && covers(e, va)) hits.push(e);
+  }
+  return hits;
 }
 
 /**
@@ -128,7 +133,14 @@ export function tlbFill(tlb: List<TlbEntry>, entry: TlbEntry): List<TlbEntry> {
   notePages(a, entry.va, entry.pages, true);
   tlb = rawOf(tlb);
   if (tlb.includes(entry)) return derivedTlb(a, tlb);
-  return derivedTlb(a, tlb.push(entry).sortBy(order));
+  // Every TLB is kept sorted (fills insert in order; invalidation and eviction only drop
+  // entries): the new entry goes where sortBy would put it, after every entry ordered before it.
+  const key = order(entry);
+  const entries = tlb.toArray();
+  let at = 0;
+  while (at < entries.length && order(entries[at]) <= key) at++;
+  entries.splice(at, 0, entry);
+  return derivedTlb(a, List(entries));
 }
 
 /**

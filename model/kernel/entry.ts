@@ -62,8 +62,13 @@ export const __do_softirq = kfunc('__do_softirq', 'kernel/softirq.c', [
 
 /** The exception frame of the running task's innermost exception. */
 function exceptionFrameLocal(k: K, name: string) {
-  const frame = k.task.stack.findLast((f) => f.fn === 'el1h_64_irq');
-  return frame?.locals.get(name);
+  // From the top down, by index (findLast goes through a reversed Seq: this runs on every IRQ exit).
+  const stack = k.task.stack;
+  for (let i = stack.size - 1; i >= 0; i--) {
+    const frame = stack.get(i)!;
+    if (frame.fn === 'el1h_64_irq') return frame.locals.get(name);
+  }
+  return undefined;
 }
 
 export const arm64_exit_to_kernel_mode = kfunc('arm64_exit_to_kernel_mode', 'arch/arm64/kernel/entry-common.c', [

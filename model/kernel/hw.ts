@@ -192,7 +192,13 @@ function mappingUnpublished(k: K, w: WalkResult, returned: boolean): boolean {
 /** The permission changes (ghost state) covering page `va`; its footprint is that page's key only (footprint.ts). */
 function changesCovering(k: K, va: number): ProtChange[] {
   activeRecorder()?.read(`prot_changes@${va}`);
-  return k.raw.prot_changes.filter((c) => va >= c.start && va < c.end).toArray();
+  const out: ProtChange[] = [];
+  const changes = k.raw.prot_changes;
+  for (let i = 0; i < changes.size; i++) {
+    const c = changes.get(i)!;
+    if (va >= c.start && va < c.end) out.push(c);
+  }
+  return out;
 }
 
 function changeInProgress(k: K, va: number): { changeInProgress?: { old: PermFacts; new: PermFacts } } {
@@ -205,7 +211,8 @@ function changeInProgress(k: K, va: number): { changeInProgress?: { old: PermFac
  * FEAT_ETS2, other CPUs' walks may still miss a valid-making store until they synchronize).
  */
 export function dsb(k: K): K {
-  const others = k.s.cpus.keySeq().filter((c) => c !== k.cpuId).toArray();
+  const others: number[] = [];
+  for (let c = 0; c < k.s.cpus.size; c++) if (c !== k.cpuId) others.push(c);
   return k.update((s) => s.set('memory', publishStores(s.memory, k.cpuId, { ets2: k.knobs.ets2, others })));
 }
 

@@ -29,6 +29,7 @@ type Op =
   | { readonly kind: 'merge'; readonly values: Partial<Record<keyof Fields, unknown>> }
   | { readonly kind: 'remove'; readonly key: keyof Fields }
   | { readonly kind: 'setIn'; readonly path: readonly unknown[]; readonly value: number }
+  | { readonly kind: 'updateIn'; readonly path: readonly unknown[]; readonly by: number; readonly notSet?: number }
   | { readonly kind: 'push'; readonly value: number }
   | { readonly kind: 'mutate'; readonly n: number; readonly name: string };
 
@@ -47,6 +48,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.tuple(keyArb, keyArb).chain(([a, b]) => fc.tuple(value(a), value(b)).map(([va, vb]): Op => ({ kind: 'merge', values: { [a]: va, [b]: vb } }))),
   keyArb.map((key): Op => ({ kind: 'remove', key })),
   fc.tuple(fc.constantFrom('x', 'y'), fc.integer({ min: 0, max: 2 })).map(([k, v]): Op => ({ kind: 'setIn', path: ['table', k], value: v })),
+  // Paths that are there and paths that are not (a list index past the end, a missing map key, no such field).
+  fc
+    .tuple(fc.constantFrom<readonly unknown[]>(['items', 0], ['items', 2], ['items', 5], ['n'], ['nope'], ['table', 'x']), fc.integer({ min: 0, max: 2 }))
+    .map(([path, v]): Op => ({ kind: 'setIn', path, value: v })),
+  fc
+    .tuple(fc.constantFrom<readonly unknown[]>(['items', 0], ['items', 1], ['n'], ['table', 'x'], ['table', 'y']), fc.integer({ min: 0, max: 1 }), fc.option(fc.constant(7), { nil: undefined }))
+    .map(([path, by, notSet]): Op => ({ kind: 'updateIn', path, by, notSet })),
   fc.integer({ min: 0, max: 3 }).map((v): Op => ({ kind: 'push', value: v })),
   fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom('a', 'b')).map(([n, name]): Op => ({ kind: 'mutate', n, name })),
 );
@@ -64,6 +72,12 @@ function apply(r: AnyRecord, op: Op): AnyRecord {
       return rec.remove(op.key);
     case 'setIn':
       return rec.setIn(op.path, op.value);
+    case 'updateIn': {
+      const f = (v: unknown) => (v as number) + op.by; // by 0: the same value, so the same Record
+      // Immutable's typings list updateIn(path, updater) only; its Records take a notSetValue too.
+      const withNotSet = rec as unknown as { updateIn(path: readonly unknown[], notSet: unknown, f: (v: unknown) => unknown): AnyRecord };
+      return op.notSet === undefined ? rec.updateIn(op.path, f) : withNotSet.updateIn(op.path, op.notSet, f);
+    }
     case 'push':
       return rec.update('items', (xs) => xs.push(op.value));
     case 'mutate':
@@ -115,6 +129,31 @@ describe('FastRecord against Immutable.Record', () => {
     expect([r.n, s.n]).toEqual([1, 2]);
     expect(s).toBeInstanceOf(Fast);
     expect(Object.getPrototypeOf(s)).toBe(Object.getPrototypeOf(r));
+  });
+
+  it('setIn and updateIn along a present path (Record, List, Record): Immutable\'s results, and the same Record when nothing changes', () => {
+    class Inner extends FastRecord<{ count: number }>({ count: 0 }, 'Inner') {}
+    class Outer extends FastRecord<{ inners: List<Inner>; byName: IMap<string, Inner> }>({ inners: List(), byName: IMap() }, 'Outer') {}
+    const InnerRef = ImmutableRecord({ count: 0 }, 'InnerRef');
+    const OuterRef = ImmutableRecord({ inners: List<ReturnType<typeof InnerRef>>(), byName: IMap<string, ReturnType<typeof InnerRef>>() }, 'OuterRef');
+    const fast = new Outer({ inners: List([new Inner({ count: 1 }), new Inner({ count: 2 })]), byName: IMap({ a: new Inner({ count: 3 }) }) });
+    const ref = OuterRef({ inners: List([InnerRef({ count: 1 }), InnerRef({ count: 2 })]), byName: IMap({ a: InnerRef({ count: 3 }) }) });
+    const plain = (r: { toJS(): unknown }) => r.toJS();
+    for (const [path, v] of [
+      [['inners', 1, 'count'], 5],
+      [['byName', 'a', 'count'], 6],
+      [['byName', 'b'], 7],
+      [['inners', 3], 8],
+    ] as const) {
+      expect(plain(fast.setIn(path, v))).toEqual(plain(ref.setIn(path, v as never)));
+      const inc = (x: unknown) => (x as number) + 1;
+      type WithNotSet = { updateIn(path: readonly unknown[], notSet: unknown, f: (v: unknown) => unknown): { toJS(): unknown } };
+      expect(plain((fast as unknown as WithNotSet).updateIn(path, 0, inc))).toEqual(plain((ref as unknown as WithNotSet).updateIn(path, 0, inc)));
+    }
+    expect(fast.setIn(['inners', 1, 'count'], 5).inners.get(1)).toBeInstanceOf(Inner);
+    expect(fast.setIn(['inners', 1, 'count'], 2)).toBe(fast);
+    expect(fast.updateIn(['byName', 'a', 'count'], (x) => x)).toBe(fast);
+    expect(fast.setIn(['inners', 0, 'nope'], 1)).toBe(fast);
   });
 
   it('fields are assigned only inside withMutations', () => {

@@ -1,5 +1,6 @@
 /** The TLB as the Arm ARM lets it behave: several entries per VA, walk cache, eviction, TLBI scope, conflict aborts per FEAT_BBM level, CONT misprogramming. */
-import { List } from 'immutable';
+import fc from 'fast-check';
+import { is, List } from 'immutable';
 import { describe, expect, it } from 'vitest';
 import { Desc } from '../../../model/hardware/descriptor.ts';
 import { DEFAULT_GEOMETRY, regionBase } from '../../../model/hardware/geometry.ts';
@@ -45,6 +46,40 @@ describe('several entries for one VA', () => {
     expect(tlbHitsConflict([block, page], image + 5)).toBe(true);
     expect(tlbHitsConflict([page, page.set('pa', 250)], image + 5)).toBe(true);
     expect(tlbHitsConflict([page, page.set('rdonly', true)], image + 5)).toBe(false);
+  });
+});
+
+describe('a TLB is one value per set of entries', () => {
+  // Entries from a small domain: leaf and walk entries that share VAs, sizes and output pages.
+  const entryArb = fc
+    .record({ kind: fc.constantFrom<'leaf' | 'walk'>('leaf', 'walk'), va: fc.constantFrom(4, 5, 12, 100), pages: fc.constantFrom(1, 2, 16), pa: fc.constantFrom(7, 30), rdonly: fc.boolean(), poIndex: fc.constantFrom(0, 1) })
+    .map((f) => new TlbEntry(f));
+  const fillAll = (entries: readonly TlbEntry[]) => entries.reduce((tlb, e) => tlbFill(tlb, e), List<TlbEntry>());
+
+  it('filling the same entries in any order, with repeats, gives equal lists (what the state fingerprints rely on)', () => {
+    fc.assert(
+      fc.property(fc.array(entryArb, { maxLength: 7 }), fc.integer(), (entries, seed) => {
+        const shuffled = [...entries, ...entries.slice(0, 2)].sort((a, b) => ((a.hashCode() ^ seed) | 0) - ((b.hashCode() ^ seed) | 0));
+        const one = fillAll(entries);
+        const other = fillAll(shuffled);
+        expect(is(one, other)).toBe(true);
+        expect(one.size).toBe(new Set(entries.map((e) => JSON.stringify(e.toJS()))).size);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('after an eviction or a TLBI, a fill gives the list that filling the remaining entries gives', () => {
+    fc.assert(
+      fc.property(fc.array(entryArb, { minLength: 1, maxLength: 6 }), entryArb, fc.nat(), (entries, extra, n) => {
+        const tlb = fillAll(entries);
+        const evicted = tlbEvict(tlb, n % tlb.size);
+        expect(is(tlbFill(evicted, extra), fillAll([...evicted.toArray(), extra]))).toBe(true);
+        const flushed = tlbInvalidateRange(tlb, 4, 13, 'all-levels');
+        expect(is(tlbFill(flushed, extra), fillAll([...flushed.toArray(), extra].reverse()))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
