@@ -113,8 +113,17 @@ export const step = (label: string, kind: (knobs: Knobs) => StepKind, run: (k: K
  * vocabulary. Immutable: every helper returns a new context.
  */
 export class K {
-  /** The state itself (`s` is the same, seen through the footprint recorder when one is active). */
-  readonly raw: KernelState;
+  /**
+   * The state, except for one task's update not yet written into `tasks`: most of a step's
+   * updates are to its own task (its frame's pc and locals, a call, a return), and the
+   * settling of local steps runs several steps in a row. Writing the task back once, when the
+   * state is read as a whole (`raw`, `s`), saves a new task list and a new state per update.
+   * Never while a footprint is recorded: then every update is written at once (`withTask`).
+   */
+  private readonly base: KernelState;
+  private readonly pendingTask: Task | undefined;
+  private readonly pendingId: number;
+  private rawCache: KernelState | undefined;
 
   constructor(
     state: KernelState,
@@ -122,8 +131,25 @@ export class K {
     readonly env: Env,
     /** The step said where control goes next. */
     readonly moved = false,
+    /** Internal (`withTask`): task `pendingId`'s new value, not yet in `state`. */
+    pendingId = -1,
+    pendingTask?: Task,
   ) {
-    this.raw = activeRecorder() ? rawOf(state) : state;
+    this.base = activeRecorder() ? rawOf(state) : state;
+    this.pendingId = pendingId;
+    this.pendingTask = pendingTask;
+  }
+
+  /** The state itself (`s` is the same, seen through the footprint recorder when one is active). */
+  get raw(): KernelState {
+    const t = this.pendingTask;
+    if (t === undefined) return this.base;
+    return (this.rawCache ??= this.base.set('tasks', this.base.tasks.set(this.pendingId, t)));
+  }
+
+  /** The oops, if the machine died (an update to a task never changes it: no write-back needed). */
+  get oops(): KernelState['oops'] {
+    return this.base.oops;
   }
 
   /** The machine state. While a footprint is recorded (footprint.ts), a view that notes each access. */
@@ -134,6 +160,17 @@ export class K {
 
   private with(s: KernelState, moved = this.moved): K {
     return new K(s, this.cpuId, this.env, moved);
+  }
+  /** This context with task `id` replaced by `t` (kept pending: see `base`). */
+  private withTask(id: number, t: Task, moved = this.moved): K {
+    if (activeRecorder()) return this.with(this.raw.set('tasks', this.raw.tasks.set(id, rawOf(t))), moved);
+    // Another task's update is pending: write it back first (one pending task at a time).
+    const base = this.pendingTask === undefined || this.pendingId === id ? this.base : this.raw;
+    return new K(base, this.cpuId, this.env, moved, id, t);
+  }
+  /** The same context, before its step has said where control goes (settle runs the next step in it). */
+  fresh(): K {
+    return new K(this.base, this.cpuId, this.env, false, this.pendingId, this.pendingTask);
   }
 
   // The running CPU, task and frame, looked up once per context (a context never changes).
@@ -160,7 +197,7 @@ export class K {
   }
   get cpu(): Cpu {
     if (this.viewed()) return (this.cpuView ??= this.s.cpus.get(this.cpuId)!); // a view, noting each read
-    return (this.cpuCache ??= this.s.cpus.get(this.cpuId)!);
+    return (this.cpuCache ??= this.base.cpus.get(this.cpuId)!);
   }
   /** rq->curr */
   get taskId(): number {
@@ -168,7 +205,9 @@ export class K {
   }
   get task(): Task {
     if (this.viewed()) return (this.taskView ??= this.s.tasks.get(this.taskId)!);
-    return (this.taskCache ??= this.s.tasks.get(this.taskId)!);
+    if (this.taskCache !== undefined) return this.taskCache;
+    const id = this.taskId;
+    return (this.taskCache = this.pendingTask !== undefined && this.pendingId === id ? this.pendingTask : this.base.tasks.get(id)!);
   }
   get frame(): Frame {
     return this.task.stack.last()!;
@@ -187,19 +226,20 @@ export class K {
   }
   setCpu(f: (c: Cpu) => Cpu, cpu = this.cpuId): K {
     const c = cpu === this.cpuId ? this.cpu : this.s.cpus.get(cpu)!;
-    return this.with(this.raw.set('cpus', this.raw.cpus.set(cpu, rawOf(f(c)))));
+    // The CPUs are not where a pending task update is: it stays pending.
+    const base = this.base;
+    return new K(base.set('cpus', base.cpus.set(cpu, rawOf(f(c)))), this.cpuId, this.env, this.moved, this.pendingId, this.pendingTask);
   }
   setTask(f: (t: Task) => Task, task = this.taskId): K {
     const t = task === this.taskId ? this.task : this.s.tasks.get(task)!;
-    return this.with(this.raw.set('tasks', this.raw.tasks.set(task, rawOf(f(t)))));
+    return this.withTask(task, rawOf(f(t)));
   }
   private setTop(f: (fr: Frame) => Frame, moved = this.moved): K {
     // The hottest update (every step moves its frame's pc): written out, without setTask's closure.
     const task = this.task;
     const stack = task.stack;
     const top = stack.size - 1;
-    const t = task.set('stack', stack.set(top, f(stack.get(top)!)));
-    return this.with(this.raw.set('tasks', this.raw.tasks.set(this.taskId, rawOf(t))), moved);
+    return this.withTask(this.taskId, rawOf(task.set('stack', stack.set(top, f(stack.get(top)!)))), moved);
   }
   setLocal(name: string, v: Value | undefined): K {
     return this.setTop((fr) => fr.set('locals', v === undefined ? fr.locals.delete(name) : fr.locals.set(name, v)));
@@ -254,7 +294,7 @@ export class K {
     return [v, this.setLocal('ret', undefined)];
   }
   private moveOn(): K {
-    return new K(this.raw, this.cpuId, this.env, true);
+    return new K(this.base, this.cpuId, this.env, true, this.pendingId, this.pendingTask);
   }
 
   /** in_interrupt(): hardirq or softirq count non-zero on this CPU. */
@@ -389,25 +429,27 @@ const MAX_SETTLE = 10_000;
 export function settle(k: K, chained: string[]): K {
   for (let n = 0; n < MAX_SETTLE; n++) {
     // The oops only halts the machine: not part of a step's footprint (checker/reduction/types.ts).
-    if (k.raw.oops) return k;
-    const p = pendingStep(k.s, k.cpuId, k.env);
-    if (!p) return k;
-    const { frame, task } = p;
-    if (!p.step) {
+    if (k.oops) return k;
+    // pendingStep(), read through the context (its running task may be pending).
+    const task = k.task;
+    const frame = task.stack.last();
+    if (!frame) return k;
+    const step = stepAt(frame, k.env);
+    if (!step) {
       // Fell off the end of the function: return.
-      k = new K(k.raw, k.cpuId, k.env).ret();
+      k = k.fresh().ret();
       continue;
     }
     const atomic = inAtomicFrame(task);
-    const kind = kindOf(p.step, k.knobs);
+    const kind = kindOf(step, k.knobs);
     if (kind === 'event' && !atomic) return k;
-    const r = p.step.run(new K(k.raw, k.cpuId, k.env));
+    const r = step.run(k.fresh());
     let next: K;
     if (r instanceof K) next = r;
     else if (r.length === 1) next = r[0].k;
-    else throw new Error(`${frame.fn}: step "${p.step.label}" has ${r.length} outcomes inside ${atomic ? 'an atomic region' : 'a local step'}`);
-    if (!next.moved) throw new Error(`${frame.fn}: step "${p.step.label}" did not say where control goes`);
-    if (kind === 'event') chained.push(`${frame.fn}: ${p.step.label}`);
+    else throw new Error(`${frame.fn}: step "${step.label}" has ${r.length} outcomes inside ${atomic ? 'an atomic region' : 'a local step'}`);
+    if (!next.moved) throw new Error(`${frame.fn}: step "${step.label}" did not say where control goes`);
+    if (kind === 'event') chained.push(`${frame.fn}: ${step.label}`);
     k = next;
   }
   throw new Error('settle: no event reached after 10000 local steps (a loop without an event)');
