@@ -86,7 +86,7 @@ export function eventContext(e: KernelEvent, k: K): string | undefined {
   const state = k.task.lazy_mmu_state;
   const lazy = is_lazy_mmu_mode_active(k) ? 'active' : state.enable_count > 0 && state.pause_count > 0 ? 'paused' : 'off';
   // el1h_64_irq is the frame of an exception taken from EL1 (model/kernel/entry.ts).
-  const depth = k.task.stack.count((f) => f.fn === 'el1h_64_irq');
+  const depth = k.task.stack.filter((f) => f.fn === 'el1h_64_irq').length;
   return `${what}: POR ${kpkeysLevelOf(k.cpu.por_el1)}, lazy MMU ${lazy}, exception depth ${depth}`;
 }
 

@@ -162,13 +162,13 @@ abstract class FastRecordBase {
     const o = other as Instance;
     const keys = this._keys;
     if (typeof o.has !== 'function' || (o._keys && o._keys.length !== keys.length)) return false;
-    for (let i = 0; i < keys.length; i++) if (!o.has(keys[i]) || !is(this._at(i), o.get(keys[i]))) return false;
+    for (let i = 0; i < keys.length; i++) if (!o.has(keys[i]) || !valueEquals(this._at(i), o.get(keys[i]))) return false;
     return true;
   }
   hashCode(this: Instance): number {
     // As Immutable's keyed collections: unordered, so it agrees with `equals`.
     let h = 0;
-    for (let i = 0; i < this._keys.length; i++) h = (h + (hash(this._keys[i]) ^ hash(this._at(i)))) | 0;
+    for (let i = 0; i < this._keys.length; i++) h = (h + (hash(this._keys[i]) ^ valueHash(this._at(i)))) | 0;
     return h;
   }
   toObject(this: Instance): Record<string, unknown> {
@@ -231,8 +231,27 @@ function isSettable(v: unknown): v is { get(k: unknown, notSet: unknown): unknow
   return v instanceof FastRecordBase || List.isList(v) || IMap.isMap(v);
 }
 
+/**
+ * Field values compare as Immutable.is compares them, except arrays: a field may hold a plain
+ * array that is never changed in place (a task's stack, model/kernel/state.ts), which compares
+ * and hashes by its elements, as a List would.
+ */
+function valueEquals(a: unknown, b: unknown): boolean {
+  if (!Array.isArray(a)) return is(a, b);
+  if (!Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!valueEquals(a[i], b[i])) return false;
+  return true;
+}
+function valueHash(v: unknown): number {
+  if (!Array.isArray(v)) return hash(v);
+  let h = 1;
+  for (const x of v) h = (Math.imul(31, h) + valueHash(x)) | 0;
+  return h;
+}
+
 /** Immutable's deep conversion: collections and Records by their own `toJS`. */
 function toJS(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toJS);
   return v !== null && typeof v === 'object' && typeof (v as { toJS?: unknown }).toJS === 'function' ? (v as { toJS(): unknown }).toJS() : v;
 }
 

@@ -111,7 +111,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     cpuTransitions(s, cpu, env, prefix).forEach((t, index) => out.push({ action: { cpu, kind: 'step', index, label: t.label }, state: t.state }));
     const c = s.cpus.get(cpu)!;
     const task = s.tasks.get(c.curr)!;
-    if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && !task.stack.isEmpty()) {
+    if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && task.stack.length > 0) {
       scenario.irqSources.forEach((src, index) => {
         const label = irqLabel(cpu, c.curr, task.comm, index, src.name);
         out.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
@@ -164,7 +164,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
       // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
       r.read(`cpu${cpu}.irqs_disabled`);
       const task = s.tasks.get(c.curr)!;
-      if (c.irqs_disabled || task.stack.isEmpty() || scenario.irqSources.length === 0) return;
+      if (c.irqs_disabled || task.stack.length === 0 || scenario.irqSources.length === 0) return;
       r.read(`cpu${cpu}.irqs_left`);
     });
     remember(s, cpu, { reads: [...r.reads], writes: [...r.writes] });
@@ -318,7 +318,7 @@ class StateFacts implements KernelFacts {
           task: task.comm,
           inInterrupt: k.in_interrupt(),
           lazyMmuActive: is_lazy_mmu_mode_active(k),
-          inKernel: !task.stack.isEmpty() && !task.is_idle,
+          inKernel: task.stack.length > 0 && !task.is_idle,
           porGrantsPgtablesWrite: por_permits(c.por_el1, KPKEYS_PKEY_PGTABLES, 'write'),
           por: c.por_el1,
         };

@@ -184,22 +184,21 @@ class StateRenderer {
           ['thread.por_el1', hex(t.thread_por_el1)],
           ['thread.por_el1_lazy_mmu', t.por_el1_lazy_mmu.map(hex).join(', ') || 'empty'],
           ['ghost section POR', t.ghost_section_por.map(hex).join(', ') || 'none'],
-          ['stack depth', t.stack.isEmpty() ? '0 (user space)' : String(t.stack.size)],
+          ['stack depth', t.stack.length === 0 ? '0 (user space)' : String(t.stack.length)],
           ...otherFields(t, TASK_FIELDS),
         ],
         [
           {
             title: 'stack, innermost first',
             items: t.stack
-              .reverse()
+              .toReversed()
               .map((f) => {
                 const locals = f.locals
                   .entrySeq()
                   .map(([k, v]) => `${k}=${this.value(s, k, v)}`)
                   .join(', ');
                 return `${f.fn} +${f.pc}${f.atomic ? ' [atomic]' : ''}${locals ? `  {${locals}}` : ''}`;
-              })
-              .toArray(),
+              }),
           },
         ],
       );

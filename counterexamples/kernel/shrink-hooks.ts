@@ -11,7 +11,7 @@ function irqGroups(path: Path<KernelState, KernelAction>): number[][] {
   path.steps.forEach((st, i) => {
     if (st.action.kind !== 'irq') return;
     const cpu = st.action.cpu;
-    const depthAfter = (s: KernelState) => s.tasks.get(s.cpus.get(cpu)!.curr)!.stack.count((f) => f.fn === 'el1h_64_irq');
+    const depthAfter = (s: KernelState) => s.tasks.get(s.cpus.get(cpu)!.curr)!.stack.filter((f) => f.fn === 'el1h_64_irq').length;
     const task = st.state.cpus.get(cpu)!.curr;
     const group = [i];
     const depth = depthAfter(st.state);

@@ -59,14 +59,14 @@ export function parseLabel(label: string): { cpu: number; task: string; fn: stri
 }
 
 function exceptionDepth(t: Task): number {
-  return t.stack.count((f) => f.fn === 'el1h_64_irq');
+  return t.stack.filter((f) => f.fn === 'el1h_64_irq').length;
 }
 
 export function cpuViews(s: KernelState): CpuView[] {
   return s.cpus
     .map((c, cpu) => {
       const t = s.tasks.get(c.curr)!;
-      const ctx = c.hardirq_count ? 'hardirq' : c.softirq_count ? 'softirq' : c.preempt_count ? `preempt-off` : t.stack.isEmpty() ? 'user' : 'task';
+      const ctx = c.hardirq_count ? 'hardirq' : c.softirq_count ? 'softirq' : c.preempt_count ? `preempt-off` : t.stack.length === 0 ? 'user' : 'task';
       return {
         cpu,
         task: t.comm,

@@ -62,10 +62,9 @@ export const __do_softirq = kfunc('__do_softirq', 'kernel/softirq.c', [
 
 /** The exception frame of the running task's innermost exception. */
 function exceptionFrameLocal(k: K, name: string) {
-  // From the top down, by index (findLast goes through a reversed Seq: this runs on every IRQ exit).
   const stack = k.task.stack;
-  for (let i = stack.size - 1; i >= 0; i--) {
-    const frame = stack.get(i)!;
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const frame = stack[i];
     if (frame.fn === 'el1h_64_irq') return frame.locals.get(name);
   }
   return undefined;

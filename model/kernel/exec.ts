@@ -210,7 +210,8 @@ export class K {
     return (this.taskCache = this.pendingTask !== undefined && this.pendingId === id ? this.pendingTask : this.base.tasks.get(id)!);
   }
   get frame(): Frame {
-    return this.task.stack.last()!;
+    const stack = this.task.stack;
+    return stack[stack.length - 1];
   }
   local(name: string): Value | undefined {
     return this.frame.locals.get(name);
@@ -238,8 +239,8 @@ export class K {
     // The hottest update (every step moves its frame's pc): written out, without setTask's closure.
     const task = this.task;
     const stack = task.stack;
-    const top = stack.size - 1;
-    return this.withTask(this.taskId, rawOf(task.set('stack', stack.set(top, f(stack.get(top)!)))), moved);
+    const top = stack.length - 1;
+    return this.withTask(this.taskId, rawOf(task.set('stack', stack.with(top, f(stack[top])))), moved);
   }
   setLocal(name: string, v: Value | undefined): K {
     return this.setTop((fr) => fr.set('locals', v === undefined ? fr.locals.delete(name) : fr.locals.set(name, v)));
@@ -271,7 +272,7 @@ export class K {
     const atomic = (opts.atomic ?? false) || inAtomicFrame(this.task);
     const k = this.setTop(advancePc);
     const frame = new Frame({ fn: fn.name, pc: 0, locals: localsOf(locals), atomic });
-    return k.setTask((t) => t.set('stack', t.stack.push(frame))).moveOn();
+    return k.setTask((t) => t.set('stack', [...t.stack, frame])).moveOn();
   }
   /**
    * Pushes a frame without advancing the current one: an exception taken here, or the frames a
@@ -279,13 +280,13 @@ export class K {
    */
   pushFrame(fn: KFunction, locals: Record<string, Value> = {}, pc = 0): K {
     const frame = new Frame({ fn: fn.name, pc, locals: localsOf(locals), atomic: inAtomicFrame(this.task) });
-    return this.setTask((t) => t.set('stack', t.stack.push(frame)));
+    return this.setTask((t) => t.set('stack', [...t.stack, frame]));
   }
   /** Returns to the caller; a value lands in the caller's local `ret`. */
   ret(value?: Value): K {
-    const stack = this.task.stack.pop();
+    const stack = this.task.stack.slice(0, -1);
     let k = this.setTask((t) => t.set('stack', stack));
-    if (value !== undefined && !stack.isEmpty()) k = k.setLocal('ret', value);
+    if (value !== undefined && stack.length > 0) k = k.setLocal('ret', value);
     return k.moveOn();
   }
   /** Takes the callee's return value out of the locals (so it does not linger in the state). */
@@ -377,8 +378,8 @@ type DistributiveOmit<T, Keys extends PropertyKey> = T extends unknown ? Omit<T,
 
 export function callTraceOf(task: Task, env?: Env): string[] {
   const out: string[] = [];
-  for (let i = task.stack.size - 1; i >= 0; i--) {
-    const f = task.stack.get(i)!;
+  for (let i = task.stack.length - 1; i >= 0; i--) {
+    const f = task.stack[i];
     if (!fnIn(env, f.fn).inline) out.push(f.fn);
   }
   return out;
@@ -386,7 +387,7 @@ export function callTraceOf(task: Task, env?: Env): string[] {
 
 /** The full call stack including inlined functions, innermost first. */
 export function fullStackOf(task: Task): string[] {
-  return task.stack.reverse().map((f) => f.fn).toArray();
+  return task.stack.map((f) => f.fn).reverse(); // map made a new array: reversing it in place is safe
 }
 
 export function stepAt(frame: Frame, env?: Env): Step | undefined {
@@ -398,7 +399,7 @@ export function stepAt(frame: Frame, env?: Env): Step | undefined {
  * atomic itself (call(), pushFrame()), so the top frame tells (this runs before every step).
  */
 function inAtomicFrame(task: Task): boolean {
-  return task.stack.last()?.atomic ?? false;
+  return task.stack.at(-1)?.atomic ?? false;
 }
 
 function kindOf(st: Step, knobs: Knobs): StepKind {
@@ -409,7 +410,7 @@ function kindOf(st: Step, knobs: Knobs): StepKind {
 export function pendingStep(s: KernelState, cpu: number, env?: Env): { task: Task; frame: Frame; step: Step | undefined } | undefined {
   const c = s.cpus.get(cpu)!;
   const task = s.tasks.get(c.curr)!;
-  const frame = task.stack.last();
+  const frame = task.stack.at(-1);
   if (!frame) return undefined;
   return { task, frame, step: stepAt(frame, env) };
 }
@@ -432,7 +433,7 @@ export function settle(k: K, chained: string[]): K {
     if (k.oops) return k;
     // pendingStep(), read through the context (its running task may be pending).
     const task = k.task;
-    const frame = task.stack.last();
+    const frame = task.stack.at(-1);
     if (!frame) return k;
     const step = stepAt(frame, k.env);
     if (!step) {

@@ -546,7 +546,7 @@ function elementHandler(r: Recorder, name: string): ProxyHandler<object> {
  * step of it visible. It belongs to the same CPU as the stack.
  */
 function stackEmptinessChanges(old: unknown, next: unknown): boolean {
-  return (old as { isEmpty(): boolean }).isEmpty() !== (next as { isEmpty(): boolean }).isEmpty();
+  return ((old as readonly unknown[]).length === 0) !== ((next as readonly unknown[]).length === 0);
 }
 
 function bound(target: object, prop: string | symbol): unknown {

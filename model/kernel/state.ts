@@ -30,6 +30,9 @@ export const FREE_PGTABLE_PAGE = 'free_pgtable_page';
 
 export class Frame extends FastRecord<FrameFields>({ fn: '', pc: 0, locals: IMap(), atomic: false }, 'Frame') {}
 
+/** The stack of a task in user space (shared: stacks are never changed in place). */
+export const NO_FRAMES: readonly Frame[] = Object.freeze([]);
+
 /** struct lazy_mmu_state (include/linux/sched.h, "mm: enable lazy_mmu sections to nest"). */
 export interface LazyMmuStateFields {
   readonly enable_count: number;
@@ -42,8 +45,13 @@ export type TaskState = 'running' | 'runnable' | 'blocked' | 'dead';
 export interface TaskFields {
   readonly comm: string;
   readonly pid: number;
-  /** Kernel call stack, outermost first. Empty: the task has returned to user space. */
-  readonly stack: List<Frame>;
+  /**
+   * Kernel call stack, outermost first. Empty: the task has returned to user space. A plain
+   * array, never changed in place (every push, pop and top update is a new array: exec.ts):
+   * the stack changes at nearly every step, and the array builtins cost far less than an
+   * Immutable List's update while V8 is still warming up. Records compare and hash it by value.
+   */
+  readonly stack: readonly Frame[];
   readonly __state: TaskState;
   /** Kernel threads (idle) have no mm. */
   readonly mm: number | null;
@@ -69,7 +77,7 @@ export class Task extends FastRecord<TaskFields>(
   {
     comm: '',
     pid: 0,
-    stack: List(),
+    stack: NO_FRAMES,
     __state: 'runnable',
     mm: null,
     active_mm: null,

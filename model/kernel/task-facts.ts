@@ -14,7 +14,7 @@ export function taskFacts(t: Task): TaskFacts {
     name: t.comm,
     enableCount: t.lazy_mmu_state.enable_count,
     pauseCount: t.lazy_mmu_state.pause_count,
-    finished: t.stack.isEmpty() || t.__state === 'dead',
+    finished: t.stack.length === 0 || t.__state === 'dead',
   };
 }
 

@@ -10,8 +10,8 @@ import type { Built } from './scenario.ts';
 export const frame = (fn: KFunction, pc = 0, locals: Record<string, Value> = {}) => new Frame({ fn: fn.name, pc, locals: IMap(locals) });
 
 /** The stack of a task switched out inside __schedule(), called from `caller`. */
-export function switchedOut(caller: Frame[]): List<Frame> {
-  return List([...caller, frame(__schedule, 2), frame(context_switch, 0), frame(__switch_to, 0)]);
+export function switchedOut(caller: Frame[]): readonly Frame[] {
+  return [...caller, frame(__schedule, 2), frame(context_switch, 0), frame(__switch_to, 0)];
 }
 
 /** The idle task of a CPU, waiting in do_idle(). */
@@ -21,7 +21,7 @@ export function idleTask(cpu: number): Task {
 
 /** A task running `fn(locals)` on `cpu` from the start. */
 export function runningTask(comm: string, pid: number, cpu: number, fn: KFunction, locals: Record<string, Value> = {}, mm: number | null = null): Task {
-  return new Task({ comm, pid, cpu, __state: 'running', mm, active_mm: mm, stack: List([frame(fn, 0, locals)]) });
+  return new Task({ comm, pid, cpu, __state: 'running', mm, active_mm: mm, stack: [frame(fn, 0, locals)] });
 }
 
 /** CPUs, each running the given task index. */

@@ -190,7 +190,7 @@ describe('the v6 seed counterexample', () => {
     expect(row(a, 'lazy_mmu_state')![1]).toBe('enable_count 2, pause_count 0');
     const stack = list(a, 'stack, innermost first');
     const task = v6.result.path!.steps[17].state.tasks.find((t) => t.comm === 'A')!;
-    expect(stack.map((f) => f.split(' ')[0])).toEqual(task.stack.reverse().map((f) => f.fn).toArray());
+    expect(stack.map((f) => f.split(' ')[0])).toEqual(task.stack.toReversed().map((f) => f.fn));
     expect(stack.at(-1)!.startsWith('vfree +')).toBe(true);
     expect(stack.some((f) => /^el1h_64_irq \+\d+ {2}\{regs_por_el1=0x17, /.test(f))).toBe(true);
     expect(row(section(d, 18, 'task B (pid 2)'), '__state')![1]).toBe('dead');

@@ -106,6 +106,18 @@ describe('FastRecord against Immutable.Record', () => {
     );
   });
 
+  it('a field holding a plain array compares, hashes and converts by its elements, as a List field would', () => {
+    class Holder extends FastRecord<{ items: readonly (Fast | number)[] }>({ items: [] }, 'Holder') {}
+    const a = new Holder({ items: [1, new Fast({ n: 2 })] });
+    const b = new Holder({ items: [1, new Fast({ n: 2 })] });
+    expect(a.items).not.toBe(b.items);
+    expect(is(a, b)).toBe(true);
+    expect(a.hashCode()).toBe(b.hashCode());
+    expect(is(a, new Holder({ items: [1, new Fast({ n: 3 })] }))).toBe(false);
+    expect(is(a, new Holder({ items: [1] }))).toBe(false);
+    expect(a.toJS()).toEqual({ items: [1, { ...DEFAULTS, n: 2, items: [], table: {} }] });
+  });
+
   it('reads, defaults, unknown keys', () => {
     const r = new Fast({ n: 2 });
     expect([r.n, r.name, r.flag, r.opt]).toEqual([2, '', false, null]);

@@ -93,7 +93,7 @@ describe('recorded footprints', () => {
   });
 
   it('a task entering or leaving the kernel also writes its stack_empty key', () => {
-    const r = record((k) => k.setTask((t) => t.set('stack', t.stack.clear())));
+    const r = record((k) => k.setTask((t) => t.set('stack', [])));
     expect([...r.writes].sort()).toEqual(['task0.stack', 'task0.stack_empty']);
     const same = record((k) => k.setLocal('x', 1));
     expect([...same.writes]).toEqual(['task0.stack']);
@@ -165,7 +165,7 @@ describe('keys that keep rule-invisible steps invisible', () => {
     const enter = recordSeed((k) => k.setTask((t) => t.set('lazy_mmu_state', t.lazy_mmu_state.set('enable_count', 1))));
     expect(enter.writes.has('task0.lazy_mmu_state')).toBe(true);
     expect(enter.writes.has('task0.lazy_balanced')).toBe(false);
-    const leave = recordSeed((k) => k.setTask((t) => t.set('lazy_mmu_state', t.lazy_mmu_state.set('enable_count', 1)).set('stack', t.stack.clear())));
+    const leave = recordSeed((k) => k.setTask((t) => t.set('lazy_mmu_state', t.lazy_mmu_state.set('enable_count', 1)).set('stack', [])));
     expect(leave.writes.has('task0.lazy_balanced')).toBe(true);
     // The decision reads what it depends on.
     expect([...enter.reads]).toEqual(expect.arrayContaining(['task0.lazy_mmu_state', 'task0.stack_empty', 'task0.__state']));

@@ -80,7 +80,7 @@ describe('IRQ entry from EL1', () => {
     // The nested IRQ saves the handler-path POR (0x17) in its own frame.
     const nested = end(run(m, [IRQ], states[6]));
     const frames = task(nested, A).stack.filter((f) => f.fn === 'el1h_64_irq');
-    expect(frames.map((f) => f.locals.get('regs_por_el1')).toArray()).toEqual([0x57, 0x17]);
+    expect(frames.map((f) => f.locals.get('regs_por_el1'))).toEqual([0x57, 0x17]);
     expect(cpu0(nested).hardirq_count).toBe(1);
     expect(cpu0(nested).preempt_count).toBe(1);
   });
@@ -93,7 +93,7 @@ describe('IRQ exit', () => {
     expect(cpu0(s).hardirq_count).toBe(0);
     expect(cpu0(s).irqs_disabled).toBe(true);
     expect(cpu0(s).por_el1).toBe(0x17);
-    expect(task(s, A).stack.last()!.fn).toBe('el1h_64_irq');
+    expect(task(s, A).stack.at(-1)!.fn).toBe('el1h_64_irq');
     expect(labels(m, s)).toEqual([`CPU0 A: ${KERNEL_EXIT}`]);
   });
 
@@ -102,7 +102,7 @@ describe('IRQ exit', () => {
     expect(cpu0(s).por_el1).toBe(0x57);
     expect(cpu0(s).irqs_disabled).toBe(false);
     expect(irqFrame(s)).toBeUndefined();
-    expect(task(s, A).stack.last()!.fn).toBe('__ptep_get_and_clear');
+    expect(task(s, A).stack.at(-1)!.fn).toBe('__ptep_get_and_clear');
     expect(s.violations.size).toBe(0);
   });
 
@@ -157,7 +157,7 @@ describe('IRQ exit', () => {
     const m = model('v6', ['preemption=none']);
     const s = end(run(m, [ENABLE, ARCH_ENTER, IRQ, RESCHED, IRQ_EXIT]));
     expect(cpu0(s).need_resched).toBe(true);
-    expect(task(s, A).stack.last()!.fn).toBe('el1h_64_irq');
+    expect(task(s, A).stack.at(-1)!.fn).toBe('el1h_64_irq');
     expect(labels(m, s)).toEqual([`CPU0 A: ${KERNEL_EXIT}`]);
   });
 });

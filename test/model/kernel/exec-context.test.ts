@@ -48,17 +48,17 @@ function apply(k: K, op: Op): K {
   const tasks = k.s.tasks.size;
   switch (op.kind) {
     case 'setLocal':
-      return k.task.stack.isEmpty() ? k : k.setLocal(op.name, op.value);
+      return k.task.stack.length === 0 ? k : k.setLocal(op.name, op.value);
     case 'setLocals':
-      return k.task.stack.isEmpty() ? k : k.setLocals({ x: op.a, y: op.b });
+      return k.task.stack.length === 0 ? k : k.setLocals({ x: op.a, y: op.b });
     case 'next':
-      return k.task.stack.isEmpty() ? k : k.next();
+      return k.task.stack.length === 0 ? k : k.next();
     case 'call':
-      return k.task.stack.isEmpty() ? k : k.call(callee, { arg: 1 });
+      return k.task.stack.length === 0 ? k : k.call(callee, { arg: 1 });
     case 'pushFrame':
       return k.pushFrame(callee, { arg: 2 });
     case 'ret':
-      return k.task.stack.isEmpty() ? k : k.ret(op.value);
+      return k.task.stack.length === 0 ? k : k.ret(op.value);
     case 'setCpu':
       return k.setCpu((c) => c.set('preempt_count', op.preempt), op.cpu);
     case 'switchTo':
@@ -81,7 +81,7 @@ function trace(ops: readonly Op[], eager: boolean): { states: KernelState[]; see
     const seen: unknown[] = [];
     for (const op of ops) {
       k = apply(k, op);
-      seen.push([k.taskId, k.task.stack.size, k.task.stack.last()?.toJS() ?? null, k.cpu.preempt_count]);
+      seen.push([k.taskId, k.task.stack.length, k.task.stack.at(-1)?.toJS() ?? null, k.cpu.preempt_count]);
       if (op.kind === 'readState') states.push(k.raw);
     }
     states.push(k.raw);
@@ -110,7 +110,7 @@ describe('K: pending task updates', () => {
     const other = (k.taskId + 1) % k.s.tasks.size;
     k = k.setTask((t) => t.set('thread_por_el1', 0x11), other).setLocal('y', 4);
     const s = k.raw;
-    const top = s.tasks.get(k.taskId)!.stack.last()!;
+    const top = s.tasks.get(k.taskId)!.stack.at(-1)!;
     expect([top.locals.get('x'), top.locals.get('y')]).toEqual([3, 4]);
     expect(s.tasks.get(other)!.thread_por_el1).toBe(0x11);
     expect(k.raw).toBe(s); // written back once

@@ -51,7 +51,7 @@ describe('lazy_mmu_mode_enable: the counter and arch_enter_lazy_mmu_mode()', () 
   it('initially A is at the counter update, with the in_interrupt() check already passed', () => {
     const s = initial(model());
     expect(fullStackOf(task(s, A))).toEqual(['lazy_mmu_mode_enable', 'vunmap_pte_range', '__vunmap_range_noflush', 'remove_vm_area', 'vfree']);
-    expect(task(s, A).stack.last()!.pc).toBe(2); // past the in_interrupt() check and the counter-order branch
+    expect(task(s, A).stack.at(-1)!.pc).toBe(2); // past the in_interrupt() check and the counter-order branch
     expect(task(s, A).lazy_mmu_state.toJS()).toEqual({ enable_count: 0, pause_count: 0 });
     expect(cpu0(s).por_el1).toBe(POR_EL1_INIT);
     expect(labels(model(), s)).toEqual([`CPU0 A: ${ENABLE}`, `CPU0 A: ${IRQ}`]);
@@ -139,7 +139,7 @@ describe('lazy_mmu_mode_disable: the outermost one calls arch_leave', () => {
     expect(cpu0(afterLeave).por_el1).toBe(POR_EL1_INIT);
     expect(task(afterLeave, A).tif_lazy_mmu).toBe(false);
     expect(task(afterLeave, A).ghost_section_por.size).toBe(0);
-    expect(task(afterLeave, A).stack.size).toBe(0);
+    expect(task(afterLeave, A).stack.length).toBe(0);
     expect(afterLeave.violations.size).toBe(0);
     expect(m.actions(afterLeave)).toEqual([]);
     // Clearing ptes queues no barrier: the two stores are still unpublished (the lazy vmap purge flushes later).
@@ -161,7 +161,7 @@ describe('lazy_mmu_mode_disable: the outermost one calls arch_leave', () => {
     expect(task(afterDisable, A).lazy_mmu_state.enable_count).toBe(0);
     expect(cpu0(afterDisable).por_el1).toBe(POR_EL1_INIT);
     expect(task(afterDisable, A).tif_lazy_mmu).toBe(false);
-    expect(task(afterDisable, A).stack.size).toBe(0);
+    expect(task(afterDisable, A).stack.length).toBe(0);
   });
 });
 
@@ -229,7 +229,7 @@ describe('nested sections: the finish_task_switch() path of the seed (pgd_free -
     expect(cpu0(last).por_el1).toBe(POR_EL1_INIT);
     expect(task(last, A).lazy_mmu_state.toJS()).toEqual({ enable_count: 0, pause_count: 0 });
     expect(task(last, A).tif_lazy_mmu).toBe(false);
-    expect(task(last, A).stack.size).toBe(0);
+    expect(task(last, A).stack.length).toBe(0);
     expect(last.violations.size).toBe(0);
     expect(last.oops).toBeNull();
     expect(last.mms.get(1)!.freed).toBe(true);
@@ -306,7 +306,7 @@ describe('the in_interrupt() bail-out (commit b81c688426a9)', () => {
     const s = initial(m);
     const stack = task(s, A).stack;
     return s
-      .setIn(['tasks', A, 'stack'], stack.set(stack.size - 1, stack.last()!.set('pc', 0)))
+      .setIn(['tasks', A, 'stack'], stack.with(stack.length - 1, stack.at(-1)!.set('pc', 0)))
       .setIn(['cpus', 0, which], 1) as KernelState;
   }
   const enableSteps = fnNamed('lazy_mmu_mode_enable').steps;

@@ -133,7 +133,7 @@ describe('__switch_to: POR_EL1 save/load (v6-no-por-reset: A is switched out at 
     expect(c.irqs_disabled).toBe(false);
     expect(task(s, A).thread_por_el1).toBe(POR_EL1_INIT);
     expect(hasUnpublished(s.memory, 0)).toBe(true);
-    expect(task(s, A).stack.last()!.fn).toBe('preempt_schedule_irq');
+    expect(task(s, A).stack.at(-1)!.fn).toBe('preempt_schedule_irq');
   });
 });
 
