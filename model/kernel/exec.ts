@@ -134,10 +134,13 @@ export class K {
     /** Internal (`withTask`): task `pendingId`'s new value, not yet in `state`. */
     pendingId = -1,
     pendingTask?: Task,
+    /** Internal: this CPU's record in `state`, when the context it derives from knew it. */
+    cpu?: Cpu,
   ) {
     this.base = activeRecorder() ? rawOf(state) : state;
     this.pendingId = pendingId;
     this.pendingTask = pendingTask;
+    this.cpuCache = cpu;
   }
 
   /** The state itself (`s` is the same, seen through the footprint recorder when one is active). */
@@ -166,11 +169,11 @@ export class K {
     if (activeRecorder()) return this.with(this.raw.set('tasks', this.raw.tasks.set(id, rawOf(t))), moved);
     // Another task's update is pending: write it back first (one pending task at a time).
     const base = this.pendingTask === undefined || this.pendingId === id ? this.base : this.raw;
-    return new K(base, this.cpuId, this.env, moved, id, t);
+    return new K(base, this.cpuId, this.env, moved, id, t, this.cpuCache);
   }
   /** The same context, before its step has said where control goes (settle runs the next step in it). */
   fresh(): K {
-    return new K(this.base, this.cpuId, this.env, false, this.pendingId, this.pendingTask);
+    return new K(this.base, this.cpuId, this.env, false, this.pendingId, this.pendingTask, this.cpuCache);
   }
 
   // The running CPU, task and frame, looked up once per context (a context never changes).
@@ -229,7 +232,9 @@ export class K {
     const c = cpu === this.cpuId ? this.cpu : this.s.cpus.get(cpu)!;
     // The CPUs are not where a pending task update is: it stays pending.
     const base = this.base;
-    return new K(base.set('cpus', base.cpus.set(cpu, rawOf(f(c)))), this.cpuId, this.env, this.moved, this.pendingId, this.pendingTask);
+    const next = rawOf(f(c));
+    const mine = cpu === this.cpuId ? next : this.cpuCache;
+    return new K(base.set('cpus', base.cpus.set(cpu, next)), this.cpuId, this.env, this.moved, this.pendingId, this.pendingTask, mine);
   }
   setTask(f: (t: Task) => Task, task = this.taskId): K {
     const t = task === this.taskId ? this.task : this.s.tasks.get(task)!;
@@ -295,7 +300,7 @@ export class K {
     return [v, this.setLocal('ret', undefined)];
   }
   private moveOn(): K {
-    return new K(this.base, this.cpuId, this.env, true, this.pendingId, this.pendingTask);
+    return new K(this.base, this.cpuId, this.env, true, this.pendingId, this.pendingTask, this.cpuCache);
   }
 
   /** in_interrupt(): hardirq or softirq count non-zero on this CPU. */
