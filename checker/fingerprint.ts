@@ -450,6 +450,8 @@ function customInto(obj: SelfFingerprinting): void {
 interface RecordInternals {
   readonly _keys?: readonly string[];
   readonly _values?: { get(i: number): unknown };
+  /** Field i's value, read directly (a Record type that has it: no array of the values per hash). */
+  _at?(i: number): unknown;
   readonly _defaultValues?: Record<string, unknown>;
   get(k: string): unknown;
 }
@@ -587,10 +589,11 @@ const recordKeys = new WeakMap<object, readonly string[]>();
  */
 function recordInto(rec: RecordInternals): void {
   const keys = rec._keys ?? publicRecordKeys(rec);
-  const values = rec._values;
   const defaults = rec._defaultValues;
+  // A Record type that reads its fields by index (the model's FastRecord) is read so.
+  const byIndex = typeof rec._at === 'function' && rec._keys !== undefined && defaults !== undefined;
+  const values = byIndex ? undefined : rec._values;
   const direct = rec._keys !== undefined && values !== undefined && defaults !== undefined;
-  // A Record type that keeps its values in a plain array (the model's FastRecord) reads them by index.
   const items = !direct ? undefined : Array.isArray(values) ? (values as readonly unknown[]) : tailArray(values as unknown as SmallList);
   const table = keyTableOf(keys);
   const keyHashes = table.hashes;
@@ -601,7 +604,10 @@ function recordInto(rec: RecordInternals): void {
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     let v: unknown;
-    if (items !== undefined) {
+    if (byIndex) {
+      v = rec._at!(i);
+      if (v === undefined) v = defaults![k];
+    } else if (items !== undefined) {
       v = items[i];
       if (v === undefined) v = defaults![k];
     } else if (direct) {
