@@ -274,6 +274,36 @@ const LINEAR_MAP_READS = new WeakMap<Env, LinearMapReads>();
 const pagetablePagesCache = new WeakMap<object, WeakMap<object, KernelFacts['pagetablePages']>>();
 const textAliasesCache = new WeakMap<object, WeakMap<object, KernelFacts['textAliases']>>();
 
+/**
+ * Facts made from linear-alias walks (pagetablePages, textAliases), remembered per `key` with
+ * the page-table pages the walks read: a state whose memory holds the very same entries for
+ * those pages (most steps store to other tables, or only publish stores) gets them without
+ * walking again. The walks read the latest entries only (walkLatest), so the pending stores
+ * play no part. Each walk is checked against what the rules declare they read (footprint.ts,
+ * linearMapReads).
+ */
+function sameWalkedTables<T>(env: Env, key: object, memory: Memory, compute: (walk: (page: number) => WalkResult) => T): T {
+  let byKey = WALKED_FACTS.get(env);
+  if (!byKey) WALKED_FACTS.set(env, (byKey = new WeakMap()));
+  const known = byKey.get(key);
+  if (known && known.tables.every(([t, entries]) => memory.tables.get(t) === entries)) return known.value as T;
+  const g = env.geometry;
+  const declared = LINEAR_MAP_READS.get(env);
+  const read = new Set<number>();
+  const value = compute((page) => {
+    const w = walkLatest(g, memory, env.layout.root, linearAlias(g, page));
+    for (const st of w.steps) {
+      if (declared && !declared.covers(st.table, st.index))
+        throw new Error(`the walk of page ${page}'s linear alias reads entry ${st.index} of page ${st.table}, outside what the rules declare they read (model/kernel/footprint.ts, linearMapReads)`);
+      read.add(st.table);
+    }
+    return w;
+  });
+  byKey.set(key, { tables: [...read].map((t) => [t, memory.tables.get(t)] as const), value });
+  return value;
+}
+const WALKED_FACTS = new WeakMap<Env, WeakMap<object, { readonly tables: readonly (readonly [number, unknown])[]; readonly value: unknown }>>();
+
 /** `compute()`, memoized on two values (compared by identity). */
 function memoOn<T>(a: object, b: object, cache: WeakMap<object, WeakMap<object, T>>, compute: () => T): T {
   let inner = cache.get(a);
@@ -342,40 +372,29 @@ class StateFacts implements KernelFacts {
   // pagetablePages and textAliases depend only on the page tables (and the pages' roles), which
   // most steps leave alone: computed once per Memory value.
   get pagetablePages(): Facts<'pagetablePages'> {
-    const { s } = this;
-    const pkeyOf = (page: number): number | null => {
-      const w = this.linearWalk(page);
-      return w.ok ? w.leaf.poIndex : null;
-    };
+    const { s, env } = this;
     return (this.pagesCache ??= memoOn(s.memory, s.pgtable_role, pagetablePagesCache, () =>
-      s.pgtable_role
-        .entrySeq()
-        .map(([page, role]) => ({ page, role, pkey: pkeyOf(page) }))
-        .toArray(),
+      sameWalkedTables(env, s.pgtable_role, s.memory, (walk) => {
+        const out: Facts<'pagetablePages'>[number][] = [];
+        s.pgtable_role.forEach((role, page) => {
+          const w = walk(page);
+          out.push({ page, role, pkey: w.ok ? w.leaf.poIndex : null });
+        });
+        return out;
+      }),
     ));
   }
 
   get textAliases(): Facts<'textAliases'> {
     const { s, env } = this;
     return (this.aliasesCache ??= memoOn(s.memory, env.layout, textAliasesCache, () =>
-      env.layout.textPages.map((page) => {
-        const w = this.linearWalk(page);
-        return { page, writable: w.ok && !w.leaf.rdonly };
-      }),
+      sameWalkedTables(env, env.layout, s.memory, (walk) =>
+        env.layout.textPages.map((page) => {
+          const w = walk(page);
+          return { page, writable: w.ok && !w.leaf.rdonly };
+        }),
+      ),
     ));
-  }
-
-  /** A linear-alias walk, checked against what the rules declare they read (footprint.ts, linearMapReads). */
-  private linearWalk(page: number): WalkResult {
-    const { s, env } = this;
-    const g = env.geometry;
-    const w = walkLatest(g, s.memory, env.layout.root, linearAlias(g, page));
-    const declared = LINEAR_MAP_READS.get(env);
-    if (declared)
-      for (const st of w.steps)
-        if (!declared.covers(st.table, st.index))
-          throw new Error(`the walk of page ${page}'s linear alias reads entry ${st.index} of page ${st.table}, outside what the rules declare they read (model/kernel/footprint.ts, linearMapReads)`);
-    return w;
   }
 
   get warnings(): Facts<'warnings'> {
