@@ -50,6 +50,11 @@ type Instance = Internals & Shape & FastRecordBase;
 /** Values given to a constructor or to `merge`: a plain object or a keyed Immutable collection. */
 type Values = Record<string, unknown> | { forEach(f: (v: unknown, k: string) => unknown): unknown } | undefined | null;
 
+/** A plain object literal (what the model passes to constructors and `merge`): read with for-in, no key array or callback. */
+function isPlainObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
 function eachEntry(values: Values, f: (k: string, v: unknown) => void): void {
   if (values === undefined || values === null) return;
   if (isImmutable(values)) (values as { forEach(g: (v: unknown, k: string) => unknown): unknown }).forEach((v, k) => void f(k, v));
@@ -98,6 +103,19 @@ abstract class FastRecordBase {
     if (this.__ownerID) {
       for (const it of iters) eachEntry(it, (k, v) => void this.set(k, v));
       return this;
+    }
+    if (iters.length === 1 && isPlainObject(iters[0])) {
+      // The common case, without a callback per entry (same result as below).
+      const obj = iters[0] as Record<string, unknown>;
+      let values: unknown[] | undefined;
+      for (const k in obj) {
+        const i = this._indices[k];
+        const v = obj[k];
+        if (typeof i !== 'number' || (values ? values[i] : this._at(i)) === v) continue;
+        values ??= this._all();
+        values[i] = v;
+      }
+      return values === undefined ? this : make(this, values);
     }
     let values: unknown[] | undefined;
     for (const it of iters)
@@ -289,10 +307,18 @@ function make(like: Instance, values: unknown[]): Instance {
 function construct(type: new () => object, values: Values, keys: readonly string[], indices: Record<string, number>, defaults: Record<string, unknown>): object {
   if (values instanceof type) return values;
   const out = keys.map((k) => defaults[k]);
-  eachEntry(values, (k, v) => {
-    const i = indices[k];
-    if (typeof i === 'number') out[i] = v;
-  });
+  if (isPlainObject(values)) {
+    const obj = values as Record<string, unknown>;
+    for (const k in obj) {
+      const i = indices[k];
+      if (typeof i === 'number') out[i] = obj[k];
+    }
+  }
+  else
+    eachEntry(values, (k, v) => {
+      const i = indices[k];
+      if (typeof i === 'number') out[i] = v;
+    });
   return new (makerFor(type.prototype as object))(out);
 }
 
