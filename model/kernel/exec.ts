@@ -274,10 +274,15 @@ export class K {
   }
   /** Calls `fn` with `locals`; returns to the step after this one. */
   call(fn: KFunction, locals: Record<string, Value> = {}, opts: { atomic?: boolean } = {}): K {
-    const atomic = (opts.atomic ?? false) || inAtomicFrame(this.task);
-    const k = this.setTop(advancePc);
+    const task = this.task;
+    const stack = task.stack;
+    const atomic = (opts.atomic ?? false) || inAtomicFrame(task);
     const frame = new Frame({ fn: fn.name, pc: 0, locals: localsOf(locals), atomic });
-    return k.setTask((t) => t.set('stack', [...t.stack, frame])).moveOn();
+    // The caller's frame moves past the call and the callee's goes on top: one new stack.
+    const top = stack.length - 1;
+    const next = stack.with(top, advancePc(stack[top]));
+    next.push(frame);
+    return this.withTask(this.taskId, rawOf(task.set('stack', next)), true);
   }
   /**
    * Pushes a frame without advancing the current one: an exception taken here, or the frames a
@@ -289,18 +294,16 @@ export class K {
   }
   /** Returns to the caller; a value lands in the caller's local `ret`. */
   ret(value?: Value): K {
-    const stack = this.task.stack.slice(0, -1);
-    let k = this.setTask((t) => t.set('stack', stack));
-    if (value !== undefined && stack.length > 0) k = k.setLocal('ret', value);
-    return k.moveOn();
+    const task = this.task;
+    const stack = task.stack.slice(0, -1);
+    const caller = stack.length - 1;
+    if (value !== undefined && caller >= 0) stack[caller] = stack[caller].set('locals', stack[caller].locals.set('ret', value));
+    return this.withTask(this.taskId, rawOf(task.set('stack', stack)), true);
   }
   /** Takes the callee's return value out of the locals (so it does not linger in the state). */
   takeRet(): [Value | undefined, K] {
     const v = this.local('ret');
     return [v, this.setLocal('ret', undefined)];
-  }
-  private moveOn(): K {
-    return new K(this.base, this.cpuId, this.env, true, this.pendingId, this.pendingTask, this.cpuCache);
   }
 
   /** in_interrupt(): hardirq or softirq count non-zero on this CPU. */
