@@ -61,7 +61,7 @@ function section(s: Scenario): string[] {
     out.push(`### ${s.name} × ${design}`, '');
     if (report.message) out.push(`\`${report.message}\``, '');
     if (report.callTrace?.length) out.push(`Call trace: ${report.callTrace.map((f) => `\`${f}\``).join(' ← ')}`, '');
-    out.push('```', ...scheduleTable(stepViews(model, result.path), result.path.initial.cpus.size).map((l) => l.trimEnd()), '```', '');
+    out.push('```', ...scheduleTable(stepViews(model, result.path), result.path.initial.cpus.length).map((l) => l.trimEnd()), '```', '');
   }
   return out;
 }

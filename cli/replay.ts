@@ -59,7 +59,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
         if (v) lines.push(`  ${v.message}`);
         if (oops.length) lines.push('', ...oops);
       }
-      if (path.steps.length) lines.push('', ...scheduleTable(stepViews(run.model, path), path.initial.cpus.size, { width: terminalWidth(), colour: colourEnabled() }));
+      if (path.steps.length) lines.push('', ...scheduleTable(stepViews(run.model, path), path.initial.cpus.length, { width: terminalWidth(), colour: colourEnabled() }));
     }
   }
   if (p.options.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -227,14 +227,17 @@ abstract class FastRecordBase {
 const ABSENT: unknown = Symbol('absent');
 
 /**
- * `setIn`/`updateIn` along a path whose every key is present, through Records, Lists and Maps:
- * the same result as Immutable's (each level's `set`, the unchanged collection when nothing
- * changed), without its generic walk, the state's hottest nested update (a CPU's counter, an
- * mm's refcount). A missing key or another kind of collection gives ABSENT.
+ * `setIn`/`updateIn` along a path whose every key is present, through Records, Lists, Maps and
+ * arrays (never changed in place: a new one): the same result as Immutable's (each level's
+ * `set`, the unchanged collection when nothing changed), without its generic walk, the
+ * state's hottest nested update (a CPU's counter, an mm's refcount). A missing key or another
+ * kind of collection gives ABSENT.
  */
-function setPresent(c: { get(k: unknown, notSet: unknown): unknown; set(k: unknown, v: unknown): unknown }, path: readonly unknown[], i: number, update: (v: unknown) => unknown): unknown {
+function setPresent(c: Settable, path: readonly unknown[], i: number, update: (v: unknown) => unknown): unknown {
   const key = path[i];
-  const old = c.get(key, ABSENT);
+  const array = Array.isArray(c) ? (c as readonly unknown[]) : undefined;
+  const keyed = c as Exclude<Settable, readonly unknown[]>;
+  const old = array ? (Number.isInteger(key) && (key as number) >= 0 && (key as number) < array.length ? array[key as number] : ABSENT) : keyed.get(key, ABSENT);
   if (old === ABSENT) return ABSENT;
   let v: unknown;
   if (i === path.length - 1) v = update(old);
@@ -243,10 +246,12 @@ function setPresent(c: { get(k: unknown, notSet: unknown): unknown; set(k: unkno
     v = setPresent(old, path, i + 1, update);
     if (v === ABSENT) return ABSENT;
   }
-  return v === old ? c : c.set(key, v);
+  if (v === old) return c;
+  return array ? array.with(key as number, v) : keyed.set(key, v);
 }
-function isSettable(v: unknown): v is { get(k: unknown, notSet: unknown): unknown; set(k: unknown, v: unknown): unknown } {
-  return v instanceof FastRecordBase || List.isList(v) || IMap.isMap(v);
+type Settable = { get(k: unknown, notSet: unknown): unknown; set(k: unknown, v: unknown): unknown } | readonly unknown[];
+function isSettable(v: unknown): v is Settable {
+  return v instanceof FastRecordBase || Array.isArray(v) || List.isList(v) || IMap.isMap(v);
 }
 
 /**

@@ -109,8 +109,8 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   const stepsOfCpu = (s: KernelState, cpu: number, out: Succ[]) => {
     const prefix = `CPU${cpu}`;
     cpuTransitions(s, cpu, env, prefix).forEach((t, index) => out.push({ action: { cpu, kind: 'step', index, label: t.label }, state: t.state }));
-    const c = s.cpus.get(cpu)!;
-    const task = s.tasks.get(c.curr)!;
+    const c = s.cpus[cpu]!;
+    const task = s.tasks[c.curr]!;
     if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && task.stack.length > 0) {
       scenario.irqSources.forEach((src, index) => {
         const label = irqLabel(cpu, c.curr, task.comm, index, src.name);
@@ -155,7 +155,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     const r = recorder;
     r.reset();
     recordWhile(r, () => {
-      const c = s.cpus.get(cpu)!;
+      const c = s.cpus[cpu]!;
       r.read(`cpu${cpu}.curr`);
       r.read(`task${c.curr}.stack`);
       stepsOfCpu(s, cpu, out);
@@ -163,7 +163,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
       if (s.evictions_left > 0) r.anything();
       // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
       r.read(`cpu${cpu}.irqs_disabled`);
-      const task = s.tasks.get(c.curr)!;
+      const task = s.tasks[c.curr]!;
       if (c.irqs_disabled || task.stack.length === 0 || scenario.irqSources.length === 0) return;
       r.read(`cpu${cpu}.irqs_left`);
     });
@@ -181,7 +181,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   const computeSuccessors = (s: KernelState) => {
     if (s === lastState) return lastSuccessors;
     const out: Succ[] = [];
-    if (s.oops === null) for (let cpu = 0; cpu < s.cpus.size; cpu++) successorsOfCpu(s, cpu, out);
+    if (s.oops === null) for (let cpu = 0; cpu < s.cpus.length; cpu++) successorsOfCpu(s, cpu, out);
     lastState = s;
     lastSuccessors = out;
     lastRecorded = recording;
@@ -197,7 +197,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     return recent.find((x) => x.state === s)!.byCpu[cpu]!;
   };
   /** Every CPU may step (an idle CPU waits for need_resched, a CPU in user space for an IRQ...); CPUs never come or go. */
-  const cpuActors = initial.cpus.map((_, cpu) => `CPU${cpu}`).toArray();
+  const cpuActors = initial.cpus.map((_, cpu) => `CPU${cpu}`);
   const actors = (): readonly string[] => cpuActors;
   /** The look-ahead's question: the steps of every CPU but `actor`'s (footprints recorded on the way). */
   const successorsWithout = (s: KernelState, actor: string | number) => {
@@ -207,7 +207,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     if (s === lastState && lastRecorded) out = lastSuccessors.filter((x) => x.action.cpu !== skip);
     else {
       out = [];
-      if (s.oops === null) for (let cpu = 0; cpu < s.cpus.size; cpu++) if (cpu !== skip) successorsOfCpu(s, cpu, out);
+      if (s.oops === null) for (let cpu = 0; cpu < s.cpus.length; cpu++) if (cpu !== skip) successorsOfCpu(s, cpu, out);
     }
     return out.map((x) => ({ actor: cpuActors[x.action.cpu]!, state: x.state }));
   };
@@ -342,7 +342,7 @@ class StateFacts implements KernelFacts {
     const { s, env } = this;
     return (this.cpusCache ??= s.cpus
       .map((c, cpu) => {
-        const task = s.tasks.get(c.curr)!;
+        const task = s.tasks[c.curr]!;
         const k = new K(s, cpu, env);
         return {
           cpu,
@@ -353,17 +353,16 @@ class StateFacts implements KernelFacts {
           porGrantsPgtablesWrite: por_permits(c.por_el1, KPKEYS_PKEY_PGTABLES, 'write'),
           por: c.por_el1,
         };
-      })
-      .toArray());
+      }));
   }
 
-  // A plain loop: checked on every state, and Immutable's filter/map chain allocates a Seq per step.
+  // A plain loop: checked on every state.
   get tasks(): Facts<'tasks'> {
     if (this.tasksCache) return this.tasksCache;
     const out: Facts<'tasks'>[number][] = [];
     const tasks = this.s.tasks;
-    for (let i = 0; i < tasks.size; i++) {
-      const t = tasks.get(i)!;
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i];
       if (!t.is_idle) out.push(taskFacts(t)); // one definition with footprint.ts's task<j>.lazy_balanced
     }
     return (this.tasksCache = out);
@@ -412,7 +411,7 @@ class StateFacts implements KernelFacts {
 export function summariseState(s: KernelState): string {
   return s.cpus
     .map((c, i) => {
-      const t = s.tasks.get(c.curr)!;
+      const t = s.tasks[c.curr]!;
       const ctx = [c.hardirq_count ? `hardirq ${c.hardirq_count}` : '', c.softirq_count ? `softirq ${c.softirq_count}` : '', c.preempt_count ? `preempt ${c.preempt_count}` : '']
         .filter(Boolean)
         .join(', ');

@@ -53,7 +53,7 @@ function parseArgs(argv: string[]) {
   if (given.length === 0 || withDefaults)
     for (const s of allScenarios()) {
       const design = Object.keys(s.expectations)[0];
-      if ([...kernelModel(s, { design }).initialStates()][0].cpus.size >= 2) cases.push({ scenario: s.name, params: {} });
+      if ([...kernelModel(s, { design }).initialStates()][0].cpus.length >= 2) cases.push({ scenario: s.name, params: {} });
     }
   if (given.length === 0) cases.push(...TWO_CPU_SEED);
   cases.push(...given);

@@ -148,7 +148,7 @@ class StateRenderer {
       out.push({ title, kind, rows: rows.map(([k, v]) => [k, v, 0] as StateRow), lists });
 
     s.cpus.forEach((c, cpu) => {
-      const t = s.tasks.get(c.curr)!;
+      const t = s.tasks[c.curr]!;
       section(
         `CPU${cpu}`,
         `sec-cpu lvl-${kpkeysLevelOf(c.por_el1)}`,
@@ -170,7 +170,7 @@ class StateRenderer {
     });
 
     s.tasks.forEach((t) => {
-      const running = s.cpus.findIndex((c) => s.tasks.get(c.curr) === t);
+      const running = s.cpus.findIndex((c) => s.tasks[c.curr] === t);
       section(
         `task ${t.comm} (pid ${t.pid})`,
         t.is_idle ? 'sec-task sec-idle' : 'sec-task',
@@ -264,7 +264,7 @@ class StateRenderer {
       'sec-other',
       [
         ['irqs_left', s.irqs_left.join(', ')],
-        ['mutexes', s.mutexes.entrySeq().map(([m, t]) => `${m}: ${s.tasks.get(t)?.comm ?? t}`).join(', ') || 'none'],
+        ['mutexes', s.mutexes.entrySeq().map(([m, t]) => `${m}: ${s.tasks[t]?.comm ?? t}`).join(', ') || 'none'],
         ['flags', s.flags.entrySeq().map(([k, v]) => `${k}=${this.value(s, k, v)}`).join(', ') || 'none'],
         [
           'set_memory_*() changes',
@@ -274,7 +274,7 @@ class StateRenderer {
         ],
         [
           'lockless walks',
-          s.lockless_walks.map((w) => `${s.tasks.get(w.task)?.comm ?? w.task}: pages [${w.start}, ${w.end})`).join('; ') || 'none',
+          s.lockless_walks.map((w) => `${s.tasks[w.task]?.comm ?? w.task}: pages [${w.start}, ${w.end})`).join('; ') || 'none',
         ],
         ...otherFields(s, STATE_FIELDS),
       ],
@@ -689,7 +689,7 @@ function timelineTable(
   initialCpus: readonly CpuView[],
   initialWhy: readonly string[],
 ): string {
-  const cpus = path.initial.cpus.size;
+  const cpus = path.initial.cpus.length;
   const palette = new Map<string, number>();
   path.initial.tasks.forEach((t, i) => palette.set(t.comm, i));
   const out: string[] = [];
@@ -767,7 +767,7 @@ export function timelineHtml(model: KernelModel, r: CheckResult<KernelState, Ker
     `<title>${esc(title)}</title>`,
     `<style>${STYLE}</style>`,
     '</head>',
-    r.path && r.path.initial.cpus.size > 1 ? '<body class="multi">' : '<body>',
+    r.path && r.path.initial.cpus.length > 1 ? '<body class="multi">' : '<body>',
   ];
   const facts: [string, string][] = [
     ['scenario', esc(scenario)],
@@ -805,7 +805,7 @@ export function timelineHtml(model: KernelModel, r: CheckResult<KernelState, Ker
   facts.push([
     'schedule',
     esc(
-      `${plural(views.length, 'step')}, ${plural(counts.irqs, 'IRQ')}, ${plural(counts.preemptions, 'preemption')}, ${plural(path.initial.cpus.size, 'CPU')}` +
+      `${plural(views.length, 'step')}, ${plural(counts.irqs, 'IRQ')}, ${plural(counts.preemptions, 'preemption')}, ${plural(path.initial.cpus.length, 'CPU')}` +
         (skipped ? `, ${plural(skipped, 'skipped operation')}` : '') +
         (r.shrunk ? ` (shrunk from ${r.originalLength} steps)` : '') +
         (focus >= 0 ? `; violated after step ${focus}` : ''),

@@ -189,7 +189,7 @@ export function renderKernelResult(r: CheckResult<KernelState, KernelAction>, mo
   if (rule && r.verdict === 'violation') out.push(...wrapLines(violationLines(r, model), width));
   if (r.path && r.path.steps.length) {
     const views = stepViews(model, r.path);
-    out.push('', ...scheduleTable(views, r.path.initial.cpus.size, { width, colour: opts.colour }));
+    out.push('', ...scheduleTable(views, r.path.initial.cpus.length, { width, colour: opts.colour }));
     if (r.shrunk)
       out.push(
         ...wrap(

@@ -147,7 +147,7 @@ export class K {
   get raw(): KernelState {
     const t = this.pendingTask;
     if (t === undefined) return this.base;
-    return (this.rawCache ??= this.base.set('tasks', this.base.tasks.set(this.pendingId, t)));
+    return (this.rawCache ??= this.base.set('tasks', this.base.tasks.with(this.pendingId, t)));
   }
 
   /** The oops, if the machine died (an update to a task never changes it: no write-back needed). */
@@ -166,7 +166,7 @@ export class K {
   }
   /** This context with task `id` replaced by `t` (kept pending: see `base`). */
   private withTask(id: number, t: Task, moved = this.moved): K {
-    if (activeRecorder()) return this.with(this.raw.set('tasks', this.raw.tasks.set(id, rawOf(t))), moved);
+    if (activeRecorder()) return this.with(this.raw.set('tasks', this.raw.tasks.with(id, rawOf(t))), moved);
     // Another task's update is pending: write it back first (one pending task at a time).
     const base = this.pendingTask === undefined || this.pendingId === id ? this.base : this.raw;
     return new K(base, this.cpuId, this.env, moved, id, t, this.cpuCache);
@@ -199,18 +199,18 @@ export class K {
     return this.env.knobs;
   }
   get cpu(): Cpu {
-    if (this.viewed()) return (this.cpuView ??= this.s.cpus.get(this.cpuId)!); // a view, noting each read
-    return (this.cpuCache ??= this.base.cpus.get(this.cpuId)!);
+    if (this.viewed()) return (this.cpuView ??= this.s.cpus[this.cpuId]!); // a view, noting each read
+    return (this.cpuCache ??= this.base.cpus[this.cpuId]!);
   }
   /** rq->curr */
   get taskId(): number {
     return this.cpu.curr;
   }
   get task(): Task {
-    if (this.viewed()) return (this.taskView ??= this.s.tasks.get(this.taskId)!);
+    if (this.viewed()) return (this.taskView ??= this.s.tasks[this.taskId]!);
     if (this.taskCache !== undefined) return this.taskCache;
     const id = this.taskId;
-    return (this.taskCache = this.pendingTask !== undefined && this.pendingId === id ? this.pendingTask : this.base.tasks.get(id)!);
+    return (this.taskCache = this.pendingTask !== undefined && this.pendingId === id ? this.pendingTask : this.base.tasks[id]!);
   }
   get frame(): Frame {
     const stack = this.task.stack;
@@ -229,15 +229,15 @@ export class K {
     return this.with(rawOf(f(this.s)));
   }
   setCpu(f: (c: Cpu) => Cpu, cpu = this.cpuId): K {
-    const c = cpu === this.cpuId ? this.cpu : this.s.cpus.get(cpu)!;
+    const c = cpu === this.cpuId ? this.cpu : this.s.cpus[cpu]!;
     // The CPUs are not where a pending task update is: it stays pending.
     const base = this.base;
     const next = rawOf(f(c));
     const mine = cpu === this.cpuId ? next : this.cpuCache;
-    return new K(base.set('cpus', base.cpus.set(cpu, next)), this.cpuId, this.env, this.moved, this.pendingId, this.pendingTask, mine);
+    return new K(base.set('cpus', base.cpus.with(cpu, next)), this.cpuId, this.env, this.moved, this.pendingId, this.pendingTask, mine);
   }
   setTask(f: (t: Task) => Task, task = this.taskId): K {
-    const t = task === this.taskId ? this.task : this.s.tasks.get(task)!;
+    const t = task === this.taskId ? this.task : this.s.tasks[task]!;
     return this.withTask(task, rawOf(f(t)));
   }
   private setTop(f: (fr: Frame) => Frame, moved = this.moved): K {
@@ -326,7 +326,7 @@ export class K {
 
   /** Kernel-style call trace of the running task, innermost first, inlined functions left out. */
   callTrace(taskId = this.taskId): string[] {
-    return callTraceOf(this.s.tasks.get(taskId)!, this.env);
+    return callTraceOf(this.s.tasks[taskId]!, this.env);
   }
 
   /** Ghost: tells a watcher (Env.onSkipped) that the code skips `op` here; the state does not change. */
@@ -347,7 +347,7 @@ export class K {
       cpu: this.cpuId,
       task: this.task.comm,
       get callTrace(): string[] {
-        return (trace ??= callTraceOf(s0.tasks.get(taskId)!, env));
+        return (trace ??= callTraceOf(s0.tasks[taskId]!, env));
       },
     } as KernelEvent;
     this.env.onEvent?.(full, this);
@@ -416,8 +416,8 @@ function kindOf(st: Step, knobs: Knobs): StepKind {
 
 /** What the CPU would execute next: the running task's top step, if it is in the kernel. */
 export function pendingStep(s: KernelState, cpu: number, env?: Env): { task: Task; frame: Frame; step: Step | undefined } | undefined {
-  const c = s.cpus.get(cpu)!;
-  const task = s.tasks.get(c.curr)!;
+  const c = s.cpus[cpu]!;
+  const task = s.tasks[c.curr]!;
   const frame = task.stack.at(-1);
   if (!frame) return undefined;
   return { task, frame, step: stepAt(frame, env) };

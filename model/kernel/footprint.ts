@@ -305,35 +305,40 @@ function writeProtChanges(r: Recorder, old: List<RangeRecord>, next: List<RangeR
 }
 
 /** `s.set('cpus', list)`: elements changed other than through their views are written wholesale. */
-function writeList(r: Recorder, old: { size: number; get(i: number): unknown }, next: unknown, prefix: string): void {
-  const list = next as { size: number; get(i: number): unknown };
-  if (list.size !== old.size) return r.anything();
-  for (let i = 0; i < list.size; i++) {
-    const e = rawOf(list.get(i));
-    if (e === old.get(i) || r.derived.get(e as object) === `${prefix}${i}`) continue;
+function writeList(r: Recorder, old: readonly unknown[], next: unknown, prefix: string): void {
+  const list = next as readonly unknown[];
+  if (list.length !== old.length) return r.anything();
+  for (let i = 0; i < list.length; i++) {
+    const e = rawOf(list[i]);
+    if (e === old[i] || r.derived.get(e as object) === `${prefix}${i}`) continue;
     r.anything();
   }
 }
 
-/** Iteration methods whose callbacks get element views; `size` is fixed (CPUs and tasks are never added). */
+/** Iteration methods whose callbacks get element views; `length` is fixed (CPUs and tasks are never added). */
 const ITERATORS = new Set(['forEach', 'map', 'some', 'every', 'find', 'findIndex']);
+
+/** `i` if `prop` is an array index (`"0"`, `"12"`), else -1. */
+function indexOf(prop: string | symbol): number {
+  if (typeof prop !== 'string') return -1;
+  const i = Number(prop);
+  return Number.isInteger(i) && i >= 0 && String(i) === prop ? i : -1;
+}
 
 function listHandler(r: Recorder, prefix: 'cpu' | 'task'): ProxyHandler<object> {
   const view = (e: object, i: number) => r.elementView(e, elementName(prefix, i));
-  // One function for every view, finding its list through `this` (a view's methods are asked
-  // for at every access: a closure each time was a fifth of what a reduced search allocated).
-  const get = function (this: object, i: number) {
-    const e = targetOf<{ get(i: number): object | undefined }>(this).get(i);
-    return e === undefined ? undefined : view(e, i);
-  };
   return {
     get(target, prop) {
       if (prop === RAW) return target;
-      const list = target as { size: number; get(i: number): object | undefined };
-      if (prop === 'size') return list.size;
+      const list = target as readonly object[];
+      const i = indexOf(prop);
+      if (i >= 0) {
+        const e = list[i];
+        return e === undefined ? undefined : view(e, i);
+      }
       // The indices alone: CPUs and tasks are never added or removed.
-      if (prop === 'keySeq' || prop === 'keys') return bound(target, prop);
-      if (prop === 'get') return get;
+      if (prop === 'length') return list.length;
+      if (prop === 'keys') return bound(target, prop);
       if (typeof prop === 'string' && ITERATORS.has(prop))
         // A callback's record (map's) is stored raw: the views stay out of states.
         return (fn: (e: object, i: number) => unknown) => (target as unknown as Record<string, Fn>)[prop].call(target, (e: object, i: number) => rawOf(fn(view(e, i), i)));
@@ -580,7 +585,7 @@ export function kernelOwner(migrates: boolean): (s: KernelState, key: string) =>
     if (!head.startsWith('task')) return undefined;
     if (TASK_CONSTANT.has(field) || (!migrates && field === 'cpu')) return null;
     const index = Number(head.slice(4));
-    const task = s.tasks.get(index);
+    const task = s.tasks[index];
     if (!task) return undefined;
     if (!migrates) return `CPU${task.cpu}`;
     if (TASK_RUNQUEUE.has(field)) return undefined;

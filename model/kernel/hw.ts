@@ -212,7 +212,7 @@ function changeInProgress(k: K, va: number): { changeInProgress?: { old: PermFac
  */
 export function dsb(k: K): K {
   const others: number[] = [];
-  for (let c = 0; c < k.s.cpus.size; c++) if (c !== k.cpuId) others.push(c);
+  for (let c = 0; c < k.s.cpus.length; c++) if (c !== k.cpuId) others.push(c);
   return k.update((s) => s.set('memory', publishStores(s.memory, k.cpuId, { ets2: k.knobs.ets2, others })));
 }
 

@@ -202,8 +202,12 @@ export interface RcuCallbackFields {
 export class RcuCallback extends FastRecord<RcuCallbackFields>({ fn: '', arg: 0 }, 'rcu_head') {}
 
 export interface KernelStateFields {
-  readonly cpus: List<Cpu>;
-  readonly tasks: List<Task>;
+  /**
+   * The CPUs and the tasks, indexed by CPU and task number: plain arrays, never changed in
+   * place (a step makes a new one with the builtins: `with`), like a task's stack.
+   */
+  readonly cpus: readonly Cpu[];
+  readonly tasks: readonly Task[];
   readonly mms: List<Mm>;
   readonly memory: Memory;
   /** Ghost: lifetime of every page that is or was a page table (invariant 13). */
@@ -227,8 +231,8 @@ export interface KernelStateFields {
 }
 export class KernelState extends FastRecord<KernelStateFields>(
   {
-    cpus: List(),
-    tasks: List(),
+    cpus: [],
+    tasks: [],
     mms: List(),
     memory: new Memory(),
     pgtable_role: IMap(),

@@ -21,7 +21,7 @@
 import { is, List } from 'immutable';
 import { fingerprintOf, UsageError } from '../../checker/index.ts';
 import type { SymmetrySupport } from '../../checker/reduction/index.ts';
-import { KernelState, LocklessWalk, Oops, Violation } from './state.ts';
+import { KernelState, LocklessWalk, Oops, Violation, type Cpu, type Task } from './state.ts';
 
 /** The interchangeable CPUs, from `Scenario.symmetry`. */
 export interface KernelSymmetrySpec {
@@ -34,13 +34,13 @@ interface Renumbering {
 }
 
 export function kernelSymmetry(initial: KernelState, spec: KernelSymmetrySpec, scenario: string): SymmetrySupport<KernelState> {
-  const n = initial.cpus.size;
-  const tasksOf = (cpu: number) => initial.tasks.toArray().flatMap((t, i) => (t.cpu === cpu ? [i] : []));
+  const n = initial.cpus.length;
+  const tasksOf = (cpu: number) => initial.tasks.flatMap((t, i) => (t.cpu === cpu ? [i] : []));
   for (const c of spec.cpus)
     if (!Number.isInteger(c) || c < 0 || c >= n) throw new UsageError(`scenario ${scenario} declares CPU${c} interchangeable, but it has ${n} CPUs`);
   const renumberings = permutations([...spec.cpus]).map((image): Renumbering => {
     const cpu = Array.from({ length: n }, (_, i) => i);
-    const task = Array.from({ length: initial.tasks.size }, (_, i) => i);
+    const task = Array.from({ length: initial.tasks.length }, (_, i) => i);
     spec.cpus.forEach((from, k) => {
       const to = image[k];
       cpu[from] = to;
@@ -75,9 +75,9 @@ export function kernelSymmetry(initial: KernelState, spec: KernelSymmetrySpec, s
 }
 
 function renumber(s: KernelState, r: Renumbering): KernelState {
-  const cpus = Array(s.cpus.size);
+  const cpus: Cpu[] = Array(s.cpus.length);
   s.cpus.forEach((c, i) => (cpus[r.cpu[i]] = c.set('curr', r.task[c.curr])));
-  const tasks = Array(s.tasks.size);
+  const tasks: Task[] = Array(s.tasks.length);
   s.tasks.forEach((t, i) => {
     let moved = t.set('cpu', r.cpu[t.cpu]);
     // p->cpus_mask, where the model has it: CPU numbers too.
@@ -90,8 +90,8 @@ function renumber(s: KernelState, r: Renumbering): KernelState {
   const irqs = List.isList(budget) ? { irqs_left: List(budget.toArray().map((_, i) => budget.get(r.cpu.indexOf(i))!)) as never } : {};
   return s.merge({
     ...irqs,
-    cpus: List(cpus),
-    tasks: List(tasks),
+    cpus,
+    tasks,
     mutexes: s.mutexes.map((owner) => r.task[owner]),
     lockless_walks: s.lockless_walks
       .map((w) => new LocklessWalk({ ...w.toObject(), task: r.task[w.task] }))

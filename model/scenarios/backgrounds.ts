@@ -131,12 +131,12 @@ export function addBackgroundCpus(s: KernelState, layout: Layout, g: Geometry, m
   let cpus = s.cpus;
   let tasks = s.tasks;
   for (let i = 0; i < extra; i++) {
-    const cpu = s.cpus.size + i;
+    const cpu = s.cpus.length + i;
     const bg = backgroundTask(kinds[i % kinds.length], cpu, page, g, slot);
     const idle = idleTask(cpu);
-    cpus = cpus.push(new Cpu({ curr: tasks.size }));
+    cpus = [...cpus, new Cpu({ curr: tasks.length })];
     // Without a background the CPU has just switched to its idle task.
-    tasks = bg ? tasks.push(bg, idle) : tasks.push(idle.set('__state', 'running'));
+    tasks = bg ? [...tasks, bg, idle] : [...tasks, idle.set('__state', 'running')];
   }
   return s.merge({ cpus, tasks });
 }

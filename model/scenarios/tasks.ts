@@ -1,5 +1,5 @@
 /** Building blocks for scenarios: tasks in their starting positions, and simple task programs. */
-import { List, Map as IMap } from 'immutable';
+import { Map as IMap } from 'immutable';
 import { kfunc, local, type K, type KFunction } from '../kernel/exec.ts';
 import { __schedule, __switch_to, context_switch, do_idle, schedule } from '../kernel/sched.ts';
 import { do_exit } from '../kernel/mm.ts';
@@ -25,8 +25,8 @@ export function runningTask(comm: string, pid: number, cpu: number, fn: KFunctio
 }
 
 /** CPUs, each running the given task index. */
-export function cpusRunning(curr: readonly number[]): List<Cpu> {
-  return List(curr.map((c) => new Cpu({ curr: c })));
+export function cpusRunning(curr: readonly number[]): readonly Cpu[] {
+  return curr.map((c) => new Cpu({ curr: c }));
 }
 
 export interface Call {
@@ -72,6 +72,6 @@ export function machine(
   parts: { readonly running: readonly number[]; readonly tasks: readonly Task[] } & Partial<Omit<KernelStateFields, 'cpus' | 'tasks' | 'memory' | 'pgtable_role'>>,
 ): Built {
   const { running, tasks, ...rest } = parts;
-  const state = new KernelState({ ...rest, cpus: cpusRunning(running), tasks: List(tasks), memory: booted.memory, pgtable_role: booted.roles });
+  const state = new KernelState({ ...rest, cpus: cpusRunning(running), tasks: [...tasks], memory: booted.memory, pgtable_role: booted.roles });
   return { layout: booted.layout, state };
 }

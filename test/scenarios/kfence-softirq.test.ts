@@ -18,7 +18,7 @@ const CELLS: Record<string, Cell> = {
 
 
 /** The softirq runs with A's TIF_LAZY_MMU_PENDING set: a barrier is owed on A's behalf. */
-const deferredInSoftirq = (s: KernelState) => s.cpus.get(0)!.softirq_count > 0 && s.tasks.get(0)!.tif_lazy_mmu_pending;
+const deferredInSoftirq = (s: KernelState) => s.cpus[0]!.softirq_count > 0 && s.tasks[0]!.tif_lazy_mmu_pending;
 
 expectCells('kfence-softirq', CELLS);
 
@@ -61,7 +61,7 @@ describe('one KFENCE object: a NIC IRQ on each CPU allocates it once', () => {
     expect([report.verdict, report.complete, report.stats.distinctStates]).toEqual(['pass', true, 6897]);
     const m = kernelModel(getScenario('kfence-softirq'), { design: 'v6', params: { cpus: 2, irqs: 1 } });
     // Never two CPUs in softirq context inside kfence_unprotect() at once.
-    const both = reachable(m).filter((s) => s.tasks.filter((t) => t.stack.some((f) => f.fn === 'kfence_unprotect')).size > 1);
+    const both = reachable(m).filter((s) => s.tasks.filter((t) => t.stack.some((f) => f.fn === 'kfence_unprotect')).length > 1);
     expect(both).toEqual([]);
   });
 });

@@ -46,7 +46,7 @@ describe('every matrix cell gives the same verdict with --reduction all as with 
 describe('the kernel footprint contract holds on every reachable state of the two-CPU cells', () => {
   for (const { scenario, design } of matrixPlan()) {
     const model = kernelModel(scenario, { design });
-    if ([...model.initialStates()][0].cpus.size < 2) continue;
+    if ([...model.initialStates()][0].cpus.length < 2) continue;
     it(`${scenario.name} × ${design}`, () => {
       const report = checkReductionContract(model);
       expect(report.problems).toEqual([]);

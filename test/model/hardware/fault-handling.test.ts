@@ -82,9 +82,9 @@ describe('TLBI scope', () => {
     const walk = new TlbEntry({ kind: 'walk', va: 0, pages: 16, pa: 3, level: 2 });
     let k = start();
     k = k.update((s) => s.set('cpus', s.cpus.map((c) => c.set('tlb', List([e, keep, walk])))));
-    const all = flushTlbKernelRange(k, 5, 6).s.cpus.map((c) => c.tlb.toArray()).toArray();
+    const all = flushTlbKernelRange(k, 5, 6).s.cpus.map((c) => c.tlb.toArray());
     expect(all).toEqual([[keep, walk], [keep, walk]]);
-    const local = localFlushTlbKernelRange(k, 5, 6).s.cpus.map((c) => c.tlb.toArray()).toArray();
+    const local = localFlushTlbKernelRange(k, 5, 6).s.cpus.map((c) => c.tlb.toArray());
     expect(local).toEqual([[e, keep, walk], [keep, walk]]);
   });
 });

@@ -45,7 +45,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function apply(k: K, op: Op): K {
-  const tasks = k.s.tasks.size;
+  const tasks = k.s.tasks.length;
   switch (op.kind) {
     case 'setLocal':
       return k.task.stack.length === 0 ? k : k.setLocal(op.name, op.value);
@@ -107,12 +107,12 @@ describe('K: pending task updates', () => {
 
   it('a local set by a step is in the state it gives, and two tasks updated in one step both are', () => {
     let k = new K(start, 0, m.env).setLocal('x', 3);
-    const other = (k.taskId + 1) % k.s.tasks.size;
+    const other = (k.taskId + 1) % k.s.tasks.length;
     k = k.setTask((t) => t.set('thread_por_el1', 0x11), other).setLocal('y', 4);
     const s = k.raw;
-    const top = s.tasks.get(k.taskId)!.stack.at(-1)!;
+    const top = s.tasks[k.taskId]!.stack.at(-1)!;
     expect([top.locals.get('x'), top.locals.get('y')]).toEqual([3, 4]);
-    expect(s.tasks.get(other)!.thread_por_el1).toBe(0x11);
+    expect(s.tasks[other]!.thread_por_el1).toBe(0x11);
     expect(k.raw).toBe(s); // written back once
   });
 });
