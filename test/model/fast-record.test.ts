@@ -168,6 +168,21 @@ describe('FastRecord against Immutable.Record', () => {
     expect(fast.setIn(['inners', 0, 'nope'], 1)).toBe(fast);
   });
 
+  it('setIn and updateIn through a plain array field: a new array, as Immutable\'s setIn makes, and the same Record when nothing changes', () => {
+    class Inner extends FastRecord<{ count: number }>({ count: 0 }, 'Inner') {}
+    class Holder extends FastRecord<{ inners: readonly Inner[] }>({ inners: [] }, 'Holder') {}
+    const h = new Holder({ inners: [new Inner({ count: 1 }), new Inner({ count: 2 })] });
+    const set = h.setIn(['inners', 1, 'count'], 5);
+    expect(set.inners.map((i) => i.count)).toEqual([1, 5]);
+    expect(h.inners.map((i) => i.count)).toEqual([1, 2]); // not changed in place
+    expect(set.inners[0]).toBe(h.inners[0]);
+    expect((set.toJS() as object)).toEqual((setIn(h, ['inners', 1, 'count'], 5) as Holder).toJS());
+    expect(h.updateIn(['inners', 0, 'count'], (c) => (c as number) + 1).inners[0].count).toBe(2);
+    expect(h.setIn(['inners', 1, 'count'], 2)).toBe(h);
+    // Past the end: Immutable's own setIn decides (it extends a copy of the array).
+    expect((h.setIn(['inners', 2], new Inner({ count: 9 })).inners as readonly Inner[]).length).toBe(3);
+  });
+
   it('fields are assigned only inside withMutations', () => {
     const r = new Fast();
     expect(() => {
