@@ -339,27 +339,28 @@ export class K {
   observe(e: DistributiveOmit<KernelEvent, 'cpu' | 'task' | 'callTrace'>): K {
     // The call trace is built only if a rule reads it (most events break no rule).
     let trace: string[] | undefined;
-    const taskId = this.taskId;
-    const s0 = this.s;
+    const task = this.task;
     const env = this.env;
     const full = {
       ...e,
       cpu: this.cpuId,
-      task: this.task.comm,
+      task: task.comm,
       get callTrace(): string[] {
-        return (trace ??= callTraceOf(s0.tasks[taskId]!, env));
+        return (trace ??= callTraceOf(task, env));
       },
     } as KernelEvent;
     this.env.onEvent?.(full, this);
     // The violations are read only when a rule fires: a step that breaks no rule does not
     // depend on what other CPUs broke (and a footprint need not say it reads them).
+    // The state is read as a whole (a pending task update written back) only when a rule fires.
     const recorder = activeRecorder();
-    let s = this.raw;
+    let s: KernelState | undefined;
     for (const rule of this.env.rules ?? RULES) {
       if (!rule.check || !this.env.recorded.has(rule.name)) continue;
       const message = rule.check(full);
       if (message === undefined) continue;
       recorder?.read('violations');
+      s ??= this.raw;
       if (s.violations.has(rule.name)) continue;
       recorder?.write('violations');
       s = s.setIn(
@@ -367,7 +368,7 @@ export class K {
         new Violation({ rule: rule.name, message, cpu: this.cpuId, task: this.task.comm, callTrace: List(full.callTrace) }),
       );
     }
-    return s === this.raw ? this : this.with(s);
+    return s === undefined || s === this.raw ? this : this.with(s);
   }
 }
 
