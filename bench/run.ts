@@ -220,7 +220,7 @@ const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 function searchNote(c: ChildResult): string {
   const how = c.complete ? 'complete' : `stopped: ${c.stopReason ?? c.verdict}`;
-  return `${fmtInt(c.distinct)} distinct / ${fmtInt(c.generated)} generated in ${c.seconds.toFixed(1)} s (${c.cpuSeconds.toFixed(1)} CPU s), ${how}, peak RSS ${c.peakRssMiB} MiB`;
+  return `${fmtInt(c.distinct)} distinct / ${fmtInt(c.generated)} generated in ${c.seconds.toFixed(c.seconds < 10 ? 2 : 1)} s (${c.cpuSeconds.toFixed(1)} CPU s), ${how}, peak RSS ${c.peakRssMiB} MiB, ${c.code === 'dist' ? 'compiled dist/' : 'sources (dist/ stale or absent)'}`;
 }
 
 /** The plain-object model at one size: states/s and bytes/state against their targets. */

@@ -6,10 +6,19 @@
  *
  * Prints one JSON line: the search's statistics, its CPU time and the process's peak RSS.
  */
-import { check, type CheckResult, type Model } from '../checker/index.ts';
+import type { CheckResult, Model } from '../checker/index.ts';
 import { lazyMmuPlainModel } from './models/lazy-mmu-plain.ts';
-import { kernelModel } from '../model/kernel-model.ts';
-import { getScenario } from '../model/scenarios/index.ts';
+import { buildIsStale } from '../bin/build-freshness.js';
+
+/**
+ * The code the CLI runs: the compiled dist/ when it is up to date with the sources (what
+ * bin/mmcheck.js picks, and all an installed package has), else the sources through tsx.
+ */
+const code: 'dist' | 'sources' = process.env.MMCHECK_SOURCE !== '1' && !buildIsStale() ? 'dist' : 'sources';
+const load = <T>(dist: string, source: string): Promise<T> => import(code === 'dist' ? dist : source) as Promise<T>;
+const { check } = await load<typeof import('../checker/index.ts')>('../dist/checker/index.js', '../checker/index.ts');
+const { kernelModel } = await load<typeof import('../model/kernel-model.ts')>('../dist/model/kernel-model.js', '../model/kernel-model.ts');
+const { getScenario } = await load<typeof import('../model/scenarios/index.ts')>('../dist/model/scenarios/index.js', '../model/scenarios/index.ts');
 
 export interface ChildSpec {
   readonly model: 'plain' | 'kernel';
@@ -39,6 +48,8 @@ export interface ChildResult {
   readonly cpuSeconds: number;
   readonly bytesPerState: number;
   readonly peakRssMiB: number;
+  /** Which code ran the search: the compiled dist/ (as the CLI) or the sources. */
+  readonly code: 'dist' | 'sources';
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
@@ -64,5 +75,6 @@ const out: ChildResult = {
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
   bytesPerState: r.stats.tableBytesPerState,
   peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  code,
 };
 process.stdout.write(JSON.stringify(out) + '\n');
