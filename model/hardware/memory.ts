@@ -103,7 +103,7 @@ export function storeEntry(mem: Memory, cpu: number, table: number, index: numbe
   if (r) for (const c of was?.lagging ?? []) r.write(`cpu${c}.lagging`);
   const prev = was?.set('lagging', List<number>()) ?? new PendingStore();
   const stale = prev.stale.some((v) => sameEntry(v, old)) ? prev.stale : prev.stale.push(old);
-  const cpus = prev.cpus.includes(cpu) ? prev.cpus : prev.cpus.push(cpu).sort();
+  const cpus = prev.cpus.includes(cpu) ? prev.cpus : withCpu(prev.cpus, cpu);
   if (r && cpus !== prev.cpus) r.write(`cpu${cpu}.unpublished`);
   return derived(r, mem.set('tables', tables).setIn(['pending', key], prev.set('stale', stale).set('cpus', cpus)));
 }
@@ -128,7 +128,7 @@ export function publishStores(mem: Memory, cpu: number, opts: { readonly ets2: b
       r.write(`cpu${cpu}.unpublished`);
       if (!opts.ets2) for (const c of opts.others) r.write(`cpu${c}.lagging`);
     }
-    const cpus = p.cpus.filter((c) => c !== cpu);
+    const cpus = withoutCpu(p.cpus, cpu);
     if (!cpus.isEmpty()) {
       pending = pending.set(key, p.set('cpus', cpus));
       continue;
@@ -156,10 +156,19 @@ export function contextSynchronize(mem: Memory, cpu: number): Memory {
       r.write(memKey(key));
       r.write(`cpu${cpu}.lagging`);
     }
-    const lagging = p.lagging.filter((c) => c !== cpu);
+    const lagging = withoutCpu(p.lagging, cpu);
     pending = p.cpus.isEmpty() && lagging.isEmpty() ? pending.delete(key) : pending.set(key, p.set('lagging', lagging));
   }
   return derived(r, mem.set('pending', pending));
+}
+
+// A store's CPU lists are tiny and sorted: built from arrays, not through Immutable's sort and filter Seqs.
+const NO_CPUS = List<number>();
+function withCpu(cpus: List<number>, cpu: number): List<number> {
+  return List([...cpus.toArray(), cpu].sort((a, b) => a - b));
+}
+function withoutCpu(cpus: List<number>, cpu: number): List<number> {
+  return cpus.size === 1 && cpus.get(0) === cpu ? NO_CPUS : List(cpus.toArray().filter((c) => c !== cpu));
 }
 
 /** Does `cpu` have stores not yet published? */

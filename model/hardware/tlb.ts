@@ -102,7 +102,10 @@ export function walkCacheLookup(tlb: List<TlbEntry>, va: number): TlbEntry | und
   notePages(tlbAccess(tlb), va, 1, false);
   tlb = rawOf(tlb);
   let best: TlbEntry | undefined;
-  for (const e of tlb) if (e.kind === 'walk' && covers(e, va) && (!best || e.level > best.level)) best = e;
+  for (let i = 0; i < tlb.size; i++) {
+    const e = tlb.get(i)!;
+    if (e.kind === 'walk' && covers(e, va) && (!best || e.level > best.level)) best = e;
+  }
   return best;
 }
 
@@ -127,6 +130,19 @@ export function walkEntryFor(g: Geometry, level: Level, va: number, table: numbe
 
 const order = (e: TlbEntry) => `${e.kind === 'leaf' ? 0 : 1}:${String(e.va).padStart(6, '0')}:${e.level}:${e.pages}:${e.pa}:${e.rdonly ? 1 : 0}${e.pxn ? 1 : 0}${e.poIndex}`;
 
+/**
+ * Does `a` sort strictly before `b` by `order`? The same answer as comparing the strings, most
+ * often without making them: the kind first, then the VA (six digits: numeric order), then the
+ * level (one digit); only a tie on all three compares the strings.
+ */
+function ordersBefore(a: TlbEntry, b: TlbEntry): boolean {
+  if (a.kind !== b.kind) return a.kind === 'leaf';
+  const sixDigits = (v: number) => Number.isInteger(v) && v >= 0 && v < 1e6;
+  if (a.va !== b.va && sixDigits(a.va) && sixDigits(b.va)) return a.va < b.va;
+  if (a.va === b.va && a.level !== b.level) return a.level < b.level;
+  return order(a) < order(b);
+}
+
 /** Adds an entry (overlapping entries stay: the TLB may hold both); sorted, no duplicates. */
 export function tlbFill(tlb: List<TlbEntry>, entry: TlbEntry): List<TlbEntry> {
   const a = tlbAccess(tlb);
@@ -135,10 +151,9 @@ export function tlbFill(tlb: List<TlbEntry>, entry: TlbEntry): List<TlbEntry> {
   if (tlb.includes(entry)) return derivedTlb(a, tlb);
   // Every TLB is kept sorted (fills insert in order; invalidation and eviction only drop
   // entries): the new entry goes where sortBy would put it, after every entry ordered before it.
-  const key = order(entry);
   const entries = tlb.toArray();
   let at = 0;
-  while (at < entries.length && order(entries[at]) <= key) at++;
+  while (at < entries.length && !ordersBefore(entry, entries[at])) at++;
   entries.splice(at, 0, entry);
   return derivedTlb(a, List(entries));
 }

@@ -52,7 +52,7 @@ describe('several entries for one VA', () => {
 describe('a TLB is one value per set of entries', () => {
   // Entries from a small domain: leaf and walk entries that share VAs, sizes and output pages.
   const entryArb = fc
-    .record({ kind: fc.constantFrom<'leaf' | 'walk'>('leaf', 'walk'), va: fc.constantFrom(4, 5, 12, 100), pages: fc.constantFrom(1, 2, 16), pa: fc.constantFrom(7, 30), rdonly: fc.boolean(), poIndex: fc.constantFrom(0, 1) })
+    .record({ kind: fc.constantFrom<'leaf' | 'walk'>('leaf', 'walk'), va: fc.constantFrom(4, 5, 12, 100), level: fc.constantFrom<0 | 1 | 2 | 3>(1, 2, 3), pages: fc.constantFrom(1, 2, 16), pa: fc.constantFrom(7, 30), rdonly: fc.boolean(), poIndex: fc.constantFrom(0, 1) })
     .map((f) => new TlbEntry(f));
   const fillAll = (entries: readonly TlbEntry[]) => entries.reduce((tlb, e) => tlbFill(tlb, e), List<TlbEntry>());
 
@@ -64,6 +64,9 @@ describe('a TLB is one value per set of entries', () => {
         const other = fillAll(shuffled);
         expect(is(one, other)).toBe(true);
         expect(one.size).toBe(new Set(entries.map((e) => JSON.stringify(e.toJS()))).size);
+        // In the TLB's order: leaf entries first, then by VA, level, size, output page, permissions.
+        const key = (e: TlbEntry) => `${e.kind === 'leaf' ? 0 : 1}:${String(e.va).padStart(6, '0')}:${e.level}:${e.pages}:${e.pa}:${e.rdonly ? 1 : 0}${e.pxn ? 1 : 0}${e.poIndex}`;
+        expect(one.toArray().map(key)).toEqual([...new Set(entries.map(key))].sort());
       }),
       { numRuns: 300 },
     );
