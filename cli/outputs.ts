@@ -34,6 +34,9 @@ export function traceFileOf(model: KernelModel, r: CheckResult<KernelState, Kern
   };
 }
 
+/** A frame's locals: a map from name to value in ITF (each frame has its own names). */
+const KERNEL_ITF_MAPS = ['.tasks[].stack[].locals'];
+
 /** The counterexample in ITF, with the scenario's parameters and the design's knobs as trace parameters. */
 export function itfTraceOf(model: KernelModel, r: CheckResult<KernelState, KernelAction>): Record<string, unknown> {
   return toItfTrace(
@@ -47,6 +50,7 @@ export function itfTraceOf(model: KernelModel, r: CheckResult<KernelState, Kerne
       property: r.property,
     },
     { scenario_params: { ...model.params }, design_knobs: { ...model.design.knobs } },
+    KERNEL_ITF_MAPS,
   );
 }
 

@@ -86,7 +86,7 @@ export function kernelFunction(name: string): KFunction {
 
 /** The step of a wrapper that calls the function it wraps, with the wrapper's arguments; its return value lands in local `ret`. */
 export function callOriginal(original: KFunction, label = `${original.name.replace(/ \(original( \d+)?\)$/, '')}()`): Step {
-  return local(label, (k) => k.call(original, Object.fromEntries(k.frame.locals.entries())));
+  return local(label, (k) => k.call(original, { ...k.frame.locals }));
 }
 
 function nearest(name: string): string {

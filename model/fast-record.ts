@@ -255,26 +255,46 @@ function isSettable(v: unknown): v is Settable {
 }
 
 /**
- * Field values compare as Immutable.is compares them, except arrays: a field may hold a plain
- * array that is never changed in place (a task's stack, model/kernel/state.ts), which compares
- * and hashes by its elements, as a List would.
+ * Field values compare as Immutable.is compares them, except plain arrays and objects: a field
+ * may hold one that is never changed in place (a task's stack, a frame's locals:
+ * model/kernel/state.ts), which compares and hashes by its contents, as a List or Map would.
  */
 function valueEquals(a: unknown, b: unknown): boolean {
-  if (!Array.isArray(a)) return is(a, b);
-  if (!Array.isArray(b) || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!valueEquals(a[i], b[i])) return false;
-  return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!valueEquals(a[i], b[i])) return false;
+    return true;
+  }
+  if (isPlainObject(a)) {
+    if (!isPlainObject(b)) return false;
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    const keys = Object.keys(x);
+    if (keys.length !== Object.keys(y).length) return false;
+    for (const k of keys) if (!Object.hasOwn(y, k) || !valueEquals(x[k], y[k])) return false;
+    return true;
+  }
+  return is(a, b);
 }
 function valueHash(v: unknown): number {
-  if (!Array.isArray(v)) return hash(v);
-  let h = 1;
-  for (const x of v) h = (Math.imul(31, h) + valueHash(x)) | 0;
-  return h;
+  if (Array.isArray(v)) {
+    let h = 1;
+    for (const x of v) h = (Math.imul(31, h) + valueHash(x)) | 0;
+    return h;
+  }
+  if (isPlainObject(v)) {
+    // Unordered, as for a Map: equal objects may hold their keys in another order.
+    let h = 0;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) h = (h + (hash(k) ^ valueHash(x))) | 0;
+    return h;
+  }
+  return hash(v);
 }
 
 /** Immutable's deep conversion: collections and Records by their own `toJS`. */
 function toJS(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(toJS);
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, toJS(x)]));
   return v !== null && typeof v === 'object' && typeof (v as { toJS?: unknown }).toJS === 'function' ? (v as { toJS(): unknown }).toJS() : v;
 }
 

@@ -193,8 +193,7 @@ class StateRenderer {
             items: t.stack
               .toReversed()
               .map((f) => {
-                const locals = f.locals
-                  .entrySeq()
+                const locals = Object.entries(f.locals)
                   .map(([k, v]) => `${k}=${this.value(s, k, v)}`)
                   .join(', ');
                 return `${f.fn} +${f.pc}${f.atomic ? ' [atomic]' : ''}${locals ? `  {${locals}}` : ''}`;

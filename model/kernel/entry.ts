@@ -6,7 +6,7 @@
  * CPU has IRQs unmasked, a bounded number of times per run.
  */
 import { POR_EL1_INIT } from '../hardware/pkeys.ts';
-import { event, fnNamed, K, kfunc, local, settle, type KFunction } from './exec.ts';
+import { event, fnNamed, K, kfunc, local, localIn, settle, type KFunction } from './exec.ts';
 import { preempt_schedule_irq } from './sched.ts';
 
 /**
@@ -65,7 +65,7 @@ function exceptionFrameLocal(k: K, name: string) {
   const stack = k.task.stack;
   for (let i = stack.length - 1; i >= 0; i--) {
     const frame = stack[i];
-    if (frame.fn === 'el1h_64_irq') return frame.locals.get(name);
+    if (frame.fn === 'el1h_64_irq') return localIn(frame, name);
   }
   return undefined;
 }

@@ -12,12 +12,12 @@
  * interleaving point between `enable_count++` and `arch_enter_lazy_mmu_mode()` exactly
  * because they are two events.
  */
-import { List, Map as IMap } from 'immutable';
+import { List } from 'immutable';
 import { RULES, type KernelEvent } from '../../properties/index.ts';
 import type { Knobs } from '../designs.ts';
 import type { Env } from './env.ts';
 import { activeRecorder, rawOf } from './footprint.ts';
-import { Frame, Violation, type Cpu, type KernelState, type Task, type Value } from './state.ts';
+import { Frame, NO_LOCALS, Violation, type Cpu, type KernelState, type Task, type Value } from './state.ts';
 
 export type StepKind = 'event' | 'local';
 
@@ -217,10 +217,10 @@ export class K {
     return stack[stack.length - 1];
   }
   local(name: string): Value | undefined {
-    return this.frame.locals.get(name);
+    return localIn(this.frame, name);
   }
   num(name: string): number {
-    const v = this.frame.locals.get(name);
+    const v = localIn(this.frame, name);
     if (typeof v !== 'number') throw new Error(`${this.frame.fn}: local ${name} is not a number (${String(v)})`);
     return v;
   }
@@ -248,17 +248,20 @@ export class K {
     return this.withTask(this.taskId, rawOf(task.set('stack', stack.with(top, f(stack[top])))), moved);
   }
   setLocal(name: string, v: Value | undefined): K {
-    return this.setTop((fr) => fr.set('locals', v === undefined ? fr.locals.delete(name) : fr.locals.set(name, v)));
+    return this.setTop((fr) => withLocal(fr, name, v));
   }
   setLocals(values: Record<string, Value | undefined>): K {
     // One new frame for all of them (not one per local).
     return this.setTop((fr) => {
-      let locals = fr.locals;
+      let locals: Record<string, Value> | undefined;
       for (const n in values) {
         const v = values[n];
-        locals = v === undefined ? locals.delete(n) : locals.set(n, v);
+        if (v === undefined ? !Object.hasOwn(fr.locals, n) : localIn(fr, n) === v) continue;
+        locals ??= { ...fr.locals };
+        if (v === undefined) delete locals[n];
+        else locals[n] = v;
       }
-      return fr.set('locals', locals);
+      return locals === undefined ? fr : fr.set('locals', locals);
     });
   }
 
@@ -297,7 +300,7 @@ export class K {
     const task = this.task;
     const stack = task.stack.slice(0, -1);
     const caller = stack.length - 1;
-    if (value !== undefined && caller >= 0) stack[caller] = stack[caller].set('locals', stack[caller].locals.set('ret', value));
+    if (value !== undefined && caller >= 0) stack[caller] = withLocal(stack[caller], 'ret', value);
     return this.withTask(this.taskId, rawOf(task.set('stack', stack)), true);
   }
   /** Takes the callee's return value out of the locals (so it does not linger in the state). */
@@ -374,13 +377,34 @@ export class K {
 
 const advancePc = (fr: Frame): Frame => fr.set('pc', fr.pc + 1);
 
-const NO_LOCALS = IMap<string, Value>();
 
-/** A frame's locals from the C call's arguments (built directly: `IMap(object)` goes through a Seq). */
-function localsOf(values: Record<string, Value>): IMap<string, Value> {
-  let m = NO_LOCALS;
-  for (const n in values) m = m.set(n, values[n]);
-  return m;
+/** A frame's locals from the C call's arguments (a copy: the caller's object is its own). */
+function localsOf(values: Record<string, Value>): Readonly<Record<string, Value>> {
+  let out: Record<string, Value> | undefined;
+  for (const n in values) {
+    const v = values[n];
+    if (v !== undefined) (out ??= {})[n] = v;
+  }
+  return out ?? NO_LOCALS;
+}
+
+/** Local `name` of a frame (never a property every object has: values are never functions). */
+export function localIn(frame: Frame, name: string): Value | undefined {
+  const v = frame.locals[name];
+  return typeof v === 'function' ? undefined : v;
+}
+
+/** The frame with local `name` set to `v` (`undefined`: removed); the frame itself when nothing changes. */
+function withLocal(fr: Frame, name: string, v: Value | undefined): Frame {
+  const locals = fr.locals;
+  if (v === undefined) {
+    if (!Object.hasOwn(locals, name)) return fr;
+    const out: Record<string, Value> = {};
+    for (const n in locals) if (n !== name) out[n] = locals[n];
+    return fr.set('locals', out);
+  }
+  if (localIn(fr, name) === v) return fr;
+  return fr.set('locals', { ...locals, [name]: v });
 }
 
 type DistributiveOmit<T, Keys extends PropertyKey> = T extends unknown ? Omit<T, Keys> : never;

@@ -18,7 +18,11 @@ export interface FrameFields {
   readonly fn: string;
   /** Index of the next step in that function. */
   readonly pc: number;
-  readonly locals: IMap<string, Value>;
+  /**
+   * By name. A plain object, never changed in place (exec.ts makes a new one per update), like
+   * the stack that holds the frame; written as a map in ITF traces (cli/outputs.ts).
+   */
+  readonly locals: Readonly<Record<string, Value>>;
   /**
    * Steps of this frame and the frames it calls run as one atomic step (see atomic-lazy-mode-switch).
    * Inherited: a frame pushed above an atomic frame is atomic too.
@@ -28,7 +32,10 @@ export interface FrameFields {
 /** `flags` key: the page-table page a split may take (kpkeys_pgtable_alloc(), model/kernel/mm.ts), if any. */
 export const FREE_PGTABLE_PAGE = 'free_pgtable_page';
 
-export class Frame extends FastRecord<FrameFields>({ fn: '', pc: 0, locals: IMap(), atomic: false }, 'Frame') {}
+/** A frame without locals (shared: locals are never changed in place). */
+export const NO_LOCALS: Readonly<Record<string, Value>> = Object.freeze({});
+
+export class Frame extends FastRecord<FrameFields>({ fn: '', pc: 0, locals: NO_LOCALS, atomic: false }, 'Frame') {}
 
 /** The stack of a task in user space (shared: stacks are never changed in place). */
 export const NO_FRAMES: readonly Frame[] = Object.freeze([]);

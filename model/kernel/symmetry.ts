@@ -21,6 +21,7 @@
 import { is, List } from 'immutable';
 import { fingerprintOf, UsageError } from '../../checker/index.ts';
 import type { SymmetrySupport } from '../../checker/reduction/index.ts';
+import { localIn } from './exec.ts';
 import { KernelState, LocklessWalk, Oops, Violation, type Cpu, type Task } from './state.ts';
 
 /** The interchangeable CPUs, from `Scenario.symmetry`. */
@@ -125,8 +126,8 @@ function normalise(s: KernelState, renumberChanges = true): KernelState {
         comm: '',
         pid: 0,
         stack: t.stack.map((f) => {
-          const c = f.locals.get('change');
-          return renumberChanges && typeof c === 'number' ? f.set('locals', f.locals.set('change', changeIndex(c))) : f;
+          const c = localIn(f, 'change');
+          return renumberChanges && typeof c === 'number' ? f.set('locals', { ...f.locals, change: changeIndex(c) }) : f;
         }),
       }),
     ),

@@ -1,5 +1,4 @@
 /** Building blocks for scenarios: tasks in their starting positions, and simple task programs. */
-import { Map as IMap } from 'immutable';
 import { kfunc, local, type K, type KFunction } from '../kernel/exec.ts';
 import { __schedule, __switch_to, context_switch, do_idle, schedule } from '../kernel/sched.ts';
 import { do_exit } from '../kernel/mm.ts';
@@ -7,7 +6,7 @@ import { Cpu, Frame, KernelState, Task, type KernelStateFields, type Value } fro
 import type { Layout } from '../kernel/env.ts';
 import type { Built } from './scenario.ts';
 
-export const frame = (fn: KFunction, pc = 0, locals: Record<string, Value> = {}) => new Frame({ fn: fn.name, pc, locals: IMap(locals) });
+export const frame = (fn: KFunction, pc = 0, locals: Record<string, Value> = {}) => new Frame({ fn: fn.name, pc, locals: { ...locals } });
 
 /** The stack of a task switched out inside __schedule(), called from `caller`. */
 export function switchedOut(caller: Frame[]): readonly Frame[] {

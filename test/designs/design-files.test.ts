@@ -83,7 +83,7 @@ describe('a design file that wraps a function', () => {
   it('keeps the wrapped function once in kernel call traces, and its steps under "(original)" in labels', () => {
     const identity = defineDesign({
       name: 'wrapped-pageattr-pte-entry',
-      functions: { pageattr_pte_entry: { wrap: (original) => [local('pageattr_pte_entry()', (k) => k.call(original, Object.fromEntries(k.frame.locals)))] } },
+      functions: { pageattr_pte_entry: { wrap: (original) => [local('pageattr_pte_entry()', (k) => k.call(original, { ...k.frame.locals }))] } },
     });
     const v6 = checkScenario(SEED, { design: 'v6' });
     const wrapped = checkScenario(SEED, { design: identity });

@@ -89,7 +89,7 @@ describe('diffDesigns', () => {
   it('a step that is not kernel-visible changes nothing', () => {
     const noop = defineDesign({
       name: 'noop-wrapper',
-      functions: { vfree: { wrap: (original) => [local('vfree()', (k) => k.call(original, Object.fromEntries(k.frame.locals)))] } },
+      functions: { vfree: { wrap: (original) => [local('vfree()', (k) => k.call(original, { ...k.frame.locals }))] } },
     });
     const d = diffDesigns('v6', noop, { scenarios: ['irq-frees-pgtable'] });
     expect(d.unchanged).toBe(true);

@@ -77,7 +77,7 @@ describe("the 'vmalloc' background: vmalloc() then vfree() on a CPU of its own",
     const [init] = [...m.initialStates()];
     const bg = init.tasks[init.cpus[1]!.curr]!;
     expect(bg.comm).toBe('vmalloc');
-    const { table, index, page } = bg.stack[0].locals.toObject() as { table: number; index: number; page: number };
+    const { table, index, page } = bg.stack[0].locals as { table: number; index: number; page: number };
     expect(readEntry(init.memory, table, index)).toBe(null);
     const states = reachable(m);
     expect(states.length).toBe(96);
@@ -108,7 +108,7 @@ describe("a background's page is free memory", () => {
     const bg = init.tasks[init.cpus[1]!.curr]!;
     expect(bg.comm).toBe('secretmem');
     // Pages 10-13 are the scenario's vmalloc area; 15 is free, in the linear map's last PMD block.
-    expect(bg.stack[0].locals.get('page')).toBe(15);
+    expect(bg.stack[0].locals.page).toBe(15);
     const { report } = runScenario('partial-block-overlap', { design: 'split-bbml2', params: { cpus: 2, irqs: 0 }, reduction: 'none' });
     expect([report.verdict, report.complete, report.stats.distinctStates]).toEqual(['pass', true, 4235]);
   });

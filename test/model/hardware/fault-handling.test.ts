@@ -21,7 +21,7 @@ const stack = (k: K) => k.task.stack.map((f) => f.fn);
 describe('__do_kernel_fault()', () => {
   const k = start();
   const mapped = linearAlias(k.env.geometry, 0); // a page mapped at boot
-  const invalidPage = k.task.stack.at(-1)!.locals.get('addr') as number; // the page W makes valid later: invalid now
+  const invalidPage = k.task.stack.at(-1)!.locals.addr as number; // the page W makes valid later: invalid now
 
   it('fixup_exception() first: a *_nofault accessor gets -EFAULT even where the fault would be spurious', () => {
     const [h, ...more] = handleKernelFault(k, fault(k, mapped, 'translation'), { nofault: true });
@@ -71,7 +71,7 @@ describe('__do_kernel_fault()', () => {
     expect(h.kind).toBe('kfence');
     expect(h.k.s.warnings.map((w) => [w.kind, w.message]).toArray()).toEqual([['KFENCE', `BUG: KFENCE: use-after-free write in ${kk.callTrace()[0]}`]]);
     expect(stack(h.k).slice(-4)).toEqual(['el1h_64_sync', '__do_kernel_fault', 'kfence_handle_page_fault', 'kfence_report_error']);
-    expect(h.k.task.stack.at(-2)!.locals.get('addr')).toBe(obj);
+    expect(h.k.task.stack.at(-2)!.locals.addr).toBe(obj);
   });
 });
 

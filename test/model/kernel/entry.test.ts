@@ -37,7 +37,7 @@ describe('IRQ entry from EL1', () => {
     expect(c.preempt_count).toBe(0);
     expect(c.irqs_disabled).toBe(true);
     expect(s.irqs_left.toArray()).toEqual([1]); // the seed allows 2 IRQs on CPU0; one is taken
-    expect(irqFrame(s)!.locals.toJS()).toEqual({ regs_por_el1: 0x57, regs_irqs_enabled: true, handler: 'arch_timer_handler_phys' });
+    expect(irqFrame(s)!.locals).toEqual({ regs_por_el1: 0x57, regs_irqs_enabled: true, handler: 'arch_timer_handler_phys' });
     expect(irqFrame(s)!.pc).toBe(1);
     expect(fullStackOf(task(s, A))).toEqual(HANDLER_STACK);
     // The interrupted task's lazy MMU state is not touched.
@@ -56,14 +56,14 @@ describe('IRQ entry from EL1', () => {
     expect(cpu0(s).por_el1).toBe(0x57);
     expect(cpu0(s).hardirq_count).toBe(1);
     expect(cpu0(s).irqs_disabled).toBe(true);
-    expect(irqFrame(s)!.locals.get('regs_por_el1')).toBe(0x57);
+    expect(irqFrame(s)!.locals.regs_por_el1).toBe(0x57);
     expect(fullStackOf(task(s, A))).toEqual(HANDLER_STACK);
   });
 
   it('an IRQ in the enable window (after enable_count++, before arch_enter) saves 0x17', () => {
     const s = end(run(model('v6'), [ENABLE, IRQ]));
     expect(cpu0(s).por_el1).toBe(0x17);
-    expect(irqFrame(s)!.locals.get('regs_por_el1')).toBe(0x17);
+    expect(irqFrame(s)!.locals.regs_por_el1).toBe(0x17);
     expect(task(s, A).lazy_mmu_state.enable_count).toBe(1);
     expect(task(s, A).tif_lazy_mmu).toBe(false);
     expect(fullStackOf(task(s, A)).slice(0, 5)).toEqual(['arch_timer_handler_phys', 'el1_interrupt', 'el1h_64_irq', 'arch_enter_lazy_mmu_mode', 'lazy_mmu_mode_enable']);
@@ -80,7 +80,7 @@ describe('IRQ entry from EL1', () => {
     // The nested IRQ saves the handler-path POR (0x17) in its own frame.
     const nested = end(run(m, [IRQ], states[6]));
     const frames = task(nested, A).stack.filter((f) => f.fn === 'el1h_64_irq');
-    expect(frames.map((f) => f.locals.get('regs_por_el1'))).toEqual([0x57, 0x17]);
+    expect(frames.map((f) => f.locals.regs_por_el1)).toEqual([0x57, 0x17]);
     expect(cpu0(nested).hardirq_count).toBe(1);
     expect(cpu0(nested).preempt_count).toBe(1);
   });

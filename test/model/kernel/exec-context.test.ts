@@ -111,7 +111,7 @@ describe('K: pending task updates', () => {
     k = k.setTask((t) => t.set('thread_por_el1', 0x11), other).setLocal('y', 4);
     const s = k.raw;
     const top = s.tasks[k.taskId]!.stack.at(-1)!;
-    expect([top.locals.get('x'), top.locals.get('y')]).toEqual([3, 4]);
+    expect([top.locals.x, top.locals.y]).toEqual([3, 4]);
     expect(s.tasks[other]!.thread_por_el1).toBe(0x11);
     expect(k.raw).toBe(s); // written back once
   });

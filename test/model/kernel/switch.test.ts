@@ -148,6 +148,6 @@ describe('__switch_to under v6 (POR reset on entry): the switch saves the reset 
     expect(cpu0(aBack).por_el1).toBe(POR_EL1_INIT);
     expect(task(aBack, A).lazy_mmu_state.enable_count).toBe(1);
     // pt_regs still holds the raised value, for kernel_exit.
-    expect(task(aBack, A).stack.findLast((f) => f.fn === 'el1h_64_irq')!.locals.get('regs_por_el1')).toBe(0x57);
+    expect(task(aBack, A).stack.findLast((f) => f.fn === 'el1h_64_irq')!.locals.regs_por_el1).toBe(0x57);
   });
 });
