@@ -137,6 +137,18 @@ describe('toItf: nulls and mixed positions', () => {
     });
     expect(toItf(List([1, 2]))).toEqual([{ '#bigint': '1' }, { '#bigint': '2' }]);
   });
+
+  it('writes a plain object as a record, or as a map at a position the caller names (a frame\'s locals)', () => {
+    const frames = [{ locals: { addr: 4096, name: 'vfree' } }, { locals: { page: 7 } }];
+    const asRecords = shapesOf(frames);
+    expect(toItf(frames[1], asRecords)).toEqual({ locals: { page: { '#bigint': '7' } } });
+    const asMaps = shapesOf(frames, '', new Set(['.locals']));
+    expect([...asMaps.mixed]).toEqual(['.locals{v}']);
+    expect(frames.map((f) => toItf(f, asMaps))).toEqual([
+      { locals: { '#map': [['addr', { tag: 'Int', value: { '#bigint': '4096' } }], ['name', { tag: 'Str', value: 'vfree' }]] } },
+      { locals: { '#map': [['page', { tag: 'Int', value: { '#bigint': '7' } }]] } },
+    ]);
+  });
 });
 
 describe('the ITF trace of every violating matrix cell', () => {

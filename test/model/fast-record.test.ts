@@ -118,6 +118,18 @@ describe('FastRecord against Immutable.Record', () => {
     expect(a.toJS()).toEqual({ items: [1, { ...DEFAULTS, n: 2, items: [], table: {} }] });
   });
 
+  it('a field holding a plain object compares, hashes and converts by its entries, in any order, as a Map field would', () => {
+    class Holder extends FastRecord<{ locals: Readonly<Record<string, unknown>> }>({ locals: {} }, 'Holder') {}
+    const a = new Holder({ locals: { x: 1, d: new Fast({ n: 2 }) } });
+    const b = new Holder({ locals: { d: new Fast({ n: 2 }), x: 1 } });
+    expect(is(a, b)).toBe(true);
+    expect(a.hashCode()).toBe(b.hashCode());
+    expect(is(a, new Holder({ locals: { x: 1 } }))).toBe(false);
+    expect(is(a, new Holder({ locals: { x: 1, d: new Fast({ n: 3 }) } }))).toBe(false);
+    expect(is(a, new Holder({ locals: { x: 1, e: new Fast({ n: 2 }) } }))).toBe(false);
+    expect(a.toJS()).toEqual({ locals: { x: 1, d: { ...DEFAULTS, n: 2, items: [], table: {} } } });
+  });
+
   it('reads, defaults, unknown keys', () => {
     const r = new Fast({ n: 2 });
     expect([r.n, r.name, r.flag, r.opt]).toEqual([2, '', false, null]);
