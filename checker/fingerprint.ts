@@ -450,8 +450,8 @@ function customInto(obj: SelfFingerprinting): void {
 interface RecordInternals {
   readonly _keys?: readonly string[];
   readonly _values?: { get(i: number): unknown };
-  /** Field i's value, read directly (a Record type that has it: no array of the values per hash). */
-  _at?(i: number): unknown;
+  /** Writes the field values, in key order, into `out` (a Record type that has it: one call, no array per hash). */
+  _valuesInto?(out: unknown[]): void;
   readonly _defaultValues?: Record<string, unknown>;
   get(k: string): unknown;
 }
@@ -590,51 +590,68 @@ const recordKeys = new WeakMap<object, readonly string[]>();
 function recordInto(rec: RecordInternals): void {
   const keys = rec._keys ?? publicRecordKeys(rec);
   const defaults = rec._defaultValues;
-  // A Record type that reads its fields by index (the model's FastRecord) is read so.
-  const byIndex = typeof rec._at === 'function' && rec._keys !== undefined && defaults !== undefined;
-  const values = byIndex ? undefined : rec._values;
+  // A Record type that writes its values out (the model's FastRecord) does so into this depth's
+  // scratch array: a field's value may be a Record too, hashed before this loop ends, at the
+  // next depth (and so may one inside a custom [FINGERPRINT]() that a field calls).
+  const into = rec._keys !== undefined && defaults !== undefined ? rec._valuesInto : undefined;
+  let items: readonly unknown[] | undefined;
+  let values: RecordInternals['_values'];
+  if (typeof into === 'function') {
+    const out = (scratch[depth] ??= []);
+    into.call(rec, out);
+    items = out;
+  } else {
+    values = rec._values;
+    if (rec._keys !== undefined && values !== undefined && defaults !== undefined)
+      items = Array.isArray(values) ? (values as readonly unknown[]) : tailArray(values as unknown as SmallList);
+  }
   const direct = rec._keys !== undefined && values !== undefined && defaults !== undefined;
-  const items = !direct ? undefined : Array.isArray(values) ? (values as readonly unknown[]) : tailArray(values as unknown as SmallList);
   const table = keyTableOf(keys);
   const keyHashes = table.hashes;
   const last = table.last;
   const pairs = table.pairs;
   let sumHi = 0;
   let sumLo = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    let v: unknown;
-    if (byIndex) {
-      v = rec._at!(i);
-      if (v === undefined) v = defaults![k];
-    } else if (items !== undefined) {
-      v = items[i];
-      if (v === undefined) v = defaults![k];
-    } else if (direct) {
-      v = values.get(i);
-      if (v === undefined) v = defaults[k];
-    } else v = rec.get(k);
-    // Remembered pairs as in plainObjectInto (written out in both, for speed).
-    if (last[i] === v) {
-      sumHi = (sumHi + pairs[i * 2]) | 0;
-      sumLo = (sumLo + pairs[i * 2 + 1]) | 0;
-      continue;
+  depth++;
+  try {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      let v: unknown;
+      if (items !== undefined) {
+        v = items[i];
+        if (v === undefined) v = defaults![k];
+      } else if (direct) {
+        v = values!.get(i);
+        if (v === undefined) v = defaults![k];
+      } else v = rec.get(k);
+      // Remembered pairs as in plainObjectInto (written out in both, for speed).
+      if (last[i] === v) {
+        sumHi = (sumHi + pairs[i * 2]) | 0;
+        sumLo = (sumLo + pairs[i * 2 + 1]) | 0;
+        continue;
+      }
+      const kHi = keyHashes[i * 2];
+      const kLo = keyHashes[i * 2 + 1];
+      hashInto(v);
+      const pHi = pairHi(kHi, kLo, rHi, rLo);
+      const pLo = pairLo(kHi, kLo, rHi, rLo);
+      sumHi = (sumHi + pHi) | 0;
+      sumLo = (sumLo + pLo) | 0;
+      if (fixedHash(v)) {
+        last[i] = v;
+        pairs[i * 2] = pHi;
+        pairs[i * 2 + 1] = pLo;
+      }
     }
-    const kHi = keyHashes[i * 2];
-    const kLo = keyHashes[i * 2 + 1];
-    hashInto(v);
-    const pHi = pairHi(kHi, kLo, rHi, rLo);
-    const pLo = pairLo(kHi, kLo, rHi, rLo);
-    sumHi = (sumHi + pHi) | 0;
-    sumLo = (sumLo + pLo) | 0;
-    if (fixedHash(v)) {
-      last[i] = v;
-      pairs[i * 2] = pHi;
-      pairs[i * 2 + 1] = pLo;
-    }
+  } finally {
+    depth--;
   }
   finishUnordered(Tag.Record, sumHi, sumLo, keys.length);
 }
+
+/** recordInto's scratch arrays, one per nesting depth of Records being hashed. */
+const scratch: unknown[][] = [];
+let depth = 0;
 
 /** A Record type's field names: their hashes, and the pair hashes last made per field (PairMemo). */
 interface KeyTable extends PairMemo {

@@ -26,6 +26,8 @@ interface Internals {
   _put(i: number, v: unknown): void;
   /** The values, in field order, as a new array. */
   _all(): unknown[];
+  /** The values, in field order, written into `out` (how fingerprints read them: no new array). */
+  _valuesInto(out: unknown[]): void;
   /** A copy of this Record (a new object of the same type) with field i set to v. */
   _with(i: number, v: unknown): Instance;
   /** Set while a `withMutations` callback may write the values in place. */
@@ -379,6 +381,7 @@ export function FastRecord<T extends object>(defaults: T, name: string): Immutab
       _at(i) { switch (i) { ${each((i) => `case ${i}: return this.$${i};`)} } }
       _put(i, v) { switch (i) { ${each((i) => `case ${i}: this.$${i} = v; return;`)} } }
       _all() { return [${Array.from({ length: n }, (_, i) => `this.$${i}`).join(', ')}]; }
+      _valuesInto(out) { ${each((i) => `out[${i}] = this.$${i};`)} }
     };`,
   )(FastRecordBase, construct, keys, indices, defaultValues) as new (values?: Values) => Instance;
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { is, isRecord, List, Map as IMap, Record as ImmutableRecord, setIn, updateIn } from 'immutable';
-import { fingerprintOf, fingerprintToHex, immutableCodec } from '../../checker/index.ts';
+import { FINGERPRINT, fingerprintOf, fingerprintToHex, immutableCodec } from '../../checker/index.ts';
 import { FastRecord } from '../../model/fast-record.ts';
 
 interface Fields {
@@ -128,6 +128,25 @@ describe('FastRecord against Immutable.Record', () => {
     expect(is(a, new Holder({ locals: { x: 1, d: new Fast({ n: 3 }) } }))).toBe(false);
     expect(is(a, new Holder({ locals: { x: 1, e: new Fast({ n: 2 }) } }))).toBe(false);
     expect(a.toJS()).toEqual({ locals: { x: 1, d: { ...DEFAULTS, n: 2, items: [], table: {} } } });
+  });
+
+  it('nested Records hash as Immutable Records of the same fields, also when a field\'s own fingerprint hashes a Record on the way', () => {
+    class Leaf extends FastRecord<{ n: number; s: string }>({ n: 0, s: '' }, 'Leaf') {}
+    class Mid extends FastRecord<{ leaf: Leaf; k: number }>({ leaf: new Leaf(), k: 0 }, 'Mid') {}
+    class Top extends FastRecord<{ a: unknown; mid: Mid; z: number }>({ a: null, mid: new Mid(), z: 0 }, 'Top') {}
+    const LeafRef = ImmutableRecord({ n: 0, s: '' }, 'LeafRef');
+    const MidRef = ImmutableRecord({ leaf: LeafRef(), k: 0 }, 'MidRef');
+    const TopRef = ImmutableRecord({ a: null as unknown, mid: MidRef(), z: 0 }, 'TopRef');
+    const fast = new Top({ a: 1, mid: new Mid({ leaf: new Leaf({ n: 2, s: 'x' }), k: 3 }), z: 4 });
+    const ref = TopRef({ a: 1, mid: MidRef({ leaf: LeafRef({ n: 2, s: 'x' }), k: 3 }), z: 4 });
+    expect(fp(fast)).toBe(fp(ref));
+    // A field (the first) whose fingerprint is computed from a Record, while the outer Record is half hashed.
+    const inner = () => new Mid({ leaf: new Leaf({ n: 5 }), k: 6 }); // fresh: nothing remembered
+    const viaRecord = { [FINGERPRINT]: () => fingerprintOf(inner()) };
+    const constant = fingerprintOf(inner());
+    const viaConstant = { [FINGERPRINT]: () => constant };
+    const mid = new Mid({ leaf: new Leaf({ n: 7, s: 'y' }), k: 8 });
+    expect(fp(new Top({ a: viaRecord, mid, z: 9 }))).toBe(fp(new Top({ a: viaConstant, mid, z: 9 })));
   });
 
   it('reads, defaults, unknown keys', () => {
