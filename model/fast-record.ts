@@ -71,6 +71,7 @@ abstract class FastRecordBase {
   get _values(): unknown[] {
     return (this as unknown as Instance)._all();
   }
+  // get and set: what every type's compiled versions (FastRecord below) do, by the field's index.
   get(this: Instance, k: string, notSetValue?: unknown): unknown {
     const i = this._indices[k];
     return typeof i === 'number' ? this._at(i) : notSetValue; // not a field: undefined, or Object.prototype's
@@ -82,6 +83,10 @@ abstract class FastRecordBase {
     const i = this._indices[k];
     if (typeof i !== 'number') return this;
     if (this._at(i) === v) return this;
+    return this._setAt(i, v);
+  }
+  /** Field i set to v (a different value): in place inside withMutations, else a copy. */
+  _setAt(this: Instance, i: number, v: unknown): Instance {
     if (this.__ownerID) {
       this._put(i, v);
       this.__altered = true;
@@ -382,6 +387,9 @@ export function FastRecord<T extends object>(defaults: T, name: string): Immutab
       _put(i, v) { switch (i) { ${each((i) => `case ${i}: this.$${i} = v; return;`)} } }
       _all() { return [${Array.from({ length: n }, (_, i) => `this.$${i}`).join(', ')}]; }
       _valuesInto(out) { ${each((i) => `out[${i}] = this.$${i};`)} }
+      // get and set by field name, compiled for the type: a switch on the name, not a lookup of its index.
+      get(k, notSetValue) { switch (k) { ${each((i) => `case ${JSON.stringify(keys[i])}: return this.$${i};`)} default: return notSetValue; } }
+      set(k, v) { switch (k) { ${each((i) => `case ${JSON.stringify(keys[i])}: return this.$${i} === v ? this : this._setAt(${i}, v);`)} default: return this; } }
     };`,
   )(FastRecordBase, construct, keys, indices, defaultValues) as new (values?: Values) => Instance;
 
