@@ -251,7 +251,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
       return found?.state;
     },
     invariants,
-    actor: (a) => `CPU${a.cpu}`,
+    actor: (a) => cpuActors[a.cpu] ?? `CPU${a.cpu}`, // the made strings: one per CPU, not one per step
     ...workerSupport(scenario, options),
     // TLB evictions (evictions > 0) are environment steps whose footprints the views do not record:
     // no partial-order reduction then (the search explores every interleaving).

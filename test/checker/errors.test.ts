@@ -106,6 +106,24 @@ describe('a model that throws is a ModelError naming the model, the call, the ac
     expect(thrown(bad as Model<unknown, unknown>).message).toBe('model "faulty" threw in formatAction: no label');
   });
 
+  it('two enabled actions with one label: found among a few successors and among many', () => {
+    for (const n of [3, 20]) {
+      const labels = (dup: boolean) => Array.from({ length: n }, (_, i) => (dup && i === n - 1 ? 'a1' : `a${i}`));
+      const model = (dup: boolean): Model<number, string> => ({
+        name: 'labels',
+        initialStates: () => [0],
+        actions: (s) => (s === 0 ? labels(dup) : []),
+        nextState: (_s, a) => 1 + labels(dup).indexOf(a),
+        invariants: [],
+        formatAction: (a) => a,
+      });
+      expect(check(model(false) as Model<unknown, unknown>).verdict).toBe('pass');
+      expect(thrown(model(true) as Model<unknown, unknown>).message).toBe(
+        'model "labels" at step 1: two actions enabled in one state have the same label "a1" (formatAction must tell enabled actions apart: replay finds them by label)',
+      );
+    }
+  });
+
   it('describeError', () => {
     expect(describeError(new Error('a\nb'))).toBe('a');
     expect(describeError(new SyntaxError('x'))).toBe('SyntaxError: x');
