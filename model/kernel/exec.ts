@@ -13,7 +13,7 @@
  * because they are two events.
  */
 import { List } from 'immutable';
-import { RULES, type KernelEvent } from '../../properties/index.ts';
+import { RULES, type KernelEvent, type KernelRule } from '../../properties/index.ts';
 import type { Knobs } from '../designs.ts';
 import type { Env } from './env.ts';
 import { activeRecorder, rawOf } from './footprint.ts';
@@ -340,27 +340,16 @@ export class K {
 
   /** Reports an event to the rules; violations of the checked rules are recorded. */
   observe(e: DistributiveOmit<KernelEvent, 'cpu' | 'task' | 'callTrace'>): K {
-    // The call trace is built only if a rule reads it (most events break no rule).
-    let trace: string[] | undefined;
     const task = this.task;
-    const env = this.env;
-    const full = {
-      ...e,
-      cpu: this.cpuId,
-      task: task.comm,
-      get callTrace(): string[] {
-        return (trace ??= callTraceOf(task, env));
-      },
-    } as KernelEvent;
+    const full = Object.assign(new ObservedEvent(this.cpuId, task, this.env), e) as unknown as KernelEvent;
     this.env.onEvent?.(full, this);
     // The violations are read only when a rule fires: a step that breaks no rule does not
     // depend on what other CPUs broke (and a footprint need not say it reads them).
     // The state is read as a whole (a pending task update written back) only when a rule fires.
     const recorder = activeRecorder();
     let s: KernelState | undefined;
-    for (const rule of this.env.rules ?? RULES) {
-      if (!rule.check || !this.env.recorded.has(rule.name)) continue;
-      const message = rule.check(full);
+    for (const rule of checkedRules(this.env)) {
+      const message = rule.check!(full);
       if (message === undefined) continue;
       recorder?.read('violations');
       s ??= this.raw;
@@ -376,6 +365,38 @@ export class K {
 }
 
 const advancePc = (fr: Frame): Frame => fr.set('pc', fr.pc + 1);
+
+/**
+ * An event as the rules see it: the step's own fields, the CPU and the task, and the call trace,
+ * built only if something reads it (most events break no rule). A class, not an object literal
+ * with a getter: V8 makes one of those through the runtime, for every event.
+ */
+class ObservedEvent {
+  readonly task: string;
+  #trace: string[] | undefined;
+  readonly #task: Task;
+  readonly #env: Env;
+  constructor(
+    readonly cpu: number,
+    task: Task,
+    env: Env,
+  ) {
+    this.task = task.comm;
+    this.#task = task;
+    this.#env = env;
+  }
+  get callTrace(): string[] {
+    return (this.#trace ??= callTraceOf(this.#task, this.#env));
+  }
+}
+
+/** The rules whose `check` sees events in this run (checked ones, with a check), found once per run. */
+const CHECKED_RULES = new WeakMap<Env, readonly KernelRule[]>();
+function checkedRules(env: Env): readonly KernelRule[] {
+  let rules = CHECKED_RULES.get(env);
+  if (rules === undefined) CHECKED_RULES.set(env, (rules = (env.rules ?? RULES).filter((r) => r.check !== undefined && env.recorded.has(r.name))));
+  return rules;
+}
 
 
 /** A frame's locals from the C call's arguments (a copy: the caller's object is its own). */
