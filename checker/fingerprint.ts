@@ -340,7 +340,8 @@ function rawStringInto(s: string, tag: Tag): void {
 function objectInto(obj: object): void {
   // Most objects a search meets are already hashed (the unchanged parts of the parent): their slot first.
   const slot = (obj as MemoSlot)[FINGERPRINT_MEMO];
-  if (slot !== undefined && slot !== null) {
+  if (slot !== undefined) {
+    if (slot === null) return slotted(obj as MemoSlot); // an Immutable value with an empty slot (a FastRecord not hashed yet)
     if (typeof slot !== 'number') return fromMemo(slot);
     rHi = slot;
     rLo = (obj as MemoSlot)[FINGERPRINT_MEMO_LO]!;
@@ -355,7 +356,6 @@ function objectInto(obj: object): void {
     if (Object.isFrozen(obj)) return memoized(obj, plainObjectInto);
     return plainObjectInto(obj as Record<string, unknown>);
   }
-  if (slot === null && isImmutable(obj)) return slotted(obj as unknown as MemoSlot);
   const custom = (obj as Partial<SelfFingerprinting>)[FINGERPRINT];
   if (typeof custom === 'function') return customInto(obj as SelfFingerprinting);
   // Immutable collections get the memo slot on first hash (an own property: a property read
