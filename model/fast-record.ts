@@ -336,9 +336,10 @@ function make(like: Instance, values: unknown[]): Instance {
 }
 
 /** A Record of type `type` from constructor arguments (`values` itself if it is one already). */
-function construct(type: new () => object, values: Values, keys: readonly string[], indices: Record<string, number>, defaults: Record<string, unknown>): object {
+function construct(type: new () => object, values: Values, defaults: readonly unknown[], indices: Record<string, number>): object {
   if (values instanceof type) return values;
-  const out = keys.map((k) => defaults[k]);
+  const out = defaults.slice(); // the defaults in field order
+
   if (isPlainObject(values)) {
     const obj = values as Record<string, unknown>;
     for (const k in obj) {
@@ -376,12 +377,11 @@ export function FastRecord<T extends object>(defaults: T, name: string): Immutab
   const RecordType = new Function(
     'Base',
     'construct',
-    'keys',
     'indices',
-    'defaults',
+    'defaultsInOrder',
     `return class extends Base {
       constructor(values) {
-        return construct(new.target, values, keys, indices, defaults);
+        return construct(new.target, values, defaultsInOrder, indices);
       }
       _at(i) { switch (i) { ${each((i) => `case ${i}: return this.$${i};`)} } }
       _put(i, v) { switch (i) { ${each((i) => `case ${i}: this.$${i} = v; return;`)} } }
@@ -391,7 +391,7 @@ export function FastRecord<T extends object>(defaults: T, name: string): Immutab
       get(k, notSetValue) { switch (k) { ${each((i) => `case ${JSON.stringify(keys[i])}: return this.$${i};`)} default: return notSetValue; } }
       set(k, v) { switch (k) { ${each((i) => `case ${JSON.stringify(keys[i])}: return this.$${i} === v ? this : this._setAt(${i}, v);`)} default: return this; } }
     };`,
-  )(FastRecordBase, construct, keys, indices, defaultValues) as new (values?: Values) => Instance;
+  )(FastRecordBase, construct, indices, keys.map((k) => defaultValues[k])) as new (values?: Values) => Instance;
 
   const proto = RecordType.prototype as unknown as Record<string, unknown>;
   Object.defineProperties(proto, {
