@@ -108,14 +108,17 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
   /** CPU `cpu`'s enabled steps from `s`: its task's next step (every outcome), the IRQs it may take, TLB evictions. */
   const stepsOfCpu = (s: KernelState, cpu: number, out: Succ[]) => {
     const prefix = `CPU${cpu}`;
-    cpuTransitions(s, cpu, env, prefix).forEach((t, index) => out.push({ action: { cpu, kind: 'step', index, label: t.label }, state: t.state }));
-    const c = s.cpus[cpu]!;
-    const task = s.tasks[c.curr]!;
+    const steps = cpuTransitions(s, cpu, env, prefix);
+    for (let index = 0; index < steps.length; index++) out.push({ action: { cpu, kind: 'step', index, label: steps[index].label }, state: steps[index].state });
+    const c = s.cpus[cpu];
+    const task = s.tasks[c.curr];
     if (s.irqs_left.get(cpu)! > 0 && !c.irqs_disabled && task.stack.length > 0) {
-      scenario.irqSources.forEach((src, index) => {
+      const sources = scenario.irqSources;
+      for (let index = 0; index < sources.length; index++) {
+        const src = sources[index];
         const label = irqLabel(cpu, c.curr, task.comm, index, src.name);
         out.push({ action: { cpu, kind: 'irq', index, label }, state: takeIrq(new K(s, cpu, env), fnIn(env, src.handler)).raw });
-      });
+      }
     }
     // The TLB may evict any entry at any time (Arm ARM D8.16 "TLB behavior"): bounded by `evictions`.
     if (s.evictions_left > 0)
