@@ -64,6 +64,7 @@ function eachEntry(values: Values, f: (k: string, v: unknown) => void): void {
 }
 
 abstract class FastRecordBase {
+  // Each type compiles its own _with (FastRecord below), which keeps its maker at hand.
   _with(this: Instance, i: number, v: unknown): Instance {
     return new (makerFor(Object.getPrototypeOf(this) as object))(undefined, this, i, v);
   }
@@ -379,9 +380,16 @@ export function FastRecord<T extends object>(defaults: T, name: string): Immutab
     'construct',
     'indices',
     'defaultsInOrder',
-    `return class extends Base {
+    'makerFor',
+    `let maker; // the maker of the prototype this type's Records have (the class that extends this one)
+    return class extends Base {
       constructor(values) {
         return construct(new.target, values, defaultsInOrder, indices);
+      }
+      _with(i, v) {
+        const proto = Object.getPrototypeOf(this);
+        if (maker === undefined || maker.prototype !== proto) maker = makerFor(proto);
+        return new maker(undefined, this, i, v);
       }
       _at(i) { switch (i) { ${each((i) => `case ${i}: return this.$${i};`)} } }
       _put(i, v) { switch (i) { ${each((i) => `case ${i}: this.$${i} = v; return;`)} } }
@@ -391,7 +399,7 @@ export function FastRecord<T extends object>(defaults: T, name: string): Immutab
       get(k, notSetValue) { switch (k) { ${each((i) => `case ${JSON.stringify(keys[i])}: return this.$${i};`)} default: return notSetValue; } }
       set(k, v) { switch (k) { ${each((i) => `case ${JSON.stringify(keys[i])}: return this.$${i} === v ? this : this._setAt(${i}, v);`)} default: return this; } }
     };`,
-  )(FastRecordBase, construct, indices, keys.map((k) => defaultValues[k])) as new (values?: Values) => Instance;
+  )(FastRecordBase, construct, indices, keys.map((k) => defaultValues[k]), makerFor) as new (values?: Values) => Instance;
 
   const proto = RecordType.prototype as unknown as Record<string, unknown>;
   Object.defineProperties(proto, {

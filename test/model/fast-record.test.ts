@@ -149,6 +149,18 @@ describe('FastRecord against Immutable.Record', () => {
     expect(fp(new Top({ a: viaRecord, mid, z: 9 }))).toBe(fp(new Top({ a: viaConstant, mid, z: 9 })));
   });
 
+  it('two classes extending one Record type: each update keeps its own class', () => {
+    const Point = FastRecord<{ x: number; y: number }>({ x: 0, y: 0 }, 'Point');
+    class A extends Point {}
+    class B extends Point {}
+    for (let i = 0; i < 3; i++) {
+      const a = new A({ x: i }).set('y', 1);
+      const b = new B({ x: i }).set('y', 2);
+      expect([a instanceof A, b instanceof B, a instanceof B]).toEqual([true, true, false]);
+      expect([a.x, a.y, b.x, b.y]).toEqual([i, 1, i, 2]);
+    }
+  });
+
   it('reads, defaults, unknown keys', () => {
     const r = new Fast({ n: 2 });
     expect([r.n, r.name, r.flag, r.opt]).toEqual([2, '', false, null]);
