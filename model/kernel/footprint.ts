@@ -319,7 +319,7 @@ function writeList(r: Recorder, old: readonly unknown[], next: unknown, prefix: 
 const ITERATORS = new Set(['forEach', 'map', 'some', 'every', 'find', 'findIndex']);
 
 /** `i` if `prop` is an array index (`"0"`, `"12"`), else -1. */
-function indexOf(prop: string | symbol): number {
+function arrayIndex(prop: string | symbol): number {
   if (typeof prop !== 'string') return -1;
   const i = Number(prop);
   return Number.isInteger(i) && i >= 0 && String(i) === prop ? i : -1;
@@ -331,7 +331,7 @@ function listHandler(r: Recorder, prefix: 'cpu' | 'task'): ProxyHandler<object> 
     get(target, prop) {
       if (prop === RAW) return target;
       const list = target as readonly object[];
-      const i = indexOf(prop);
+      const i = arrayIndex(prop);
       if (i >= 0) {
         const e = list[i];
         return e === undefined ? undefined : view(e, i);
