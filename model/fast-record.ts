@@ -30,6 +30,10 @@ interface Internals {
   _valuesInto(out: unknown[]): void;
   /** A copy of this Record (a new object of the same type) with field i set to v. */
   _with(i: number, v: unknown): Instance;
+  /** Field `k`'s value (`notSetValue` if `k` is not a field: undefined, not Object.prototype's). */
+  get(k: string, notSetValue?: unknown): unknown;
+  /** This Record with field `k` set to `v`; itself when `v` is already there or `k` is not a field. */
+  set(k: string, v: unknown): Instance;
   /** Set while a `withMutations` callback may write the values in place. */
   __ownerID: object | undefined;
   __altered: boolean;
@@ -63,28 +67,10 @@ function eachEntry(values: Values, f: (k: string, v: unknown) => void): void {
   else for (const k of Object.keys(values)) f(k, (values as Record<string, unknown>)[k]);
 }
 
+// Every type compiles its own _at, _put, _all, _valuesInto, get, set and _with (FastRecord below).
 abstract class FastRecordBase {
-  // Each type compiles its own _with (FastRecord below), which keeps its maker at hand.
-  _with(this: Instance, i: number, v: unknown): Instance {
-    return new (makerFor(Object.getPrototypeOf(this) as object))(undefined, this, i, v);
-  }
-  /** The values in field order (a new array): how mmcheck's fingerprints read a Record's fields at once. */
-  get _values(): unknown[] {
-    return (this as unknown as Instance)._all();
-  }
-  // get and set: what every type's compiled versions (FastRecord below) do, by the field's index.
-  get(this: Instance, k: string, notSetValue?: unknown): unknown {
-    const i = this._indices[k];
-    return typeof i === 'number' ? this._at(i) : notSetValue; // not a field: undefined, or Object.prototype's
-  }
   has(this: Instance, k: string): boolean {
     return typeof this._indices[k] === 'number';
-  }
-  set(this: Instance, k: string, v: unknown): Instance {
-    const i = this._indices[k];
-    if (typeof i !== 'number') return this;
-    if (this._at(i) === v) return this;
-    return this._setAt(i, v);
   }
   /** Field i set to v (a different value): in place inside withMutations, else a copy. */
   _setAt(this: Instance, i: number, v: unknown): Instance {
