@@ -251,17 +251,9 @@ export class K {
     return this.setTop((fr) => withLocal(fr, name, v));
   }
   setLocals(values: Record<string, Value | undefined>): K {
-    // One new frame for all of them (not one per local).
     return this.setTop((fr) => {
-      let locals: Record<string, Value> | undefined;
-      for (const n in values) {
-        const v = values[n];
-        if (v === undefined ? !Object.hasOwn(fr.locals, n) : localIn(fr, n) === v) continue;
-        locals ??= { ...fr.locals };
-        if (v === undefined) delete locals[n];
-        else locals[n] = v;
-      }
-      return locals === undefined ? fr : fr.set('locals', locals);
+      for (const n in values) fr = withLocal(fr, n, values[n]);
+      return fr;
     });
   }
 
@@ -343,9 +335,9 @@ export class K {
     const task = this.task;
     const full = Object.assign(new ObservedEvent(this.cpuId, task, this.env), e) as unknown as KernelEvent;
     this.env.onEvent?.(full, this);
-    // The violations are read only when a rule fires: a step that breaks no rule does not
-    // depend on what other CPUs broke (and a footprint need not say it reads them).
-    // The state is read as a whole (a pending task update written back) only when a rule fires.
+    // The violations, and the state as a whole (a pending task update written back), are read
+    // only when a rule fires: a step that breaks no rule does not depend on what other CPUs
+    // broke (and a footprint need not say it reads them).
     const recorder = activeRecorder();
     let s: KernelState | undefined;
     for (const rule of checkedRules(this.env)) {
@@ -357,7 +349,7 @@ export class K {
       recorder?.write('violations');
       s = s.setIn(
         ['violations', rule.name],
-        new Violation({ rule: rule.name, message, cpu: this.cpuId, task: this.task.comm, callTrace: List(full.callTrace) }),
+        new Violation({ rule: rule.name, message, cpu: this.cpuId, task: task.comm, callTrace: List(full.callTrace) }),
       );
     }
     return s === undefined || s === this.raw ? this : this.with(s);
@@ -397,7 +389,6 @@ function checkedRules(env: Env): readonly KernelRule[] {
   if (rules === undefined) CHECKED_RULES.set(env, (rules = (env.rules ?? RULES).filter((r) => r.check !== undefined && env.recorded.has(r.name))));
   return rules;
 }
-
 
 /** A frame's locals from the C call's arguments (a copy: the caller's object is its own). */
 function localsOf(values: Record<string, Value>): Readonly<Record<string, Value>> {
