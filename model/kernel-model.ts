@@ -158,7 +158,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
     const r = recorder;
     r.reset();
     recordWhile(r, () => {
-      const c = s.cpus[cpu]!;
+      const c = s.cpus[cpu];
       r.read(`cpu${cpu}.curr`);
       r.read(`task${c.curr}.stack`);
       stepsOfCpu(s, cpu, out);
@@ -166,7 +166,7 @@ export function kernelModel(scenario: Scenario, options: KernelModelOptions = {}
       if (s.evictions_left > 0) r.anything();
       // IRQs: enabled while unmasked, in the kernel, and the environment has some left.
       r.read(`cpu${cpu}.irqs_disabled`);
-      const task = s.tasks[c.curr]!;
+      const task = s.tasks[c.curr];
       if (c.irqs_disabled || task.stack.length === 0 || scenario.irqSources.length === 0) return;
       r.read(`cpu${cpu}.irqs_left`);
     });
@@ -345,7 +345,7 @@ class StateFacts implements KernelFacts {
     const { s, env } = this;
     return (this.cpusCache ??= s.cpus
       .map((c, cpu) => {
-        const task = s.tasks[c.curr]!;
+        const task = s.tasks[c.curr];
         const k = new K(s, cpu, env);
         return {
           cpu,
@@ -372,7 +372,8 @@ class StateFacts implements KernelFacts {
   }
 
   // pagetablePages and textAliases depend only on the page tables (and the pages' roles), which
-  // most steps leave alone: computed once per Memory value.
+  // most steps leave alone: computed once per Memory value, and shared by Memory values that
+  // hold the same tables for the walks (sameWalkedTables).
   get pagetablePages(): Facts<'pagetablePages'> {
     const { s, env } = this;
     return (this.pagesCache ??= memoOn(s.memory, s.pgtable_role, pagetablePagesCache, () =>
@@ -414,7 +415,7 @@ class StateFacts implements KernelFacts {
 export function summariseState(s: KernelState): string {
   return s.cpus
     .map((c, i) => {
-      const t = s.tasks[c.curr]!;
+      const t = s.tasks[c.curr];
       const ctx = [c.hardirq_count ? `hardirq ${c.hardirq_count}` : '', c.softirq_count ? `softirq ${c.softirq_count}` : '', c.preempt_count ? `preempt ${c.preempt_count}` : '']
         .filter(Boolean)
         .join(', ');

@@ -148,7 +148,7 @@ class StateRenderer {
       out.push({ title, kind, rows: rows.map(([k, v]) => [k, v, 0] as StateRow), lists });
 
     s.cpus.forEach((c, cpu) => {
-      const t = s.tasks[c.curr]!;
+      const t = s.tasks[c.curr];
       section(
         `CPU${cpu}`,
         `sec-cpu lvl-${kpkeysLevelOf(c.por_el1)}`,

@@ -11,8 +11,8 @@ function irqGroups(path: Path<KernelState, KernelAction>): number[][] {
   path.steps.forEach((st, i) => {
     if (st.action.kind !== 'irq') return;
     const cpu = st.action.cpu;
-    const depthAfter = (s: KernelState) => s.tasks[s.cpus[cpu]!.curr]!.stack.filter((f) => f.fn === 'el1h_64_irq').length;
-    const task = st.state.cpus[cpu]!.curr;
+    const depthAfter = (s: KernelState) => s.tasks[s.cpus[cpu].curr]!.stack.filter((f) => f.fn === 'el1h_64_irq').length;
+    const task = st.state.cpus[cpu].curr;
     const group = [i];
     const depth = depthAfter(st.state);
     for (let j = i + 1; j < path.steps.length; j++) {
@@ -20,7 +20,7 @@ function irqGroups(path: Path<KernelState, KernelAction>): number[][] {
       if (sj.action.cpu !== cpu) continue;
       group.push(j);
       const s = sj.state;
-      if (s.cpus[cpu]!.curr === task && depthAfter(s) < depth) break;
+      if (s.cpus[cpu].curr === task && depthAfter(s) < depth) break;
     }
     groups.push(group);
   });

@@ -65,7 +65,7 @@ function exceptionDepth(t: Task): number {
 export function cpuViews(s: KernelState): CpuView[] {
   return s.cpus
     .map((c, cpu) => {
-      const t = s.tasks[c.curr]!;
+      const t = s.tasks[c.curr];
       const ctx = c.hardirq_count ? 'hardirq' : c.softirq_count ? 'softirq' : c.preempt_count ? `preempt-off` : t.stack.length === 0 ? 'user' : 'task';
       return {
         cpu,
@@ -88,8 +88,8 @@ export function effects(model: KernelModel, before: KernelState, after: KernelSt
   const names = model.env.layout.pageNames;
   const g = model.env.geometry;
   after.cpus.forEach((c, cpu) => {
-    const b = before.cpus[cpu]!;
-    if (b.curr !== c.curr) out.push(`CPU${cpu}: ${before.tasks[b.curr]!.comm} -> ${after.tasks[c.curr]!.comm}`);
+    const b = before.cpus[cpu];
+    if (b.curr !== c.curr) out.push(`CPU${cpu}: ${before.tasks[b.curr].comm} -> ${after.tasks[c.curr].comm}`);
     if (b.por_el1 !== c.por_el1) out.push(`CPU${cpu} POR_EL1 ${hex(b.por_el1)} -> ${hex(c.por_el1)} (${kpkeysLevelOf(c.por_el1)})`);
     if (b.need_resched !== c.need_resched) out.push(`CPU${cpu} need_resched ${c.need_resched ? 'set' : 'cleared'}`);
     if (b.prev_mm !== c.prev_mm && c.prev_mm !== null) out.push(`rq->prev_mm = ${after.mms.get(c.prev_mm)!.name}`);
@@ -103,7 +103,7 @@ export function effects(model: KernelModel, before: KernelState, after: KernelSt
   });
   after.warnings.skip(before.warnings.size).forEach((w) => out.push(`${w.kind === 'WARN' ? 'WARNING' : 'KFENCE'} (CPU${w.cpu}, recovered): ${w.message}`));
   after.tasks.forEach((t, i) => {
-    const b = before.tasks[i]!;
+    const b = before.tasks[i];
     const bl = b.lazy_mmu_state;
     const al = t.lazy_mmu_state;
     if (bl.enable_count !== al.enable_count) out.push(`${t.comm} enable_count ${bl.enable_count} -> ${al.enable_count}`);
@@ -176,10 +176,10 @@ export function stepViews(model: KernelModel, path: Path<KernelState, KernelActi
   path.steps.forEach((st, i) => {
     const p = parseLabel(st.action.label);
     const isIrq = st.action.kind === 'irq';
-    const switched = prev.cpus[st.action.cpu]!.curr !== st.state.cpus[st.action.cpu]!.curr;
-    const prevTask = prev.tasks[prev.cpus[st.action.cpu]!.curr]!;
+    const switched = prev.cpus[st.action.cpu].curr !== st.state.cpus[st.action.cpu].curr;
+    const prevTask = prev.tasks[prev.cpus[st.action.cpu].curr]!;
     // A switch is a preemption when the task switched away from could have run on.
-    const isPreemption = switched && st.state.tasks[prev.cpus[st.action.cpu]!.curr]!.__state === 'runnable' && !prevTask.is_idle;
+    const isPreemption = switched && st.state.tasks[prev.cpus[st.action.cpu].curr]!.__state === 'runnable' && !prevTask.is_idle;
     out.push({
       index: i + 1,
       cpu: st.action.cpu,

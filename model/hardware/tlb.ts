@@ -137,11 +137,12 @@ const order = (e: TlbEntry) => `${e.kind === 'leaf' ? 0 : 1}:${String(e.va).padS
  */
 function ordersBefore(a: TlbEntry, b: TlbEntry): boolean {
   if (a.kind !== b.kind) return a.kind === 'leaf';
-  const sixDigits = (v: number) => Number.isInteger(v) && v >= 0 && v < 1e6;
   if (a.va !== b.va && sixDigits(a.va) && sixDigits(b.va)) return a.va < b.va;
   if (a.va === b.va && a.level !== b.level) return a.level < b.level;
   return order(a) < order(b);
 }
+
+const sixDigits = (v: number) => Number.isInteger(v) && v >= 0 && v < 1e6;
 
 /** Adds an entry (overlapping entries stay: the TLB may hold both); sorted, no duplicates. */
 export function tlbFill(tlb: List<TlbEntry>, entry: TlbEntry): List<TlbEntry> {

@@ -199,18 +199,18 @@ export class K {
     return this.env.knobs;
   }
   get cpu(): Cpu {
-    if (this.viewed()) return (this.cpuView ??= this.s.cpus[this.cpuId]!); // a view, noting each read
-    return (this.cpuCache ??= this.base.cpus[this.cpuId]!);
+    if (this.viewed()) return (this.cpuView ??= this.s.cpus[this.cpuId]); // a view, noting each read
+    return (this.cpuCache ??= this.base.cpus[this.cpuId]);
   }
   /** rq->curr */
   get taskId(): number {
     return this.cpu.curr;
   }
   get task(): Task {
-    if (this.viewed()) return (this.taskView ??= this.s.tasks[this.taskId]!);
+    if (this.viewed()) return (this.taskView ??= this.s.tasks[this.taskId]);
     if (this.taskCache !== undefined) return this.taskCache;
     const id = this.taskId;
-    return (this.taskCache = this.pendingTask !== undefined && this.pendingId === id ? this.pendingTask : this.base.tasks[id]!);
+    return (this.taskCache = this.pendingTask !== undefined && this.pendingId === id ? this.pendingTask : this.base.tasks[id]);
   }
   get frame(): Frame {
     const stack = this.task.stack;
@@ -229,7 +229,7 @@ export class K {
     return this.with(rawOf(f(this.s)));
   }
   setCpu(f: (c: Cpu) => Cpu, cpu = this.cpuId): K {
-    const c = cpu === this.cpuId ? this.cpu : this.s.cpus[cpu]!;
+    const c = cpu === this.cpuId ? this.cpu : this.s.cpus[cpu];
     // The CPUs are not where a pending task update is: it stays pending.
     const base = this.base;
     const next = rawOf(f(c));
@@ -237,7 +237,7 @@ export class K {
     return new K(base.set('cpus', base.cpus.with(cpu, next)), this.cpuId, this.env, this.moved, this.pendingId, this.pendingTask, mine);
   }
   setTask(f: (t: Task) => Task, task = this.taskId): K {
-    const t = task === this.taskId ? this.task : this.s.tasks[task]!;
+    const t = task === this.taskId ? this.task : this.s.tasks[task];
     return this.withTask(task, rawOf(f(t)));
   }
   private setTop(f: (fr: Frame) => Frame, moved = this.moved): K {
@@ -321,7 +321,7 @@ export class K {
 
   /** Kernel-style call trace of the running task, innermost first, inlined functions left out. */
   callTrace(taskId = this.taskId): string[] {
-    return callTraceOf(this.s.tasks[taskId]!, this.env);
+    return callTraceOf(this.s.tasks[taskId], this.env);
   }
 
   /** Ghost: tells a watcher (Env.onSkipped) that the code skips `op` here; the state does not change. */
@@ -453,8 +453,8 @@ function kindOf(st: Step, knobs: Knobs): StepKind {
 
 /** What the CPU would execute next: the running task's top step, if it is in the kernel. */
 export function pendingStep(s: KernelState, cpu: number, env?: Env): { task: Task; frame: Frame; step: Step | undefined } | undefined {
-  const c = s.cpus[cpu]!;
-  const task = s.tasks[c.curr]!;
+  const c = s.cpus[cpu];
+  const task = s.tasks[c.curr];
   const frame = task.stack.at(-1);
   if (!frame) return undefined;
   return { task, frame, step: stepAt(frame, env) };

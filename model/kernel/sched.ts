@@ -45,7 +45,7 @@ export const context_switch = kfunc(
 function switchTo(k: K, next: number): K {
   const prevId = k.taskId;
   const prev = k.task;
-  const nextTask = k.s.tasks[next]!;
+  const nextTask = k.s.tasks[next];
   // context_switch(): lazy TLB mm hand-over.
   if (nextTask.mm === null) {
     const mm = prev.active_mm;
@@ -100,7 +100,7 @@ export const __schedule = kfunc('__schedule', 'kernel/sched/core.c', [
   event('next = pick_next_task(rq, prev); clear_tsk_need_resched(prev)', (k): Outcome[] =>
     candidates(k).map((next) => {
       const kk = k.setCpu((c) => c.set('need_resched', false));
-      const comm = k.s.tasks[next]!.comm;
+      const comm = k.s.tasks[next].comm;
       if (next === k.taskId) return { label: `${comm} again: rq_unlock_irq(rq)`, k: kk.setCpu((c) => c.set('irqs_disabled', false)).ret() };
       return { label: `switch to ${comm}`, k: switchTo(kk, next) };
     }),

@@ -30,7 +30,7 @@ describe('recorded footprints', () => {
   });
 
   it('reads through k.cpu, k.task and k.s are noted by key', () => {
-    const r = record((k) => [k.cpu.preempt_count, k.task.lazy_mmu_state, k.s.memory, k.s.tasks[1]!.comm, k.local('x')]);
+    const r = record((k) => [k.cpu.preempt_count, k.task.lazy_mmu_state, k.s.memory, k.s.tasks[1].comm, k.local('x')]);
     // The memory record alone is no read: its entries are (below).
     expect([...r.reads].sort()).toEqual(['cpu0.curr', 'cpu0.preempt_count', 'task0.lazy_mmu_state', 'task0.stack', 'task1.comm'].sort());
     expect([...r.writes]).toEqual([]);
@@ -118,7 +118,7 @@ describe('ownership and rule reads', () => {
     expect(ownerOf(initial, 'cpu1.tlb@3')).toBeUndefined();
     expect(ownerOf(initial, 'cpu1.unpublished')).toBe('CPU1');
     expect(ownerOf(initial, 'cpu1.lagging')).toBeUndefined();
-    expect(ownerOf(initial, 'task1.stack')).toBe(`CPU${initial.tasks[1]!.cpu}`);
+    expect(ownerOf(initial, 'task1.stack')).toBe(`CPU${initial.tasks[1].cpu}`);
     expect(ownerOf(initial, 'task1.comm')).toBeNull();
     expect(ownerOf(initial, 'cpu0.*')).toBeUndefined();
     expect(ownerOf(initial, 'irqs_left')).toBe((initial.irqs_left as unknown) === 0 ? null : undefined);
@@ -126,7 +126,7 @@ describe('ownership and rule reads', () => {
 
   it('with task migration, runqueue fields are shared and a task belongs to the CPU running it', () => {
     const owner = kernelOwner(true);
-    const running = initial.cpus[1]!.curr;
+    const running = initial.cpus[1].curr;
     const waiting = initial.tasks.findIndex((_, i) => !initial.cpus.some((c) => c.curr === i));
     expect(owner(initial, `task${running}.stack`)).toBe('CPU1');
     expect(owner(initial, `task${running}.__state`)).toBeUndefined();

@@ -21,7 +21,7 @@ const twins: Scenario = {
   build(ctx) {
     // The walks scenario, with CPU1's task running CPU0's program (make_page_ro) too.
     const built = concurrentLocklessWalks.build(ctx);
-    const first = built.state.tasks[0]!;
+    const first = built.state.tasks[0];
     return { ...built, state: built.state.set('tasks', built.state.tasks.with(1, built.state.tasks[1].set('stack', first.stack))) };
   },
 };

@@ -51,7 +51,7 @@ describe('the hardware decides (Arm ARM: misprogramming of the Contiguous bit)',
     expect(states).toHaveLength(155);
     expect(states.filter((s) => s.oops !== null || s.warnings.size > 0)).toEqual([]);
     // R's TLB entries for the run: only the run's own pages, RW or RO.
-    const runEntries = new Set(states.flatMap((s) => s.cpus[1]!.tlb.filter((e) => e.kind === 'leaf' && e.pages === 2).map((e) => `pa${e.pa} ${e.rdonly ? 'RO' : 'RW'}`).toArray()));
+    const runEntries = new Set(states.flatMap((s) => s.cpus[1].tlb.filter((e) => e.kind === 'leaf' && e.pages === 2).map((e) => `pa${e.pa} ${e.rdonly ? 'RO' : 'RW'}`).toArray()));
     expect([...runEntries].sort()).toEqual(['pa16 RO', 'pa16 RW']);
   });
 

@@ -18,7 +18,7 @@ const CELLS: Record<string, Cell> = {
 
 
 /** The softirq runs with A's TIF_LAZY_MMU_PENDING set: a barrier is owed on A's behalf. */
-const deferredInSoftirq = (s: KernelState) => s.cpus[0]!.softirq_count > 0 && s.tasks[0]!.tif_lazy_mmu_pending;
+const deferredInSoftirq = (s: KernelState) => s.cpus[0].softirq_count > 0 && s.tasks[0].tif_lazy_mmu_pending;
 
 expectCells('kfence-softirq', CELLS);
 

@@ -60,7 +60,7 @@ describe('cpus=2 and irqs=1 change the state space of every scenario', () => {
     const [s] = [...m.initialStates()];
     expect(s.cpus.length).toBe(2);
     expect(s.irqs_left.toArray()).toEqual([1, 1]);
-    expect(s.tasks[s.cpus[1]!.curr]!.comm).toBe('cat');
+    expect(s.tasks[s.cpus[1].curr]!.comm).toBe('cat');
   });
   it('refuses parameters out of range with one line', () => {
     const seed = getScenario('seed-por-reset-lazy-mmu');
@@ -75,7 +75,7 @@ describe("the 'vmalloc' background: vmalloc() then vfree() on a CPU of its own",
   it('irq-frees-pgtable declares it first: with cpus=2, CPU1 maps a page into the last free pte of the vmalloc table and unmaps it', () => {
     const m = kernelModel(scenario, { design: 'v6', params: { cpus: 2, irqs: 0 } });
     const [init] = [...m.initialStates()];
-    const bg = init.tasks[init.cpus[1]!.curr]!;
+    const bg = init.tasks[init.cpus[1].curr]!;
     expect(bg.comm).toBe('vmalloc');
     const { table, index, page } = bg.stack[0].locals as { table: number; index: number; page: number };
     expect(readEntry(init.memory, table, index)).toBe(null);
@@ -105,7 +105,7 @@ describe("a background's page is free memory", () => {
   it("never a page of the scenario's vmalloc area: partial-block-overlap × split-bbml2 with cpus=2 passes, secretmem splitting the same block under pgtable_split_lock", () => {
     const m = kernelModel(getScenario('partial-block-overlap'), { design: 'split-bbml2', params: { cpus: 2, irqs: 0 } });
     const [init] = [...m.initialStates()];
-    const bg = init.tasks[init.cpus[1]!.curr]!;
+    const bg = init.tasks[init.cpus[1].curr]!;
     expect(bg.comm).toBe('secretmem');
     // Pages 10-13 are the scenario's vmalloc area; 15 is free, in the linear map's last PMD block.
     expect(bg.stack[0].locals.page).toBe(15);

@@ -41,7 +41,7 @@ describe('the passing designs are not vacuous', () => {
   it("split-bbml2: A's own split (mutex, allocation) runs in task context, and the softirq can land while A holds the mutex", () => {
     const m = kernelModel(SCENARIO, { design: 'split-bbml2' });
     const states = reachable(m);
-    const inSoftirqUnderTheMutex = states.filter((s) => s.cpus[0]!.softirq_count > 0 && s.mutexes.get('pgtable_split_lock') === 0);
+    const inSoftirqUnderTheMutex = states.filter((s) => s.cpus[0].softirq_count > 0 && s.mutexes.get('pgtable_split_lock') === 0);
     expect(inSoftirqUnderTheMutex.length).toBeGreaterThan(0);
     // Every run that ends has split A's block and made the KFENCE object valid.
     const finals = states.filter((s) => [...m.actions(s)].length === 0);

@@ -19,7 +19,7 @@ describe('the spurious fault is recovered, not an oops', () => {
   it('no-ets2: some run takes the fault, WARNs and retries; every run ends with R done, no oops', () => {
     const m = kernelModel(getScenario('spurious-translation-fault'), { design: 'no-ets2' });
     const ends = finalStates(m);
-    expect(ends.every((s) => s.oops === null && s.tasks[1]!.stack.length === 0)).toBe(true);
+    expect(ends.every((s) => s.oops === null && s.tasks[1].stack.length === 0)).toBe(true);
     expect(ends.map((s) => s.warnings.map((w) => `${w.kind} CPU${w.cpu} ${w.task}: ${w.message}`).toArray()).sort()).toEqual([[], [`WARN CPU1 R: ${WARNING}`]]);
   });
 
@@ -37,14 +37,14 @@ describe('the spurious fault is recovered, not an oops', () => {
   it('after the WARN, kernel_exit returns to the load, which runs again and succeeds', () => {
     const m = kernelModel(getScenario('spurious-translation-fault'), { design: 'no-ets2' });
     // __do_kernel_fault() has returned; the exception frame waits for its eret.
-    const warned = reachable(m).find((s) => s.warnings.size > 0 && s.tasks[1]!.stack.at(-1)?.fn === 'el1h_64_sync')!;
-    expect(warned.tasks[1]!.stack.map((f) => f.fn)).toEqual(['wait_and_read', 'kernel_read', 'el1h_64_sync']);
+    const warned = reachable(m).find((s) => s.warnings.size > 0 && s.tasks[1].stack.at(-1)?.fn === 'el1h_64_sync')!;
+    expect(warned.tasks[1].stack.map((f) => f.fn)).toEqual(['wait_and_read', 'kernel_read', 'el1h_64_sync']);
     const actions = (s: typeof warned) => [...m.actions(s)];
     expect(actions(warned).map((a) => a.label)).toEqual(['CPU1 R: el1h_64_sync: kernel_exit 1: eret (the faulting instruction runs again)']);
     const back = m.nextState(warned, actions(warned)[0])!;
     expect(actions(back).map((a) => a.label)).toEqual(['CPU1 R: kernel_read: READ_ONCE(*addr)']);
     const done = m.nextState(back, actions(back)[0])!;
-    expect([done.oops, done.tasks[1]!.stack.length]).toEqual([null, 0]);
+    expect([done.oops, done.tasks[1].stack.length]).toEqual([null, 0]);
   });
 
   it('v6 (FEAT_ETS2): nothing faults and nothing is printed', () => {

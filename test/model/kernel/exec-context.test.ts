@@ -110,9 +110,9 @@ describe('K: pending task updates', () => {
     const other = (k.taskId + 1) % k.s.tasks.length;
     k = k.setTask((t) => t.set('thread_por_el1', 0x11), other).setLocal('y', 4);
     const s = k.raw;
-    const top = s.tasks[k.taskId]!.stack.at(-1)!;
+    const top = s.tasks[k.taskId].stack.at(-1)!;
     expect([top.locals.x, top.locals.y]).toEqual([3, 4]);
-    expect(s.tasks[other]!.thread_por_el1).toBe(0x11);
+    expect(s.tasks[other].thread_por_el1).toBe(0x11);
     expect(k.raw).toBe(s); // written back once
   });
 });

@@ -40,7 +40,7 @@ export function run(m: KernelModel, subs: readonly string[], from?: KernelState)
 }
 
 export const end = (states: KernelState[]) => states[states.length - 1];
-export const cpu0 = (s: KernelState) => s.cpus[0]!;
-export const task = (s: KernelState, i: number): Task => s.tasks[i]!;
+export const cpu0 = (s: KernelState) => s.cpus[0];
+export const task = (s: KernelState, i: number): Task => s.tasks[i];
 export const top = (s: KernelState, i: number) => task(s, i).stack.at(-1)!.fn;
 export const labels = (m: KernelModel, s: KernelState) => [...m.actions(s)].map((a) => a.label);

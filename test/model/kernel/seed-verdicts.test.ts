@@ -89,7 +89,7 @@ describe('the live-POR guard with and without the enable window', () => {
     const v = s.violations.get('lazy-section-restores-por')!;
     expect(v.message).toBe('A left its lazy MMU section on CPU0 with POR_EL1 = 0x57 (pkey1 RW), entered with 0x17 (pkey1 R)');
     expect(v.callTrace.toArray()).toEqual(['lazy_mmu_mode_disable', '__vunmap_range_noflush', 'remove_vm_area', 'vfree']);
-    expect(s.cpus[0]!.por_el1).toBe(0x57);
+    expect(s.cpus[0].por_el1).toBe(0x57);
   });
 
   it('v6-no-por-reset-atomic-lazy-switch + batching-guard=live-por passes, complete', () => {
