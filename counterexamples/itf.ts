@@ -14,8 +14,9 @@
  * (`{"tag": "Int", "value": {"#bigint": "3"}}`, `Str`, `Bool`, `Rec`, `List`, `Map`, `Set`).
  * A position is a path through records, list elements and map keys/values, so all entries of
  * one list or map share one shape. A plain object is a record, unless its position is one the
- * caller names as a map (`maps`: a frame's locals, whose names differ from frame to frame). A non-integer number (none in the kernel model) is written
- * as its decimal string; nothing is ever `#unserializable`.
+ * caller names as a map (`maps`: a frame's locals, whose names differ from frame to frame). A
+ * non-integer number (none in the kernel model) is written as its decimal string; nothing is
+ * ever `#unserializable`.
  */
 import { isImmutable, isIndexed, isKeyed, isRecord } from 'immutable';
 import type { Path } from '../checker/index.ts';

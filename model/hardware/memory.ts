@@ -101,7 +101,7 @@ export function storeEntry(mem: Memory, cpu: number, table: number, index: numbe
   if (sameEntry(old, value)) return derived(r, mem.set('tables', tables));
   const was = mem.pending.get(key);
   if (r) for (const c of was?.lagging ?? []) r.write(`cpu${c}.lagging`);
-  const prev = was?.set('lagging', List<number>()) ?? new PendingStore();
+  const prev = was?.set('lagging', NO_CPUS) ?? new PendingStore();
   const stale = prev.stale.some((v) => sameEntry(v, old)) ? prev.stale : prev.stale.push(old);
   const cpus = prev.cpus.includes(cpu) ? prev.cpus : withCpu(prev.cpus, cpu);
   if (r && cpus !== prev.cpus) r.write(`cpu${cpu}.unpublished`);
